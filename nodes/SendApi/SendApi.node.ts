@@ -1,0 +1,32 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { router } from './actions/router';
+import { properties } from './actions/versionDescription';
+import { searchGroups, searchSessions } from './methods/listSearch';
+
+export class SendApi implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'SendApi',
+		name: 'sendApi',
+		icon: { light: 'file:sendApi.svg', dark: 'file:sendApi.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Send WhatsApp messages, bulk-send within rate limits and manage sessions with SendApi',
+		defaults: { name: 'SendApi' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'sendApiApi', required: true }],
+		properties,
+	};
+
+	methods = {
+		listSearch: { searchSessions, searchGroups },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

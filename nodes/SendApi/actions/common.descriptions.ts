@@ -1,0 +1,80 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+/** The WhatsApp session (connected phone) to act through: pick from a list or paste its ID. */
+export function sessionLocator(overrides: Partial<INodeProperties> = {}): INodeProperties {
+	return {
+		displayName: 'Session',
+		name: 'session',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: 'The connected WhatsApp number (SendApi session) to use',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				typeOptions: { searchListMethod: 'searchSessions', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'sess_abc123',
+				validation: [
+					{
+						type: 'regex',
+						properties: { regex: '^\\s*\\S+\\s*$', errorMessage: 'Enter a session ID' },
+					},
+				],
+			},
+		],
+		...overrides,
+	};
+}
+
+export function groupLocator(overrides: Partial<INodeProperties> = {}): INodeProperties {
+	return {
+		displayName: 'Group',
+		name: 'group',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: 'The WhatsApp group to change',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				typeOptions: { searchListMethod: 'searchGroups', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'grp_abc123',
+			},
+		],
+		...overrides,
+	};
+}
+
+/** Return All / Limit, as every n8n list operation offers them. */
+export const returnAllOrLimit: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { returnAll: [false] } },
+	},
+];

@@ -1,0 +1,34 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import * as get from './get.operation';
+import * as getAll from './getAll.operation';
+import * as send from './send.operation';
+import * as sendBulk from './sendBulk.operation';
+
+export { get, getAll, send, sendBulk };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['message'] } },
+		options: [
+			{ name: 'Get', value: 'get', description: 'Get a message and its delivery status', action: 'Get a message' },
+			{ name: 'Get Many', value: 'getAll', description: 'List sent and received messages', action: 'Get many messages' },
+			{ name: 'Send', value: 'send', description: 'Send a WhatsApp message of any type', action: 'Send a message' },
+			{
+				name: 'Send Bulk',
+				value: 'sendBulk',
+				description: 'Send the same message to many recipients',
+				action: 'Send a message to many recipients',
+			},
+		],
+		default: 'send',
+	},
+	...send.description,
+	...sendBulk.description,
+	...get.description,
+	...getAll.description,
+];

@@ -1,0 +1,9 @@
+/** Every resource → operation pair the node offers; the router dispatches on these. */
+export type SendApiType = {
+	session: 'create' | 'deleteSession' | 'get' | 'getAll' | 'getQrCode';
+	contact: 'checkNumber' | 'getAll';
+	message: 'get' | 'getAll' | 'send' | 'sendBulk';
+	group: 'create' | 'getAll' | 'update';
+};
+
+export type SendApiResource = keyof SendApiType;

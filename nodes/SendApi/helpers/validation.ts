@@ -1,0 +1,83 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { MessageInputError } from './messagePayload';
+import { normalisePhone, splitPhoneList } from './phone';
+
+/** Bad input: names the item (1-based, as the n8n UI counts) and the field, and says what to change. */
+export function inputError(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	field: string,
+	problem: string,
+	fix?: string,
+): NodeOperationError {
+	return new NodeOperationError(context.getNode(), `Item ${itemIndex + 1}: ${field} ${problem}`, {
+		itemIndex,
+		description: fix,
+	});
+}
+
+export function requirePhone(
+	context: IExecuteFunctions,
+	value: unknown,
+	itemIndex: number,
+	field: string,
+): string {
+	const parsed = normalisePhone(value);
+	if (parsed.ok) return parsed.e164;
+	throw inputError(
+		context,
+		itemIndex,
+		field,
+		parsed.reason,
+		'Use the full international number with country code, e.g. +447700900000.',
+	);
+}
+
+export function requirePhoneList(
+	context: IExecuteFunctions,
+	value: unknown,
+	itemIndex: number,
+	field: string,
+	{ min = 1, max = Infinity }: { min?: number; max?: number } = {},
+): string[] {
+	const numbers = splitPhoneList(value).map((entry, position) =>
+		requirePhone(context, entry, itemIndex, `${field} (entry ${position + 1})`),
+	);
+	const unique = [...new Set(numbers)];
+	if (unique.length < min) {
+		throw inputError(context, itemIndex, field, `needs at least ${min} phone number${min > 1 ? 's' : ''}`);
+	}
+	if (unique.length > max) {
+		throw inputError(context, itemIndex, field, `has ${unique.length} numbers; at most ${max} are allowed`);
+	}
+	return unique;
+}
+
+export function requireText(
+	context: IExecuteFunctions,
+	value: unknown,
+	itemIndex: number,
+	field: string,
+	{ maxLength }: { maxLength?: number } = {},
+): string {
+	const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+	if (text === '') throw inputError(context, itemIndex, field, 'is empty', `Enter a value for ${field}.`);
+	if (maxLength !== undefined && text.length > maxLength) {
+		throw inputError(context, itemIndex, field, `is ${text.length} characters long; at most ${maxLength} are allowed`);
+	}
+	return text;
+}
+
+/**
+ * Pure validators (message payloads) throw a MessageInputError naming only the field; this adds
+ * the item. Anything else becomes a NodeOperationError for that item.
+ */
+export function asInputError(context: IExecuteFunctions, itemIndex: number, error: Error): NodeOperationError {
+	if (error instanceof MessageInputError) {
+		return inputError(context, itemIndex, error.field, error.problem, error.fix);
+	}
+	if (error instanceof NodeOperationError) return error;
+	return new NodeOperationError(context.getNode(), error, { itemIndex });
+}

@@ -1,0 +1,321 @@
+/**
+ * SendApi's wire dialect: the single place where this package decides how to read and write
+ * the shapes on which SendApi's own docs and its published client code disagree, or which they
+ * leave undocumented. docs/wire-format.md explains each choice; README "API shape choices"
+ * summarises them for users. Nothing else in the package should look at envelopes or error bodies.
+ */
+import type { IDataObject } from 'n8n-workflow';
+
+/** WhatsApp endpoints live below this prefix; account-wide webhooks do not. */
+export const WHATSAPP_PREFIX = '/whatsapp';
+
+/** SendApi's documented page size ceiling; Return All asks for full pages. */
+export const MAX_PAGE_SIZE = 100;
+
+/** SendApi refuses a send-bulk call with more recipients than this. */
+export const MAX_BULK_RECIPIENTS = 500;
+
+/**
+ * Session ids appear as strings (`sess_…`) in the docs and as integers in the client code.
+ * They are opaque: we send back what we were given, except that an all-digit id goes out as a
+ * JSON number, which is what the integer dialect expects and what a string-id server never issues.
+ */
+export function sessionIdForApi(id: string | number): string | number {
+	const text = String(id).trim();
+	return /^\d{1,15}$/.test(text) ? Number(text) : text;
+}
+
+/**
+ * Successful answers are usually `{data: X, meta?}` and sometimes bare (session create, send-bulk,
+ * contact check). Unwrap `data` only when the object really is an envelope, so a bare resource
+ * that happens to have a `data` field is not mangled.
+ */
+export function unwrapEnvelope(body: unknown): unknown {
+	if (!isObject(body) || !('data' in body)) return body;
+	const envelopeKeys = new Set(['data', 'meta', 'success', 'links', 'message']);
+	const looksLikeEnvelope = Object.keys(body).every((key) => envelopeKeys.has(key));
+	return looksLikeEnvelope ? body.data : body;
+}
+
+export interface PageMeta {
+	total?: number;
+	page?: number;
+	perPage?: number;
+	lastPage?: number;
+}
+
+export function readPageMeta(body: unknown): PageMeta {
+	const meta = isObject(body) && isObject(body.meta) ? body.meta : {};
+	return {
+		total: toNumber(meta.total),
+		page: toNumber(meta.page ?? meta.current_page),
+		perPage: toNumber(meta.per_page),
+		lastPage: toNumber(meta.last_page),
+	};
+}
+
+/** List answers: `{data: [...]}` or a bare array. */
+export function readListItems(body: unknown): IDataObject[] {
+	const unwrapped = unwrapEnvelope(body);
+	if (Array.isArray(unwrapped)) return unwrapped as IDataObject[];
+	if (isObject(unwrapped) && Array.isArray(unwrapped.items)) return unwrapped.items as IDataObject[];
+	return [];
+}
+
+/** The two documented error shapes, read into one. */
+export interface SendApiErrorInfo {
+	type?: string;
+	code?: string | number;
+	message?: string;
+	param?: string;
+	requestId?: string;
+}
+
+export function readErrorBody(body: unknown, headers: Record<string, unknown> = {}): SendApiErrorInfo {
+	const error = isObject(body) && isObject(body.error) ? body.error : undefined;
+	const meta = isObject(body) && isObject(body.meta) ? body.meta : undefined;
+	const requestId = meta?.request_id ?? headers['x-request-id'];
+	const fallbackMessage =
+		isObject(body) && typeof body.message === 'string'
+			? body.message
+			: typeof body === 'string' && body.trim()
+				? body.trim().slice(0, 300)
+				: undefined;
+	return {
+		type: asString(error?.type),
+		code: typeof error?.code === 'number' ? error.code : asString(error?.code),
+		message: asString(error?.message) ?? fallbackMessage,
+		param: asString(error?.param),
+		requestId: asString(requestId),
+	};
+}
+
+/** A send answer carries `id` or `message_id`; both are exposed as `message_id`. */
+export function readMessageId(body: IDataObject): string | undefined {
+	const id = body.message_id ?? body.id;
+	return id === undefined || id === null ? undefined : String(id);
+}
+
+/** The QR body is undocumented beyond session create; accept the plausible spellings. */
+export function readQrCode(body: unknown): string | undefined {
+	const unwrapped = unwrapEnvelope(body);
+	if (typeof unwrapped === 'string') return unwrapped;
+	if (!isObject(unwrapped)) return undefined;
+	const value = unwrapped.qr_code ?? unwrapped.qr ?? unwrapped.qrCode;
+	return typeof value === 'string' ? value : undefined;
+}
+
+export function isObject(value: unknown): value is IDataObject {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function asString(value: unknown): string | undefined {
+	return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function toNumber(value: unknown): number | undefined {
+	const n = typeof value === 'string' ? Number(value) : value;
+	return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message and group bodies (docs/wire-format.md, "Requests the node sends"). The values arrive
+// validated (helpers/messagePayload.ts); these functions only decide where each one goes.
+
+export const MESSAGE_TYPES = [
+	'text',
+	'image',
+	'video',
+	'audio',
+	'document',
+	'location',
+	'contact',
+	'template',
+	'interactive',
+	'poll',
+] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+/** The types SendApi's docs allow on `/send-bulk`. */
+export const BULK_MESSAGE_TYPES = ['text', 'image', 'document', 'template'] as const;
+export type BulkMessageType = (typeof BULK_MESSAGE_TYPES)[number];
+
+/** SendApi's documented floor for the pause between bulk messages. */
+export const MIN_BULK_DELAY_MS = 500;
+
+/** A link SendApi downloads, or the file itself. */
+export type MediaContent = { url: string } | { base64: string; mimeType: string; fileName: string };
+
+export interface InteractiveFrame {
+	body: string;
+	header?: string;
+	footer?: string;
+}
+export interface ListRow {
+	id: string;
+	title: string;
+	description?: string;
+}
+export interface ListSection {
+	title?: string;
+	rows: ListRow[];
+}
+export type InteractiveContent =
+	| (InteractiveFrame & { kind: 'button'; buttons: Array<{ id: string; title: string }> })
+	| (InteractiveFrame & { kind: 'list'; button: string; sections: ListSection[] });
+
+/** One message, its values already checked. */
+export type MessageContent =
+	| { type: 'text'; body: string; previewUrl: boolean }
+	| { type: 'image' | 'video'; media: MediaContent; caption?: string }
+	| { type: 'audio'; media: MediaContent }
+	| { type: 'document'; media: MediaContent; fileName: string; caption?: string }
+	| { type: 'location'; lat: number; lng: number; label?: string; address?: string }
+	| { type: 'contact'; vcard: string; name?: string; phone?: string }
+	| { type: 'template'; name: string; language: string; components?: IDataObject[] }
+	| { type: 'interactive'; interactive: InteractiveContent }
+	| { type: 'poll'; question: string; options: string[]; allowMultipleAnswers: boolean };
+
+/** The message part of a send or send-bulk body: `{type, <type>: {…}, content?}`. */
+export type MessageFragment = IDataObject & { type: MessageType };
+
+export function messageFragment(message: MessageContent): MessageFragment {
+	const payload = typePayload(message);
+	const fragment: MessageFragment = { type: message.type, [message.type]: payload };
+	// The client-code dialect reads only `content`; carrying the same text lets either server read it.
+	if (message.type === 'text') fragment.content = message.body;
+	return fragment;
+}
+
+function typePayload(message: MessageContent): IDataObject {
+	switch (message.type) {
+		case 'text':
+			return { body: message.body, preview_url: message.previewUrl };
+		case 'image':
+		case 'video':
+			return withOptional(mediaPayload(message.media), { caption: message.caption });
+		case 'audio':
+			return mediaPayload(message.media);
+		case 'document': {
+			const file = { ...mediaPayload(message.media), filename: message.fileName };
+			return withOptional(file, { caption: message.caption });
+		}
+		case 'location': {
+			const place = { lat: message.lat, lng: message.lng };
+			return withOptional(place, { label: message.label, address: message.address });
+		}
+		case 'contact':
+			return withOptional({ vcard: message.vcard }, { name: message.name, phone: message.phone });
+		case 'template':
+			return withOptional({ name: message.name, language: message.language }, { components: message.components });
+		case 'interactive':
+			return interactivePayload(message.interactive);
+		case 'poll':
+			return {
+				question: message.question,
+				options: message.options,
+				allow_multiple_answers: message.allowMultipleAnswers,
+			};
+	}
+}
+
+/** A URL stands alone; a file carries its MIME type and name so WhatsApp can show it. */
+function mediaPayload(media: MediaContent): IDataObject {
+	if ('url' in media) return { url: media.url };
+	return { base64: media.base64, mime_type: media.mimeType, filename: media.fileName };
+}
+
+function interactivePayload(interactive: InteractiveContent): IDataObject {
+	const frame = withOptional(
+		{ type: interactive.kind, body: { text: interactive.body } },
+		{
+			header: interactive.header === undefined ? undefined : { type: 'text', text: interactive.header },
+			footer: interactive.footer === undefined ? undefined : { text: interactive.footer },
+		},
+	);
+	if (interactive.kind === 'button') {
+		const buttons = interactive.buttons.map(({ id, title }) => ({ type: 'reply', reply: { id, title } }));
+		return { ...frame, action: { buttons } };
+	}
+	const sections = interactive.sections.map((section) => {
+		const rows = section.rows.map((row) =>
+			withOptional({ id: row.id, title: row.title }, { description: row.description }),
+		);
+		return withOptional({ rows }, { title: section.title });
+	});
+	return { ...frame, action: { button: interactive.button, sections } };
+}
+
+export function sendBody(sessionId: string, to: string, message: MessageFragment): IDataObject {
+	return { session_id: sessionIdForApi(sessionId), to, ...message };
+}
+
+export function sendBulkBody(
+	sessionId: string,
+	recipients: string[],
+	message: MessageFragment,
+	delayMs?: number,
+): IDataObject {
+	return withOptional({ session_id: sessionIdForApi(sessionId), recipients, ...message }, { delay_ms: delayMs });
+}
+
+export interface MessageFilters {
+	sessionId?: string;
+	direction?: 'in' | 'out';
+	status?: string;
+	/** ISO 8601. */
+	fromDate?: string;
+	toDate?: string;
+}
+
+export function messagesQuery(filters: MessageFilters): IDataObject {
+	return withOptional(
+		{},
+		{
+			session_id: filters.sessionId === undefined ? undefined : sessionIdForApi(filters.sessionId),
+			direction: filters.direction,
+			status: filters.status,
+			from_date: filters.fromDate,
+			to_date: filters.toDate,
+		},
+	);
+}
+
+export function createGroupBody(group: {
+	sessionId: string;
+	name: string;
+	participants: string[];
+	description?: string;
+}): IDataObject {
+	return withOptional(
+		{ session_id: sessionIdForApi(group.sessionId), name: group.name, participants: group.participants },
+		{ description: group.description },
+	);
+}
+
+/** Field names for participant changes are not documented; `add_/remove_participants` is our choice. */
+export function updateGroupBody(changes: {
+	name?: string;
+	description?: string;
+	addParticipants?: string[];
+	removeParticipants?: string[];
+}): IDataObject {
+	return withOptional(
+		{},
+		{
+			name: changes.name,
+			description: changes.description,
+			add_participants: changes.addParticipants,
+			remove_participants: changes.removeParticipants,
+		},
+	);
+}
+
+/** Optional fields are left out, never sent as null: the documented shapes mark them optional, not nullable. */
+function withOptional(base: IDataObject, optional: Record<string, unknown>): IDataObject {
+	const result: IDataObject = { ...base };
+	for (const [key, value] of Object.entries(optional)) {
+		if (value !== undefined) result[key] = value as IDataObject[string];
+	}
+	return result;
+}

@@ -1,0 +1,95 @@
+import type { INode, JsonObject } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
+import type { SendApiErrorInfo } from './dialect';
+
+/** What the user should do about an error, by SendApi error type/code or HTTP status. */
+const ADVICE: Record<string, string> = {
+	missing_api_key: 'Add your SendApi API key to the credential.',
+	invalid_api_key: 'Check the API key in the SendApi credential: SendApi does not recognise it.',
+	revoked_api_key: 'This API key was revoked. Create a new key in the SendApi dashboard.',
+	expired_api_key: 'This API key has expired. Create a new key in the SendApi dashboard.',
+	insufficient_scope: 'This API key is not allowed to do this. Give it the needed scope in SendApi.',
+	quota_exceeded: 'Your SendApi plan quota is used up for now. Wait for it to reset or upgrade the plan.',
+	balance_low: 'Your SendApi balance is too low. Top it up in the SendApi dashboard.',
+	rate_limit_exceeded: 'SendApi is rate limiting this API key. Slow down, or use Send Bulk which paces itself.',
+	sending_limited: 'SendApi is limiting sends from this WhatsApp session (anti-ban). Spread sends over time or over more sessions.',
+	content_blocked: 'SendApi blocked this content. Change the message text or media.',
+	invalid_phone: 'Use a full international number, e.g. +447700900000.',
+	session_not_connected: 'Scan the session QR code with WhatsApp first (Session → Get QR Code).',
+};
+
+const ADVICE_BY_CODE: Record<string, string> = {
+	'4001': 'invalid_phone',
+	'4010': 'missing_api_key',
+	'4011': 'invalid_api_key',
+	'4012': 'revoked_api_key',
+	'4013': 'expired_api_key',
+	'4020': 'quota_exceeded',
+	'4021': 'balance_low',
+	'4029': 'rate_limit_exceeded',
+	'4030': 'insufficient_scope',
+};
+
+const ADVICE_BY_STATUS: Record<number, string> = {
+	401: 'Check the API key in the SendApi credential.',
+	402: ADVICE.quota_exceeded,
+	403: ADVICE.insufficient_scope,
+	404: 'SendApi has no such resource. Check the ID (session, message or group) and the credential Base URL.',
+	409: 'SendApi refused this because of the current state (e.g. the session is not connected, or the request was already sent with other content).',
+	410: 'This resource is gone from SendApi (e.g. the session was deleted).',
+	422: 'SendApi could not process these values. Check the fields named in the error.',
+	429: ADVICE.rate_limit_exceeded,
+};
+
+export interface ApiErrorDetails {
+	status?: number;
+	info: SendApiErrorInfo;
+	itemIndex?: number;
+	/** What the node was doing, e.g. "POST /whatsapp/send". */
+	request: string;
+}
+
+/**
+ * One NodeApiError for both documented error shapes. It keeps SendApi's type, code, message and
+ * request id (the request id is what SendApi support asks for) in the message, the description
+ * and the error's context, so they survive n8n's error display and continueOnFail output.
+ */
+export function toNodeApiError(node: INode, details: ApiErrorDetails): NodeApiError {
+	const { status, info, itemIndex, request } = details;
+	const label = [info.type, info.code].filter((part) => part !== undefined).join(' ');
+	const summary = info.message ?? `SendApi answered HTTP ${status ?? '?'}`;
+	const message = `SendApi: ${summary}${label ? ` (${label})` : ''}`;
+	const description = [
+		adviceFor(info, status),
+		info.param ? `Field: ${info.param}.` : undefined,
+		`Request: ${request}.`,
+		info.requestId ? `SendApi request id: ${info.requestId}.` : undefined,
+	]
+		.filter(Boolean)
+		.join(' ');
+
+	const response: JsonObject = {
+		message: summary,
+		httpCode: status === undefined ? null : String(status),
+		type: info.type ?? null,
+		code: info.code ?? null,
+		param: info.param ?? null,
+		request_id: info.requestId ?? null,
+	};
+	const error = new NodeApiError(node, response, {
+		message,
+		description,
+		httpCode: status === undefined ? undefined : String(status),
+		itemIndex,
+	});
+	error.context.sendApi = { ...response };
+	return error;
+}
+
+function adviceFor(info: SendApiErrorInfo, status?: number): string | undefined {
+	const byType = info.type ? ADVICE[info.type] : undefined;
+	const codeKey = info.code === undefined ? undefined : String(info.code);
+	const byCode = codeKey ? (ADVICE[codeKey] ?? ADVICE[ADVICE_BY_CODE[codeKey] ?? '']) : undefined;
+	return byCode ?? byType ?? (status === undefined ? undefined : ADVICE_BY_STATUS[status]);
+}

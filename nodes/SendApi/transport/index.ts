@@ -1,0 +1,264 @@
+/**
+ * The only module that talks HTTP to SendApi. It owns the base URL, authentication (through the
+ * credential's `authenticate`, applied by n8n's httpRequestWithAuthentication), idempotency keys,
+ * envelope unwrapping, error mapping, retries and pagination.
+ */
+import { randomUUID } from 'crypto';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHookFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+	IWebhookFunctions,
+} from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
+
+import { isObject, MAX_PAGE_SIZE, readErrorBody, readListItems, readPageMeta, unwrapEnvelope } from './dialect';
+import { toNodeApiError } from './errors';
+import type { RateLimitState } from './retryPolicy';
+import { backoffDelayMs, MAX_RETRY_AFTER_MS, readRateLimit, retryAfterMs } from './retryPolicy';
+
+export type SendApiContext =
+	| IExecuteFunctions
+	| ILoadOptionsFunctions
+	| IHookFunctions
+	| IWebhookFunctions;
+
+export const CREDENTIAL_TYPE = 'sendApiApi';
+export const DEFAULT_BASE_URL = 'https://sendapi.co/v1';
+
+/**
+ * Retry settings. Module-level so tests can shorten the waits; nodes never change them.
+ * `maxAttempts` counts the first try.
+ */
+export const retrySettings = {
+	maxAttempts: 5,
+	requestTimeoutMs: 30_000,
+	backoff: backoffDelayMs,
+};
+
+export interface ApiRequestOptions {
+	body?: IDataObject;
+	qs?: IDataObject;
+	/** The input item this request serves: named in errors. */
+	itemIndex?: number;
+	/** POSTs get a fresh key per call unless one is given (the bulk engine keeps one per row). */
+	idempotencyKey?: string;
+	/** Answer these statuses instead of throwing (e.g. 404 while checking a webhook exists). */
+	acceptStatuses?: number[];
+}
+
+export interface ApiResponse {
+	status: number;
+	headers: Record<string, unknown>;
+	body: unknown;
+	rateLimit?: RateLimitState;
+}
+
+/** The result of one attempt, classified so callers (retry loop, bulk engine) can decide. */
+export type AttemptOutcome =
+	| { kind: 'ok'; response: ApiResponse }
+	| { kind: 'rateLimited'; error: NodeApiError; retryAfterMs?: number; response: ApiResponse }
+	| { kind: 'retryable'; error: Error; response?: ApiResponse }
+	| { kind: 'failed'; error: Error; response?: ApiResponse };
+
+/** One HTTP exchange with SendApi, no retry. */
+export async function attemptRequest(
+	this: SendApiContext,
+	method: IHttpRequestMethods,
+	endpoint: string,
+	options: ApiRequestOptions & { idempotencyKey?: string },
+): Promise<AttemptOutcome> {
+	const request = `${method} ${endpoint}`;
+	const requestOptions: IHttpRequestOptions = {
+		method,
+		url: `${await baseUrl.call(this, options.itemIndex)}${endpoint}`,
+		qs: options.qs,
+		body: options.body,
+		json: true,
+		headers: options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : {},
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		timeout: retrySettings.requestTimeoutMs,
+	};
+
+	let raw: { statusCode: number; headers: Record<string, unknown>; body: unknown };
+	try {
+		raw = await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, requestOptions);
+	} catch (error) {
+		if (error instanceof NodeOperationError || isCancelled(this)) return { kind: 'failed', error };
+		return { kind: 'retryable', error: connectionError(this, error, request, options.itemIndex) };
+	}
+
+	const response: ApiResponse = {
+		status: raw.statusCode,
+		headers: lowerCaseKeys(raw.headers ?? {}),
+		body: raw.body,
+		rateLimit: undefined,
+	};
+	response.rateLimit = readRateLimit(response.headers);
+	return classify(this, response, request, options);
+}
+
+function classify(
+	context: SendApiContext,
+	response: ApiResponse,
+	request: string,
+	options: ApiRequestOptions,
+): AttemptOutcome {
+	const { status } = response;
+	if ((status >= 200 && status < 300) || options.acceptStatuses?.includes(status)) {
+		const parsed = parseBody(response.body);
+		if (parsed.ok) return { kind: 'ok', response: { ...response, body: parsed.value } };
+		const error = new NodeApiError(
+			context.getNode(),
+			{ message: 'Malformed response', httpCode: String(status) },
+			{
+				message: 'SendApi sent an answer that is not valid JSON',
+				description: `Request: ${request}. The request is retried with the same Idempotency-Key.`,
+				itemIndex: options.itemIndex,
+			},
+		);
+		return { kind: 'retryable', error, response };
+	}
+
+	const error = toNodeApiError(context.getNode(), {
+		status,
+		info: readErrorBody(parseBody(response.body).value, response.headers),
+		itemIndex: options.itemIndex,
+		request,
+	});
+	if (status === 429) {
+		return { kind: 'rateLimited', error, retryAfterMs: retryAfterMs(response.headers, Date.now()), response };
+	}
+	if (status >= 500 || status === 408) return { kind: 'retryable', error, response };
+	return { kind: 'failed', error, response };
+}
+
+/**
+ * One logical request with retries: 429 waits `Retry-After` (capped), 5xx and connection errors
+ * back off exponentially with jitter. Every attempt carries the same Idempotency-Key, so SendApi
+ * performs a POST at most once however often it is retried.
+ */
+export async function apiRequestFull(
+	this: SendApiContext,
+	method: IHttpRequestMethods,
+	endpoint: string,
+	options: ApiRequestOptions = {},
+): Promise<ApiResponse> {
+	const idempotencyKey = method === 'POST' ? (options.idempotencyKey ?? randomUUID()) : undefined;
+	for (let attempt = 1; ; attempt++) {
+		const outcome = await attemptRequest.call(this, method, endpoint, { ...options, idempotencyKey });
+		if (outcome.kind === 'ok') return outcome.response;
+		if (outcome.kind === 'failed' || attempt >= retrySettings.maxAttempts) throw outcome.error;
+
+		const wait =
+			outcome.kind === 'rateLimited' && outcome.retryAfterMs !== undefined
+				? Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS)
+				: retrySettings.backoff(attempt);
+		await waitUnlessCancelled(this, wait);
+		if (isCancelled(this)) throw outcome.error;
+	}
+}
+
+/**
+ * A request whose answer is unwrapped from SendApi's `{data: …}` envelope. An answer that is not
+ * an object (empty, or a bare value) comes back as `{}` or `{value}` so callers always get JSON.
+ */
+export async function apiRequest(
+	this: SendApiContext,
+	method: IHttpRequestMethods,
+	endpoint: string,
+	options: ApiRequestOptions = {},
+): Promise<IDataObject> {
+	const response = await apiRequestFull.call(this, method, endpoint, options);
+	const answer = unwrapEnvelope(response.body);
+	if (isObject(answer)) return answer;
+	return answer === undefined || answer === null || answer === '' ? {} : { value: answer as IDataObject[string] };
+}
+
+/** One page of a list endpoint, with its `meta`. */
+export async function apiRequestPage(
+	this: SendApiContext,
+	endpoint: string,
+	qs: IDataObject,
+	options: Omit<ApiRequestOptions, 'qs'> = {},
+) {
+	const response = await apiRequestFull.call(this, 'GET', endpoint, { ...options, qs });
+	return { items: readListItems(response.body), meta: readPageMeta(response.body) };
+}
+
+/**
+ * Return All: walks `page` 1…`last_page` with full pages. Stops early at `limit` items, or on a
+ * short or empty page when SendApi sends no `meta` (so a missing meta cannot loop forever).
+ */
+export async function apiRequestAllItems(
+	this: SendApiContext,
+	endpoint: string,
+	qs: IDataObject = {},
+	options: Omit<ApiRequestOptions, 'qs'> & { limit?: number } = {},
+): Promise<IDataObject[]> {
+	const { limit, ...requestOptions } = options;
+	const perPage = limit === undefined ? MAX_PAGE_SIZE : Math.min(MAX_PAGE_SIZE, Math.max(1, limit));
+	const results: IDataObject[] = [];
+	let previousFirstId: unknown;
+	for (let page = 1; ; page++) {
+		const { items, meta } = await apiRequestPage.call(this, endpoint, { ...qs, page, per_page: perPage }, requestOptions);
+		// A server that ignores `page` repeats page 1: stop instead of looping on it forever.
+		if (page > 1 && items.length > 0 && items[0].id !== undefined && items[0].id === previousFirstId) return results;
+		previousFirstId = items[0]?.id;
+		results.push(...items);
+		if (limit !== undefined && results.length >= limit) return results.slice(0, limit);
+		const lastPage = meta.lastPage ?? (items.length < perPage ? page : page + 1);
+		if (items.length === 0 || page >= lastPage) return results;
+	}
+}
+
+async function baseUrl(this: SendApiContext, itemIndex?: number): Promise<string> {
+	const credentials = await this.getCredentials<{ baseUrl?: string }>(CREDENTIAL_TYPE, itemIndex);
+	const configured = (credentials.baseUrl ?? '').trim() || DEFAULT_BASE_URL;
+	return configured.replace(/\/+$/, '');
+}
+
+function parseBody(body: unknown): { ok: boolean; value: unknown } {
+	if (typeof body !== 'string') return { ok: true, value: body };
+	if (body.trim() === '') return { ok: true, value: undefined };
+	try {
+		return { ok: true, value: JSON.parse(body) };
+	} catch {
+		return { ok: false, value: body };
+	}
+}
+
+function connectionError(context: SendApiContext, error: Error, request: string, itemIndex?: number) {
+	const cause = (error as { code?: string }).code ?? error.message;
+	return new NodeApiError(
+		context.getNode(),
+		{ message: error.message, code: cause ?? null },
+		{
+			message: `Could not reach SendApi (${cause})`,
+			description: `Request: ${request}. Check the credential Base URL and your network; the request was retried with the same Idempotency-Key.`,
+			itemIndex,
+		},
+	);
+}
+
+function lowerCaseKeys(headers: Record<string, unknown>): Record<string, unknown> {
+	return Object.fromEntries(Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]));
+}
+
+export function isCancelled(context: SendApiContext): boolean {
+	return 'getExecutionCancelSignal' in context && context.getExecutionCancelSignal()?.aborted === true;
+}
+
+/** Waits in short steps so a cancelled execution stops within a quarter of a second. */
+export async function waitUnlessCancelled(context: SendApiContext, ms: number): Promise<void> {
+	const until = Date.now() + ms;
+	while (!isCancelled(context)) {
+		const left = until - Date.now();
+		if (left <= 0) return;
+		await sleep(Math.min(left, 250));
+	}
+}

@@ -1,0 +1,215 @@
+/**
+ * Sliding-window limit enforcement: requests per window per API key, plan messages per window and
+ * per day per API key, anti-ban messages per window and per day per session.
+ * Refused attempts are never recorded.
+ */
+
+export interface FakeLimits {
+	/** Length of the "minute" window (default 60000; benchmarks scale it down). */
+	windowMs: number;
+	/** Per API key, all requests. */
+	requestsPerWindow: number;
+	/** Per API key, messages (a send-bulk counts one per recipient). */
+	planMessagesPerWindow: number;
+	planMessagesPerDay: number;
+	/** Anti-ban per session (real: 30). */
+	sessionMessagesPerWindow: number;
+	/** Real: 1000. */
+	sessionMessagesPerDay: number;
+	/** Length of the "day" window (default 86 400 000; scale it down together with windowMs). */
+	dayMs: number;
+}
+
+export const DEFAULT_LIMITS: FakeLimits = {
+	windowMs: 60_000,
+	requestsPerWindow: Infinity,
+	planMessagesPerWindow: Infinity,
+	planMessagesPerDay: Infinity,
+	sessionMessagesPerWindow: Infinity,
+	sessionMessagesPerDay: Infinity,
+	dayMs: 86_400_000,
+};
+
+/** SendApi's Starter plan (the smallest), for a realistic sandbox. */
+export const STARTER_LIMITS: Partial<FakeLimits> = {
+	requestsPerWindow: 60,
+	planMessagesPerWindow: 10,
+	planMessagesPerDay: 500,
+	sessionMessagesPerWindow: 30,
+	sessionMessagesPerDay: 1000,
+};
+
+/** Value reported in X-RateLimit-Limit when requests are unlimited. */
+export const UNLIMITED_HEADER_VALUE = 1_000_000;
+
+export interface WindowEntry {
+	t: number;
+	n: number;
+}
+
+/** A sliding log of weighted hits. */
+export class SlidingWindow {
+	private entries: WindowEntry[] = [];
+
+	private prune(now: number, span: number): void {
+		let i = 0;
+		while (i < this.entries.length && this.entries[i].t <= now - span) i++;
+		if (i > 0) this.entries.splice(0, i);
+	}
+
+	total(now: number, span: number): number {
+		this.prune(now, span);
+		let sum = 0;
+		for (const e of this.entries) sum += e.n;
+		return sum;
+	}
+
+	oldest(now: number, span: number): WindowEntry | undefined {
+		this.prune(now, span);
+		return this.entries[0];
+	}
+
+	/** null when `n` more fit under `limit`; otherwise ms until they would. */
+	retryAfter(now: number, span: number, limit: number, n: number): number | null {
+		if (!Number.isFinite(limit)) return null;
+		let acc = this.total(now, span);
+		if (acc + n <= limit) return null;
+		if (n > limit) return span; // can never fit in one window
+		for (const e of this.entries) {
+			acc -= e.n;
+			if (acc + n <= limit) return e.t + span - now;
+		}
+		return span;
+	}
+
+	add(t: number, n: number): WindowEntry {
+		const e = { t, n };
+		// Keep the log ordered even if a test clock goes backwards.
+		let i = this.entries.length;
+		while (i > 0 && this.entries[i - 1].t > t) i--;
+		this.entries.splice(i, 0, e);
+		return e;
+	}
+
+	remove(e: WindowEntry): void {
+		const i = this.entries.indexOf(e);
+		if (i >= 0) this.entries.splice(i, 1);
+	}
+}
+
+export type LimitRefusal = {
+	status: 402 | 429;
+	type: 'rate_limit_exceeded' | 'sending_limited' | 'quota_exceeded';
+	code: 4029 | 4020;
+	message: string;
+	retryAfterMs: number;
+};
+
+function windowOf(map: Map<string, SlidingWindow>, key: string): SlidingWindow {
+	let w = map.get(key);
+	if (!w) {
+		w = new SlidingWindow();
+		map.set(key, w);
+	}
+	return w;
+}
+
+export class Limiter {
+	limits: FakeLimits;
+	private readonly requests = new Map<string, SlidingWindow>();
+	private readonly planWindow = new Map<string, SlidingWindow>();
+	private readonly planDay = new Map<string, SlidingWindow>();
+	private readonly sessionWindow = new Map<string, SlidingWindow>();
+	private readonly sessionDay = new Map<string, SlidingWindow>();
+
+	constructor(limits?: Partial<FakeLimits>) {
+		this.limits = { ...DEFAULT_LIMITS, ...limits };
+	}
+
+	set(l: Partial<FakeLimits>): void {
+		this.limits = { ...this.limits, ...l };
+	}
+
+	reset(limits?: Partial<FakeLimits>): void {
+		this.limits = { ...DEFAULT_LIMITS, ...limits };
+		for (const m of [this.requests, this.planWindow, this.planDay, this.sessionWindow, this.sessionDay]) m.clear();
+	}
+
+	/** Counts one request, unless it is over the limit. */
+	hitRequest(apiKey: string, now: number): { ok: true; entry: WindowEntry } | { ok: false; retryAfterMs: number } {
+		const w = windowOf(this.requests, apiKey);
+		const wait = w.retryAfter(now, this.limits.windowMs, this.limits.requestsPerWindow, 1);
+		if (wait !== null) return { ok: false, retryAfterMs: wait };
+		return { ok: true, entry: w.add(now, 1) };
+	}
+
+	/** Forget a counted request (it was refused later by a message limit). */
+	undoRequest(apiKey: string, entry: WindowEntry): void {
+		this.requests.get(apiKey)?.remove(entry);
+	}
+
+	/** X-RateLimit-* headers for this key, as of `now`. */
+	rateHeaders(apiKey: string, now: number, refused = false): Record<string, string> {
+		const { windowMs, requestsPerWindow } = this.limits;
+		const limit = Number.isFinite(requestsPerWindow) ? requestsPerWindow : UNLIMITED_HEADER_VALUE;
+		const w = windowOf(this.requests, apiKey);
+		const used = w.total(now, windowMs);
+		const oldest = w.oldest(now, windowMs);
+		const resetMs = (oldest ? oldest.t : now) + windowMs;
+		return {
+			'X-RateLimit-Limit': String(limit),
+			'X-RateLimit-Remaining': String(refused ? 0 : Math.max(0, limit - used)),
+			'X-RateLimit-Reset': String(Math.ceil(resetMs / 1000)),
+		};
+	}
+
+	/** Counts `n` messages against plan and session limits, or refuses all of them. */
+	hitMessages(apiKey: string, sessionKey: string, n: number, now: number): LimitRefusal | null {
+		const L = this.limits;
+		const pd = windowOf(this.planDay, apiKey);
+		const pw = windowOf(this.planWindow, apiKey);
+		const sd = windowOf(this.sessionDay, sessionKey);
+		const sw = windowOf(this.sessionWindow, sessionKey);
+		let wait = pd.retryAfter(now, L.dayMs, L.planMessagesPerDay, n);
+		if (wait !== null)
+			return {
+				status: 402,
+				type: 'quota_exceeded',
+				code: 4020,
+				message: `Daily message quota of ${L.planMessagesPerDay} exceeded for this plan`,
+				retryAfterMs: wait,
+			};
+		wait = pw.retryAfter(now, L.windowMs, L.planMessagesPerWindow, n);
+		if (wait !== null)
+			return {
+				status: 429,
+				type: 'rate_limit_exceeded',
+				code: 4029,
+				message: `Plan limit of ${L.planMessagesPerWindow} messages per minute exceeded`,
+				retryAfterMs: wait,
+			};
+		wait = sd.retryAfter(now, L.dayMs, L.sessionMessagesPerDay, n);
+		if (wait !== null)
+			return {
+				status: 429,
+				type: 'sending_limited',
+				code: 4029,
+				message: `Session daily limit of ${L.sessionMessagesPerDay} messages reached (anti-ban)`,
+				retryAfterMs: wait,
+			};
+		wait = sw.retryAfter(now, L.windowMs, L.sessionMessagesPerWindow, n);
+		if (wait !== null)
+			return {
+				status: 429,
+				type: 'sending_limited',
+				code: 4029,
+				message: `Session limit of ${L.sessionMessagesPerWindow} messages per minute reached (anti-ban)`,
+				retryAfterMs: wait,
+			};
+		pd.add(now, n);
+		pw.add(now, n);
+		sd.add(now, n);
+		sw.add(now, n);
+		return null;
+	}
+}

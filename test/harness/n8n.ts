@@ -1,0 +1,243 @@
+/**
+ * Runs this package's nodes inside n8n-core's real workflow engine, in-process: WorkflowExecute,
+ * ExecuteContext and n8n-core's real request helpers (httpRequestWithAuthentication → axios over
+ * loopback). What n8n's `cli` package would provide (the credentials store) is supplied here by
+ * TestCredentialsHelper, which applies the credential type's own generic `authenticate` block
+ * through n8n-workflow's real expression engine — as n8n's CredentialsHelper does.
+ */
+import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	INode,
+	INodeCredentialsDetails,
+	INodeExecutionData,
+	INodeParameters,
+	INodeType,
+	INodeTypes,
+	IRun,
+	IRunExecutionData,
+	IVersionedNodeType,
+	IWorkflowExecuteAdditionalData,
+	Workflow as WorkflowType,
+} from 'n8n-workflow';
+import { createRunExecutionData, ICredentialsHelper, NodeConnectionTypes, Workflow } from 'n8n-workflow';
+
+import { SendApiApi } from '../../credentials/SendApiApi.credentials';
+import { SendApi } from '../../nodes/SendApi/SendApi.node';
+
+export const PACKAGE = 'n8n-nodes-sendapi';
+export const SENDAPI_TYPE = `${PACKAGE}.sendApi`;
+const INPUT_TYPE = 'test.input';
+
+const credentialTypes: Record<string, ICredentialType> = { sendApiApi: new SendApiApi() };
+
+export class TestCredentialsHelper extends ICredentialsHelper {
+	constructor(private readonly store: Record<string, ICredentialDataDecryptedObject>) {
+		super();
+	}
+
+	getParentTypes(): string[] {
+		return [];
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		requestOptions: IHttpRequestOptions,
+		workflow: WorkflowType,
+		node: INode,
+	): Promise<IHttpRequestOptions> {
+		const authenticate = credentialTypes[typeName]?.authenticate;
+		if (typeof authenticate === 'function') return await authenticate(credentials, requestOptions);
+		if (!authenticate || authenticate.type !== 'generic') return requestOptions;
+		const resolve = (value: unknown) =>
+			workflow.expression.getParameterValue(value as string, null, 0, 0, node.name, [], 'internal', {
+				$credentials: credentials,
+			});
+		const target = requestOptions as unknown as Record<string, IDataObject | undefined>;
+		for (const [section, values] of Object.entries(authenticate.properties)) {
+			target[section] = { ...(target[section] ?? {}) };
+			for (const [key, value] of Object.entries(values as IDataObject)) {
+				(target[section] as IDataObject)[key] = resolve(value) as IDataObject[string];
+			}
+		}
+		return requestOptions;
+	}
+
+	async preAuthentication() {
+		return undefined;
+	}
+
+	async runPreAuthentication() {
+		return undefined;
+	}
+
+	getCredentialsProperties() {
+		return [];
+	}
+
+	async getDecrypted(
+		_additionalData: IWorkflowExecuteAdditionalData,
+		_nodeCredentials: INodeCredentialsDetails,
+		type: string,
+	): Promise<ICredentialDataDecryptedObject> {
+		const credentials = this.store[type];
+		if (!credentials) throw new Error(`No test credentials of type ${type}`);
+		return { ...credentials };
+	}
+
+	async getCredentials(): Promise<never> {
+		throw new Error('not used by these tests');
+	}
+
+	async updateCredentials() {}
+
+	async updateCredentialsOauthTokenData() {}
+
+	getOAuth2Options() {
+		return undefined;
+	}
+
+	isCredentialUsableByNode() {
+		return true;
+	}
+}
+
+/** A source node that emits the test's items (with their binary data) as its output. */
+function inputNodeType(items: INodeExecutionData[]): INodeType {
+	return {
+		description: {
+			displayName: 'Test Input',
+			name: INPUT_TYPE,
+			group: ['input'],
+			version: 1,
+			description: 'Emits fixed items',
+			defaults: { name: 'Input' },
+			inputs: [],
+			outputs: [NodeConnectionTypes.Main],
+			properties: [],
+		},
+		async execute(this: IExecuteFunctions) {
+			return [items.map((item, index) => ({ ...item, pairedItem: { item: index } }))];
+		},
+	};
+}
+
+class TestNodeTypes implements INodeTypes {
+	constructor(private readonly types: Record<string, INodeType>) {}
+
+	getByName(nodeType: string): INodeType | IVersionedNodeType {
+		return this.getByNameAndVersion(nodeType);
+	}
+
+	getByNameAndVersion(nodeType: string): INodeType {
+		const type = this.types[nodeType];
+		if (!type) throw new Error(`Unknown node type ${nodeType}`);
+		return type;
+	}
+
+	getKnownTypes() {
+		return {};
+	}
+}
+
+export interface RunNodeOptions {
+	parameters: INodeParameters;
+	items?: INodeExecutionData[];
+	credentials: { apiKey: string; baseUrl: string };
+	continueOnFail?: boolean;
+	nodeType?: INodeType;
+	/** Abort the execution (cancel) with this signal. */
+	abortSignal?: AbortSignal;
+}
+
+export interface RunNodeResult {
+	/** The node's outputs (one array per output), when it succeeded. */
+	outputs: INodeExecutionData[][];
+	/** The error that stopped the node, when it failed. */
+	error?: Error & { description?: string; context?: IDataObject; httpCode?: string };
+	run: IRun;
+}
+
+/** Runs `Input → SendApi` through n8n-core's WorkflowExecute and returns what the node output. */
+export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
+	const nodeType = options.nodeType ?? new SendApi();
+	const nodeTypes = new TestNodeTypes({
+		[INPUT_TYPE]: inputNodeType(options.items ?? [{ json: {} }]),
+		[SENDAPI_TYPE]: nodeType,
+	});
+	const nodes: INode[] = [
+		{ id: 'input', name: 'Input', type: INPUT_TYPE, typeVersion: 1, position: [0, 0], parameters: {} },
+		{
+			id: 'sendapi',
+			name: 'SendApi',
+			type: SENDAPI_TYPE,
+			typeVersion: 1,
+			position: [200, 0],
+			parameters: options.parameters,
+			credentials: { sendApiApi: { id: '1', name: 'SendApi account' } },
+			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		},
+	];
+	const connections = { Input: { main: [[{ node: 'SendApi', type: NodeConnectionTypes.Main, index: 0 }]] } };
+	const workflow = new Workflow({ id: 'wf-test', nodes, connections, nodeTypes, active: false, settings: {} });
+
+	const hooks = new ExecutionLifecycleHooks('manual', 'exec-test', {
+		id: 'wf-test',
+		name: 'test',
+		nodes,
+		connections,
+		active: false,
+		isArchived: false,
+		activeVersionId: null,
+		createdAt: new Date(),
+		updatedAt: new Date(),
+		settings: {},
+	} as never);
+	let resolveFinished!: (run: IRun) => void;
+	const finished = new Promise<IRun>((resolve) => (resolveFinished = resolve));
+	hooks.addHandler('workflowExecuteAfter', (run) => resolveFinished(run));
+
+	const additionalData = {
+		hooks,
+		credentialsHelper: new TestCredentialsHelper({ sendApiApi: { ...options.credentials } }),
+		executionId: 'exec-test',
+		restApiUrl: 'http://127.0.0.1:5678/rest',
+		instanceBaseUrl: 'http://127.0.0.1:5678/',
+		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
+		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
+		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
+		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
+		variables: {},
+		currentNodeParameters: undefined,
+		executeWorkflow: async () => {
+			throw new Error('not supported in tests');
+		},
+		getRunExecutionData: async () => undefined,
+		logAiEvent: () => {},
+		startRunnerTask: async () => {
+			throw new Error('not supported in tests');
+		},
+	} as unknown as IWorkflowExecuteAdditionalData;
+
+	const runExecutionData: IRunExecutionData = createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [{ node: nodes[0], data: { main: [[{ json: {} }]] }, source: null }],
+		},
+	});
+
+	const execute = new WorkflowExecute(additionalData, 'manual', runExecutionData);
+	const running = execute.processRunExecutionData(workflow);
+	if (options.abortSignal) options.abortSignal.addEventListener('abort', () => running.cancel());
+	await running;
+	const run = await finished;
+
+	const taskData = run.data.resultData.runData.SendApi?.[0];
+	const error = (taskData?.error ?? run.data.resultData.error) as RunNodeResult['error'];
+	const outputs = (taskData?.data?.main ?? []).map((output: INodeExecutionData[] | null) => output ?? []);
+	return { outputs, error, run };
+}
