@@ -41,7 +41,8 @@ export async function readBinaryMedia(
 	const name = property.trim();
 	const present = Object.keys(context.getInputData()[itemIndex]?.binary ?? {});
 	if (name === '' || !present.includes(name)) {
-		const has = present.length > 0 ? `It has: ${present.join(', ')}.` : 'It has no binary data at all.';
+		const has =
+			present.length > 0 ? `It has: ${present.join(', ')}.` : 'It has no binary data at all.';
 		throw inputError(
 			context,
 			itemIndex,

@@ -4,7 +4,8 @@
  * SendApi wants an unambiguous ISO 8601 instant, so every form is turned into UTC here.
  */
 
-const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?$/;
+const WALL_CLOCK =
+	/^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?$/;
 
 /** The instant as ISO 8601 in UTC, or undefined when the value is not a date. */
 export function toIsoDateTime(value: unknown, timeZone: string): string | undefined {
@@ -23,7 +24,11 @@ export function toIsoDateTime(value: unknown, timeZone: string): string | undefi
 }
 
 function hasToIso(value: unknown): value is { toISO: () => string | null } {
-	return typeof value === 'object' && value !== null && typeof (value as { toISO?: unknown }).toISO === 'function';
+	return (
+		typeof value === 'object' &&
+		value !== null &&
+		typeof (value as { toISO?: unknown }).toISO === 'function'
+	);
 }
 
 function wallClockToUtc(parts: number[], timeZone: string): string | undefined {
@@ -31,7 +36,8 @@ function wallClockToUtc(parts: number[], timeZone: string): string | undefined {
 	const asUtc = Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
 	const check = new Date(asUtc);
 	// Date.UTC rolls 2024-02-30 over into March: such a date is refused, not moved.
-	if (Number.isNaN(asUtc) || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined;
+	if (Number.isNaN(asUtc) || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
+		return undefined;
 	// The zone's offset at that moment; taken twice so a time next to a DST change lands right.
 	const first = asUtc - offsetMs(asUtc, timeZone);
 	const instant = asUtc - offsetMs(first, timeZone);
@@ -56,7 +62,16 @@ function offsetMs(instant: number, timeZone: string): number {
 		// An unknown zone name: UTC is the only reading that does not invent an offset.
 		return 0;
 	}
-	const parts = Object.fromEntries(format.formatToParts(instant).map((part) => [part.type, Number(part.value)]));
-	const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+	const parts = Object.fromEntries(
+		format.formatToParts(instant).map((part) => [part.type, Number(part.value)]),
+	);
+	const wall = Date.UTC(
+		parts.year,
+		parts.month - 1,
+		parts.day,
+		parts.hour,
+		parts.minute,
+		parts.second,
+	);
 	return wall - Math.floor(instant / 1000) * 1000;
 }

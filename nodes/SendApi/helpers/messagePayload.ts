@@ -94,7 +94,10 @@ export type MessageInput =
 			header?: unknown;
 			footer?: unknown;
 			button: unknown;
-			sections: Array<{ title?: unknown; rows: Array<{ id?: unknown; title?: unknown; description?: unknown }> }>;
+			sections: Array<{
+				title?: unknown;
+				rows: Array<{ id?: unknown; title?: unknown; description?: unknown }>;
+			}>;
 	  }
 	| { type: 'poll'; question: unknown; options: unknown; allowMultipleAnswers?: unknown };
 
@@ -106,10 +109,18 @@ export function buildMessagePayload(input: MessageInput): MessageFragment {
 export function validateMessage(input: MessageInput): MessageContent {
 	switch (input.type) {
 		case 'text':
-			return { type: 'text', body: requireBody(input.text, 'text'), previewUrl: toBoolean(input.previewUrl) };
+			return {
+				type: 'text',
+				body: requireBody(input.text, 'text'),
+				previewUrl: toBoolean(input.previewUrl),
+			};
 		case 'image':
 		case 'video':
-			return { type: input.type, media: validateMedia(input.type, input.media), caption: optionalText(input.caption) };
+			return {
+				type: input.type,
+				media: validateMedia(input.type, input.media),
+				caption: optionalText(input.caption),
+			};
 		case 'audio':
 			return { type: 'audio', media: validateMedia('audio', input.media) };
 		case 'document':
@@ -125,7 +136,10 @@ export function validateMessage(input: MessageInput): MessageContent {
 		case 'poll':
 			return validatePoll(input);
 		default:
-			throw new MessageInputError('Message Type', `"${String((input as { type: unknown }).type)}" is not supported`);
+			throw new MessageInputError(
+				'Message Type',
+				`"${String((input as { type: unknown }).type)}" is not supported`,
+			);
 	}
 }
 
@@ -170,7 +184,8 @@ export function buildVCard(name: string, e164: string): string {
 function validateDocument(input: Extract<MessageInput, { type: 'document' }>): MessageContent {
 	const media = validateMedia('document', input.media);
 	const fileName =
-		optionalText(input.fileName) ?? ('fileName' in media ? media.fileName : fileNameFromUrl(media.url));
+		optionalText(input.fileName) ??
+		('fileName' in media ? media.fileName : fileNameFromUrl(media.url));
 	if (!fileName) {
 		throw new MessageInputError(
 			FIELD_LABELS.fileName,
@@ -225,7 +240,12 @@ function validateTemplate(input: Extract<MessageInput, { type: 'template' }>): M
 		input.components !== undefined && input.components !== ''
 			? parseComponents(input.components)
 			: bodyVariableComponents(input.bodyVariables);
-	return { type: 'template', name, language, components: components.length > 0 ? components : undefined };
+	return {
+		type: 'template',
+		name,
+		language,
+		components: components.length > 0 ? components : undefined,
+	};
 }
 
 function parseComponents(value: unknown): IDataObject[] {
@@ -240,9 +260,19 @@ function parseComponents(value: unknown): IDataObject[] {
 		}
 	}
 	const list = Array.isArray(parsed) ? parsed : isPlainObject(parsed) ? [parsed] : undefined;
-	if (!list) throw new MessageInputError(label, 'is not a list of components', `Enter a JSON array, ${example}.`, 'components');
+	if (!list)
+		throw new MessageInputError(
+			label,
+			'is not a list of components',
+			`Enter a JSON array, ${example}.`,
+			'components',
+		);
 	list.forEach((component, position) => {
-		if (!isPlainObject(component) || typeof component.type !== 'string' || component.type.trim() === '') {
+		if (
+			!isPlainObject(component) ||
+			typeof component.type !== 'string' ||
+			component.type.trim() === ''
+		) {
 			throw new MessageInputError(
 				label,
 				`entry ${position + 1} has no "type"`,
@@ -255,15 +285,30 @@ function parseComponents(value: unknown): IDataObject[] {
 }
 
 function invalidJson(label: string, reason: string, example: string): MessageInputError {
-	return new MessageInputError(label, `is not valid JSON (${reason})`, `Enter a JSON array, ${example}.`, 'components');
+	return new MessageInputError(
+		label,
+		`is not valid JSON (${reason})`,
+		`Enter a JSON array, ${example}.`,
+		'components',
+	);
 }
 
 /** Body variables fill {{1}}, {{2}}… of the template body, in order. */
 function bodyVariableComponents(value: unknown): IDataObject[] {
-	const variables = value === undefined || value === null || value === '' ? [] : Array.isArray(value) ? value : [value];
+	const variables =
+		value === undefined || value === null || value === ''
+			? []
+			: Array.isArray(value)
+				? value
+				: [value];
 	if (variables.length === 0) return [];
 	const parameters = variables.map((variable, position) => {
-		const text = typeof variable === 'number' ? String(variable) : typeof variable === 'string' ? variable : '';
+		const text =
+			typeof variable === 'number'
+				? String(variable)
+				: typeof variable === 'string'
+					? variable
+					: '';
 		if (text.trim() === '') {
 			throw new MessageInputError(
 				FIELD_LABELS.bodyVariables,
@@ -277,18 +322,23 @@ function bodyVariableComponents(value: unknown): IDataObject[] {
 	return [{ type: 'body', parameters }];
 }
 
-function validateInteractive(input: Extract<MessageInput, { type: 'interactive' }>): InteractiveContent {
+function validateInteractive(
+	input: Extract<MessageInput, { type: 'interactive' }>,
+): InteractiveContent {
 	const frame = {
 		body: requireBody(input.body, 'body', FIELD_LABELS.bodyText),
 		header: optionalText(input.header),
 		footer: optionalText(input.footer),
 	};
-	if (input.kind === 'button') return { kind: 'button', ...frame, buttons: validateButtons(input.buttons) };
+	if (input.kind === 'button')
+		return { kind: 'button', ...frame, buttons: validateButtons(input.buttons) };
 	const button = requireString(input.button, FIELD_LABELS.listButtonText, 'button');
 	return { kind: 'list', ...frame, button, sections: validateSections(input.sections) };
 }
 
-function validateButtons(buttons: Array<{ id?: unknown; title?: unknown }>): Array<{ id: string; title: string }> {
+function validateButtons(
+	buttons: Array<{ id?: unknown; title?: unknown }>,
+): Array<{ id: string; title: string }> {
 	const label = FIELD_LABELS.buttons;
 	if (buttons.length < 1 || buttons.length > MAX_REPLY_BUTTONS) {
 		throw new MessageInputError(
@@ -306,7 +356,9 @@ function validateButtons(buttons: Array<{ id?: unknown; title?: unknown }>): Arr
 	return checked;
 }
 
-function validateSections(sections: Extract<MessageInput, { kind: 'list' }>['sections']): ListSection[] {
+function validateSections(
+	sections: Extract<MessageInput, { kind: 'list' }>['sections'],
+): ListSection[] {
 	const label = FIELD_LABELS.listRows;
 	const checked: ListSection[] = sections
 		.filter((section) => section.rows.length > 0)
@@ -319,7 +371,12 @@ function validateSections(sections: Extract<MessageInput, { kind: 'list' }>['sec
 			})),
 		}));
 	if (checked.length === 0) {
-		throw new MessageInputError(label, 'is empty', 'Add at least one row the recipient can pick.', 'sections');
+		throw new MessageInputError(
+			label,
+			'is empty',
+			'Add at least one row the recipient can pick.',
+			'sections',
+		);
 	}
 	requireUniqueIds(
 		checked.flatMap((section) => section.rows),
@@ -332,7 +389,9 @@ function validateSections(sections: Extract<MessageInput, { kind: 'list' }>['sec
 function validatePoll(input: Extract<MessageInput, { type: 'poll' }>): MessageContent {
 	const question = requireString(input.question, FIELD_LABELS.pollQuestion, 'question');
 	const options = toList(input.options)
-		.map((option) => (typeof option === 'number' ? String(option) : typeof option === 'string' ? option.trim() : ''))
+		.map((option) =>
+			typeof option === 'number' ? String(option) : typeof option === 'string' ? option.trim() : '',
+		)
 		.filter((option) => option !== '');
 	const label = FIELD_LABELS.pollOptions;
 	if (options.length < POLL_MIN_OPTIONS || options.length > POLL_MAX_OPTIONS) {
@@ -346,9 +405,19 @@ function validatePoll(input: Extract<MessageInput, { type: 'poll' }>): MessageCo
 	const duplicate = options.find((option, position) => options.indexOf(option) !== position);
 	if (duplicate !== undefined) {
 		// WhatsApp counts votes per option text, so two equal options could never be told apart.
-		throw new MessageInputError(label, `has "${duplicate}" twice`, 'Make every option different.', 'options');
+		throw new MessageInputError(
+			label,
+			`has "${duplicate}" twice`,
+			'Make every option different.',
+			'options',
+		);
 	}
-	return { type: 'poll', question, options, allowMultipleAnswers: toBoolean(input.allowMultipleAnswers) };
+	return {
+		type: 'poll',
+		question,
+		options,
+		allowMultipleAnswers: toBoolean(input.allowMultipleAnswers),
+	};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -376,14 +445,23 @@ const EXTENSION_MIME: Record<string, string> = {
 };
 
 /** What a message type needs its file to be; documents take anything. */
-const MEDIA_FAMILY: Partial<Record<MessageType, string>> = { image: 'image', video: 'video', audio: 'audio' };
+const MEDIA_FAMILY: Partial<Record<MessageType, string>> = {
+	image: 'image',
+	video: 'video',
+	audio: 'audio',
+};
 
 function validateMedia(type: MessageType, media: MediaInput): MediaContent {
 	if (media.source === 'url') return { url: requireUrl(media.url) };
 	const property = media.property ?? 'data';
 	const label = FIELD_LABELS.binaryPropertyName;
 	if (!media.base64) {
-		throw new MessageInputError(label, `"${property}" is an empty file`, undefined, 'binaryPropertyName');
+		throw new MessageInputError(
+			label,
+			`"${property}" is an empty file`,
+			undefined,
+			'binaryPropertyName',
+		);
 	}
 	const fileName = optionalText(media.fileName);
 	const mimeType = resolveMimeType(media.mimeType, fileName);
@@ -396,7 +474,11 @@ function validateMedia(type: MessageType, media: MediaInput): MediaContent {
 			'binaryPropertyName',
 		);
 	}
-	return { base64: media.base64, mimeType, fileName: fileName ?? `${type}${extensionFor(mimeType)}` };
+	return {
+		base64: media.base64,
+		mimeType,
+		fileName: fileName ?? `${type}${extensionFor(mimeType)}`,
+	};
 }
 
 /** n8n reports unknown files as application/octet-stream; the file name often knows better. */
@@ -414,7 +496,8 @@ function extensionFor(mimeType: string): string {
 
 function requireUrl(value: unknown): string {
 	const text = typeof value === 'string' ? value.trim() : '';
-	const fix = 'Enter a public http(s) link SendApi can download, or switch Media Source to Binary Field.';
+	const fix =
+		'Enter a public http(s) link SendApi can download, or switch Media Source to Binary Field.';
 	if (text === '') throw new MessageInputError(FIELD_LABELS.mediaUrl, 'is empty', fix, 'url');
 	let url: URL | undefined;
 	try {
@@ -423,7 +506,12 @@ function requireUrl(value: unknown): string {
 		url = undefined;
 	}
 	if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-		throw new MessageInputError(FIELD_LABELS.mediaUrl, `"${text}" is not an http(s) URL`, fix, 'url');
+		throw new MessageInputError(
+			FIELD_LABELS.mediaUrl,
+			`"${text}" is not an http(s) URL`,
+			fix,
+			'url',
+		);
 	}
 	return text;
 }
@@ -443,8 +531,16 @@ function fileNameFromUrl(url: string): string | undefined {
 function coordinate(value: unknown, label: string, key: string, limit: number): number {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : value;
 	if (typeof number !== 'number' || !Number.isFinite(number)) {
-		const shown = value === undefined || value === null || value === '' ? 'is empty' : `"${String(value)}" is not a number`;
-		throw new MessageInputError(label, shown, `Enter decimal degrees, e.g. ${key === 'latitude' ? '51.5072' : '-0.1276'}.`, key);
+		const shown =
+			value === undefined || value === null || value === ''
+				? 'is empty'
+				: `"${String(value)}" is not a number`;
+		throw new MessageInputError(
+			label,
+			shown,
+			`Enter decimal degrees, e.g. ${key === 'latitude' ? '51.5072' : '-0.1276'}.`,
+			key,
+		);
 	}
 	if (number < -limit || number > limit) {
 		throw new MessageInputError(
@@ -460,7 +556,13 @@ function coordinate(value: unknown, label: string, key: string, limit: number): 
 /** Message text is sent as written (leading spaces and line breaks can matter), but not blank. */
 function requireBody(value: unknown, key: string, label: string = FIELD_LABELS.text): string {
 	const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '';
-	if (text.trim() === '') throw new MessageInputError(label, 'is empty', `Enter the ${label.toLowerCase()} to send.`, key);
+	if (text.trim() === '')
+		throw new MessageInputError(
+			label,
+			'is empty',
+			`Enter the ${label.toLowerCase()} to send.`,
+			key,
+		);
 	return text;
 }
 
@@ -474,13 +576,20 @@ function requireUniqueIds(entries: Array<{ id: string }>, label: string, key: st
 	const seen = new Set<string>();
 	for (const { id } of entries) {
 		// The reply names the chosen entry only by its id, so two equal ids could not be told apart.
-		if (seen.has(id)) throw new MessageInputError(label, `uses the ID "${id}" twice`, 'Give every entry its own ID.', key);
+		if (seen.has(id))
+			throw new MessageInputError(
+				label,
+				`uses the ID "${id}" twice`,
+				'Give every entry its own ID.',
+				key,
+			);
 		seen.add(id);
 	}
 }
 
 function optionalText(value: unknown): string | undefined {
-	const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+	const text =
+		typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
 	return text === '' ? undefined : text;
 }
 
@@ -504,7 +613,10 @@ function anArticle(word: string): string {
 }
 
 function escapeVCard(text: string): string {
-	return text.replace(/\\/g, '\\\\').replace(/\r?\n/g, '\\n').replace(/([,;])/g, '\\$1');
+	return text
+		.replace(/\\/g, '\\\\')
+		.replace(/\r?\n/g, '\\n')
+		.replace(/([,;])/g, '\\$1');
 }
 
 function canonicalJson(value: unknown): string {

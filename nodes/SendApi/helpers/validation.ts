@@ -74,7 +74,11 @@ export function requireText(
  * Pure validators (message payloads) throw a MessageInputError naming only the field; this adds
  * the item. Anything else becomes a NodeOperationError for that item.
  */
-export function asInputError(context: IExecuteFunctions, itemIndex: number, error: Error): NodeOperationError {
+export function asInputError(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	error: Error,
+): NodeOperationError {
 	if (error instanceof MessageInputError) {
 		return inputError(context, itemIndex, error.field, error.problem, error.fix);
 	}

@@ -207,7 +207,10 @@ function typePayload(message: MessageContent): IDataObject {
 		case 'contact':
 			return withOptional({ vcard: message.vcard }, { name: message.name, phone: message.phone });
 		case 'template':
-			return withOptional({ name: message.name, language: message.language }, { components: message.components });
+			return withOptional(
+				{ name: message.name, language: message.language },
+				{ components: message.components },
+			);
 		case 'interactive':
 			return interactivePayload(message.interactive);
 		case 'poll':
@@ -229,12 +232,16 @@ function interactivePayload(interactive: InteractiveContent): IDataObject {
 	const frame = withOptional(
 		{ type: interactive.kind, body: { text: interactive.body } },
 		{
-			header: interactive.header === undefined ? undefined : { type: 'text', text: interactive.header },
+			header:
+				interactive.header === undefined ? undefined : { type: 'text', text: interactive.header },
 			footer: interactive.footer === undefined ? undefined : { text: interactive.footer },
 		},
 	);
 	if (interactive.kind === 'button') {
-		const buttons = interactive.buttons.map(({ id, title }) => ({ type: 'reply', reply: { id, title } }));
+		const buttons = interactive.buttons.map(({ id, title }) => ({
+			type: 'reply',
+			reply: { id, title },
+		}));
 		return { ...frame, action: { buttons } };
 	}
 	const sections = interactive.sections.map((section) => {
@@ -256,7 +263,10 @@ export function sendBulkBody(
 	message: MessageFragment,
 	delayMs?: number,
 ): IDataObject {
-	return withOptional({ session_id: sessionIdForApi(sessionId), recipients, ...message }, { delay_ms: delayMs });
+	return withOptional(
+		{ session_id: sessionIdForApi(sessionId), recipients, ...message },
+		{ delay_ms: delayMs },
+	);
 }
 
 export interface MessageFilters {
@@ -288,7 +298,11 @@ export function createGroupBody(group: {
 	description?: string;
 }): IDataObject {
 	return withOptional(
-		{ session_id: sessionIdForApi(group.sessionId), name: group.name, participants: group.participants },
+		{
+			session_id: sessionIdForApi(group.sessionId),
+			name: group.name,
+			participants: group.participants,
+		},
 		{ description: group.description },
 	);
 }

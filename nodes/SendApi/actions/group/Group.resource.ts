@@ -14,8 +14,18 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['group'] } },
 		options: [
-			{ name: 'Create', value: 'create', description: 'Create a WhatsApp group with participants', action: 'Create a group' },
-			{ name: 'Get Many', value: 'getAll', description: 'List the groups of a session', action: 'Get many groups' },
+			{
+				name: 'Create',
+				value: 'create',
+				description: 'Create a WhatsApp group with participants',
+				action: 'Create a group',
+			},
+			{
+				name: 'Get Many',
+				value: 'getAll',
+				description: 'List the groups of a session',
+				action: 'Get many groups',
+			},
 			{
 				name: 'Update',
 				value: 'update',

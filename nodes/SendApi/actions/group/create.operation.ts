@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
 import { createGroupBody, WHATSAPP_PREFIX } from '../../transport/dialect';
@@ -10,7 +15,9 @@ import { sessionLocator } from '../common.descriptions';
 import { GROUP_NAME_MAX, optionalDescription, participantsField } from './groupFields';
 
 const properties: INodeProperties[] = [
-	sessionLocator({ description: 'The connected WhatsApp number (SendApi session) that creates and owns the group' }),
+	sessionLocator({
+		description: 'The connected WhatsApp number (SendApi session) that creates and owns the group',
+	}),
 	{
 		displayName: 'Name',
 		name: 'name',
@@ -48,8 +55,15 @@ export const description = updateDisplayOptions(
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem(this, items, async (i) => {
 		const sessionId = requireLocatorId(this, 'session', i);
-		const name = requireText(this, this.getNodeParameter('name', i), i, 'Name', { maxLength: GROUP_NAME_MAX });
-		const participants = requirePhoneList(this, this.getNodeParameter('participants', i, ''), i, 'Participants');
+		const name = requireText(this, this.getNodeParameter('name', i), i, 'Name', {
+			maxLength: GROUP_NAME_MAX,
+		});
+		const participants = requirePhoneList(
+			this,
+			this.getNodeParameter('participants', i, ''),
+			i,
+			'Participants',
+		);
 		const additionalFields = this.getNodeParameter('additionalFields', i, {}) as IDataObject;
 		// An empty description on create means "none", so it is left out rather than sent.
 		const description = optionalDescription(this, i, additionalFields.description) || undefined;

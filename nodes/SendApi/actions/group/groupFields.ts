@@ -6,7 +6,11 @@ import { inputError } from '../../helpers/validation';
 export const GROUP_NAME_MAX = 25;
 export const GROUP_DESCRIPTION_MAX = 512;
 
-export function participantsField(field: { displayName: string; name: string; required?: boolean }): INodeProperties {
+export function participantsField(field: {
+	displayName: string;
+	name: string;
+	required?: boolean;
+}): INodeProperties {
 	return {
 		...field,
 		type: 'string',
@@ -19,8 +23,17 @@ export function participantsField(field: { displayName: string; name: string; re
 }
 
 /** A description may be empty (no description), but not longer than WhatsApp keeps. */
-export function optionalDescription(context: IExecuteFunctions, itemIndex: number, value: unknown): string {
-	const text = typeof value === 'string' ? value.trim() : value === undefined || value === null ? '' : String(value);
+export function optionalDescription(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	value: unknown,
+): string {
+	const text =
+		typeof value === 'string'
+			? value.trim()
+			: value === undefined || value === null
+				? ''
+				: String(value);
 	if (text.length > GROUP_DESCRIPTION_MAX) {
 		throw inputError(
 			context,

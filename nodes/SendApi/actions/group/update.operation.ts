@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
 import { updateGroupBody, WHATSAPP_PREFIX } from '../../transport/dialect';
@@ -12,7 +17,8 @@ import { GROUP_NAME_MAX, optionalDescription, participantsField } from './groupF
 const properties: INodeProperties[] = [
 	sessionLocator({
 		required: false,
-		description: 'The WhatsApp number whose groups the Group list shows. Not needed when the group is given by ID.',
+		description:
+			'The WhatsApp number whose groups the Group list shows. Not needed when the group is given by ID.',
 	}),
 	groupLocator(),
 	{
@@ -62,10 +68,20 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			);
 		}
 		const changes = {
-			name: 'name' in fields ? requireText(this, fields.name, i, 'Name', { maxLength: GROUP_NAME_MAX }) : undefined,
-			description: 'description' in fields ? optionalDescription(this, i, fields.description) : undefined,
+			name:
+				'name' in fields
+					? requireText(this, fields.name, i, 'Name', { maxLength: GROUP_NAME_MAX })
+					: undefined,
+			description:
+				'description' in fields ? optionalDescription(this, i, fields.description) : undefined,
 			addParticipants: participantsIn(this, i, fields, 'addParticipants', 'Add Participants'),
-			removeParticipants: participantsIn(this, i, fields, 'removeParticipants', 'Remove Participants'),
+			removeParticipants: participantsIn(
+				this,
+				i,
+				fields,
+				'removeParticipants',
+				'Remove Participants',
+			),
 		};
 		return await apiRequest.call(this, 'PUT', `${WHATSAPP_PREFIX}/groups/${pathId(groupId)}`, {
 			body: updateGroupBody(changes),

@@ -15,9 +15,24 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['message'] } },
 		options: [
-			{ name: 'Get', value: 'get', description: 'Get a message and its delivery status', action: 'Get a message' },
-			{ name: 'Get Many', value: 'getAll', description: 'List sent and received messages', action: 'Get many messages' },
-			{ name: 'Send', value: 'send', description: 'Send a WhatsApp message of any type', action: 'Send a message' },
+			{
+				name: 'Get',
+				value: 'get',
+				description: 'Get a message and its delivery status',
+				action: 'Get a message',
+			},
+			{
+				name: 'Get Many',
+				value: 'getAll',
+				description: 'List sent and received messages',
+				action: 'Get many messages',
+			},
+			{
+				name: 'Send',
+				value: 'send',
+				description: 'Send a WhatsApp message of any type',
+				action: 'Send a message',
+			},
 			{
 				name: 'Send Bulk',
 				value: 'sendBulk',

@@ -27,6 +27,8 @@ export const description = updateDisplayOptions(
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem(this, items, async (i) => {
 		const messageId = requireText(this, this.getNodeParameter('messageId', i), i, 'Message ID');
-		return await apiRequest.call(this, 'GET', `${WHATSAPP_PREFIX}/messages/${pathId(messageId)}`, { itemIndex: i });
+		return await apiRequest.call(this, 'GET', `${WHATSAPP_PREFIX}/messages/${pathId(messageId)}`, {
+			itemIndex: i,
+		});
 	});
 }

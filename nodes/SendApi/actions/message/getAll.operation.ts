@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { apiRequestAllItems } from '../../transport';
 import type { MessageFilters } from '../../transport/dialect';
@@ -13,7 +18,8 @@ import { returnAllOrLimit, sessionLocator } from '../common.descriptions';
 const properties: INodeProperties[] = [
 	sessionLocator({
 		required: false,
-		description: 'Only messages of this WhatsApp number (SendApi session). Leave empty for all sessions.',
+		description:
+			'Only messages of this WhatsApp number (SendApi session). Leave empty for all sessions.',
 	}),
 	...returnAllOrLimit,
 	{
@@ -70,22 +76,40 @@ export const description = updateDisplayOptions(
 
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem(this, items, async (i) => {
-		return await apiRequestAllItems.call(this, `${WHATSAPP_PREFIX}/messages`, messagesQuery(readFilters(this, i)), {
-			itemIndex: i,
-			...getListOptions(this, i),
-		});
+		return await apiRequestAllItems.call(
+			this,
+			`${WHATSAPP_PREFIX}/messages`,
+			messagesQuery(readFilters(this, i)),
+			{
+				itemIndex: i,
+				...getListOptions(this, i),
+			},
+		);
 	});
 }
 
 function readFilters(context: IExecuteFunctions, itemIndex: number): MessageFilters {
-	const session = context.getNodeParameter('session', itemIndex, '', { extractValue: true }) as unknown;
+	const session = context.getNodeParameter('session', itemIndex, '', {
+		extractValue: true,
+	}) as unknown;
 	const filters = context.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const fromDate = readDate(context, itemIndex, filters.fromDate, 'From Date');
 	const toDate = readDate(context, itemIndex, filters.toDate, 'To Date');
 	if (fromDate && toDate && fromDate > toDate) {
-		throw inputError(context, itemIndex, 'From Date', `(${fromDate}) is after To Date (${toDate})`, 'Swap the two dates.');
+		throw inputError(
+			context,
+			itemIndex,
+			'From Date',
+			`(${fromDate}) is after To Date (${toDate})`,
+			'Swap the two dates.',
+		);
 	}
-	const sessionId = typeof session === 'number' ? String(session) : typeof session === 'string' ? session.trim() : '';
+	const sessionId =
+		typeof session === 'number'
+			? String(session)
+			: typeof session === 'string'
+				? session.trim()
+				: '';
 	return {
 		sessionId: sessionId === '' ? undefined : sessionId,
 		direction: filters.direction as MessageFilters['direction'],
@@ -100,7 +124,13 @@ function readDate(context: IExecuteFunctions, itemIndex: number, value: unknown,
 	if (value === undefined || value === null || value === '') return undefined;
 	const iso = toIsoDateTime(value, context.getTimezone());
 	if (iso === undefined) {
-		throw inputError(context, itemIndex, field, `"${String(value)}" is not a date`, 'Pick a date, or use an ISO 8601 date such as 2024-05-01T09:00:00Z.');
+		throw inputError(
+			context,
+			itemIndex,
+			field,
+			`"${String(value)}" is not a date`,
+			'Pick a date, or use an ISO 8601 date such as 2024-05-01T09:00:00Z.',
+		);
 	}
 	return iso;
 }

@@ -6,7 +6,11 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { readBinaryMedia } from '../../helpers/binary';
 import type { MediaInput, MessageInput } from '../../helpers/messagePayload';
-import { buildMessagePayload, FIELD_LABELS, groupRowsIntoSections } from '../../helpers/messagePayload';
+import {
+	buildMessagePayload,
+	FIELD_LABELS,
+	groupRowsIntoSections,
+} from '../../helpers/messagePayload';
 import { asInputError } from '../../helpers/validation';
 import type { MessageFragment, MessageType } from '../../transport/dialect';
 
@@ -17,7 +21,11 @@ const TYPE_OPTIONS: Array<{ name: string; value: MessageType; description: strin
 	{ name: 'Contact', value: 'contact', description: 'A contact card (vCard)' },
 	{ name: 'Document', value: 'document', description: 'A file such as a PDF, with its file name' },
 	{ name: 'Image', value: 'image', description: 'A picture with an optional caption' },
-	{ name: 'Interactive', value: 'interactive', description: 'Reply buttons or a list to pick from' },
+	{
+		name: 'Interactive',
+		value: 'interactive',
+		description: 'Reply buttons or a list to pick from',
+	},
 	{ name: 'Location', value: 'location', description: 'A pin on the map' },
 	{ name: 'Poll', value: 'poll', description: 'A question with 2 to 12 options to vote on' },
 	{ name: 'Template', value: 'template', description: 'A pre-approved WhatsApp template' },
@@ -72,7 +80,11 @@ const contentFields: ContentField[] = [
 			name: 'mediaSource',
 			type: 'options',
 			options: [
-				{ name: 'Binary Field', value: 'binary', description: 'A file from an earlier node, sent as base64' },
+				{
+					name: 'Binary Field',
+					value: 'binary',
+					description: 'A file from an earlier node, sent as base64',
+				},
 				{ name: 'URL', value: 'url', description: 'A public link that SendApi downloads' },
 			],
 			default: 'url',
@@ -252,8 +264,16 @@ const contentFields: ContentField[] = [
 			name: 'componentsSource',
 			type: 'options',
 			options: [
-				{ name: 'Body Variables', value: 'bodyVariables', description: 'Fill {{1}}, {{2}}… of the template body' },
-				{ name: 'JSON', value: 'json', description: 'Write the components array yourself (headers, buttons…)' },
+				{
+					name: 'Body Variables',
+					value: 'bodyVariables',
+					description: 'Fill {{1}}, {{2}}… of the template body',
+				},
+				{
+					name: 'JSON',
+					value: 'json',
+					description: 'Write the components array yourself (headers, buttons…)',
+				},
 			],
 			default: 'bodyVariables',
 		},
@@ -266,7 +286,8 @@ const contentFields: ContentField[] = [
 			type: 'string',
 			typeOptions: { multipleValues: true, multipleValueButtonText: 'Add Variable' },
 			default: [],
-			description: 'Values for {{1}}, {{2}}… in order. Leave empty for a template without variables.',
+			description:
+				'Values for {{1}}, {{2}}… in order. Leave empty for a template without variables.',
 			displayOptions: { show: { componentsSource: ['bodyVariables'] } },
 		},
 	},
@@ -289,7 +310,11 @@ const contentFields: ContentField[] = [
 			name: 'interactiveType',
 			type: 'options',
 			options: [
-				{ name: 'Reply Buttons', value: 'button', description: 'Up to 3 buttons under the message' },
+				{
+					name: 'Reply Buttons',
+					value: 'button',
+					description: 'Up to 3 buttons under the message',
+				},
 				{ name: 'List', value: 'list', description: 'A button that opens a list of choices' },
 			],
 			default: 'button',
@@ -344,7 +369,13 @@ const contentFields: ContentField[] = [
 					name: 'button',
 					values: [
 						{ displayName: 'ID', name: 'id', type: 'string', default: '', placeholder: 'yes' },
-						{ displayName: 'Title', name: 'title', type: 'string', default: '', placeholder: 'Yes, please' },
+						{
+							displayName: 'Title',
+							name: 'title',
+							type: 'string',
+							default: '',
+							placeholder: 'Yes, please',
+						},
 					],
 				},
 			],
@@ -380,9 +411,21 @@ const contentFields: ContentField[] = [
 					displayName: 'Row',
 					name: 'row',
 					values: [
-						{ displayName: 'Section Title', name: 'section', type: 'string', default: '', placeholder: 'Morning' },
+						{
+							displayName: 'Section Title',
+							name: 'section',
+							type: 'string',
+							default: '',
+							placeholder: 'Morning',
+						},
 						{ displayName: 'ID', name: 'id', type: 'string', default: '', placeholder: 'slot_9am' },
-						{ displayName: 'Title', name: 'title', type: 'string', default: '', placeholder: '9:00' },
+						{
+							displayName: 'Title',
+							name: 'title',
+							type: 'string',
+							default: '',
+							placeholder: '9:00',
+						},
 						{ displayName: 'Description', name: 'description', type: 'string', default: '' },
 					],
 				},
@@ -426,7 +469,10 @@ const contentFields: ContentField[] = [
 /** The content fields for `types`, each shown only for the types it belongs to. */
 export function messageContentFields(types: readonly MessageType[]): INodeProperties[] {
 	return contentFields
-		.map(({ types: fieldTypes, property }) => ({ property, shownFor: fieldTypes.filter((t) => types.includes(t)) }))
+		.map(({ types: fieldTypes, property }) => ({
+			property,
+			shownFor: fieldTypes.filter((t) => types.includes(t)),
+		}))
 		.filter(({ shownFor }) => shownFor.length > 0)
 		.map(({ property, shownFor }) => ({
 			...property,
@@ -456,7 +502,8 @@ export async function readMessageInput(
 	itemIndex: number,
 	type: MessageType,
 ): Promise<MessageInput> {
-	const get = (name: string, fallback: unknown = '') => context.getNodeParameter(name, itemIndex, fallback) as unknown;
+	const get = (name: string, fallback: unknown = '') =>
+		context.getNodeParameter(name, itemIndex, fallback) as unknown;
 	switch (type) {
 		case 'text':
 			return { type, text: get('text'), previewUrl: get('previewUrl', false) };
@@ -466,7 +513,12 @@ export async function readMessageInput(
 		case 'audio':
 			return { type, media: await readMedia(context, itemIndex) };
 		case 'document':
-			return { type, media: await readMedia(context, itemIndex), fileName: get('fileName'), caption: get('caption') };
+			return {
+				type,
+				media: await readMedia(context, itemIndex),
+				fileName: get('fileName'),
+				caption: get('caption'),
+			};
 		case 'location':
 			return {
 				type,
@@ -496,11 +548,18 @@ export async function readMessageInput(
 type Getter = (name: string, fallback?: unknown) => unknown;
 
 function readTemplate(get: Getter): MessageInput {
-	const base = { type: 'template' as const, name: get('templateName'), language: get('templateLanguage') };
+	const base = {
+		type: 'template' as const,
+		name: get('templateName'),
+		language: get('templateLanguage'),
+	};
 	if (get('componentsSource', 'bodyVariables') === 'json') {
 		// An empty editor means "no components", not an empty JSON document to refuse.
 		const json = get('componentsJson', '');
-		return { ...base, components: typeof json === 'string' && json.trim() === '' ? undefined : json };
+		return {
+			...base,
+			components: typeof json === 'string' && json.trim() === '' ? undefined : json,
+		};
 	}
 	return { ...base, bodyVariables: get('bodyVariables', []) };
 }
@@ -514,14 +573,20 @@ function readInteractive(get: Getter): MessageInput {
 	};
 	if (get('interactiveType', 'button') === 'list') {
 		const rows = collectionEntries(get('listRows', {}), 'row');
-		return { ...frame, kind: 'list', button: get('listButtonText'), sections: groupRowsIntoSections(rows) };
+		return {
+			...frame,
+			kind: 'list',
+			button: get('listButtonText'),
+			sections: groupRowsIntoSections(rows),
+		};
 	}
 	return { ...frame, kind: 'button', buttons: collectionEntries(get('buttons', {}), 'button') };
 }
 
 async function readMedia(context: IExecuteFunctions, itemIndex: number): Promise<MediaInput> {
 	const source = context.getNodeParameter('mediaSource', itemIndex, 'url') as string;
-	if (source === 'url') return { source: 'url', url: context.getNodeParameter('mediaUrl', itemIndex, '') };
+	if (source === 'url')
+		return { source: 'url', url: context.getNodeParameter('mediaUrl', itemIndex, '') };
 	const property = String(context.getNodeParameter('binaryPropertyName', itemIndex, 'data') ?? '');
 	return await readBinaryMedia(context, itemIndex, property, FIELD_LABELS.binaryPropertyName);
 }

@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
 import type { BulkMessageType, MessageFragment } from '../../transport/dialect';
@@ -61,7 +66,12 @@ export const description = updateDisplayOptions(
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem(this, items, async (i) => {
 		const sessionId = requireLocatorId(this, 'session', i);
-		const recipients = requirePhoneList(this, this.getNodeParameter('recipients', i, ''), i, 'Recipients');
+		const recipients = requirePhoneList(
+			this,
+			this.getNodeParameter('recipients', i, ''),
+			i,
+			'Recipients',
+		);
 		const type = this.getNodeParameter('messageType', i) as BulkMessageType;
 		const message = await messagePayloadForItem(this, i, type);
 		const delayMs = readDelayMs(this, i);
@@ -95,7 +105,10 @@ async function sendInBatches(
  */
 function withQueuedBatches(error: Error & { description?: string | null }, queued: IDataObject[]) {
 	if (queued.length === 0) return error;
-	const ids = queued.map((batch) => `${String(batch.batch_id ?? '?')} (${(batch.recipients as string[]).length} recipients)`);
+	const ids = queued.map(
+		(batch) =>
+			`${String(batch.batch_id ?? '?')} (${(batch.recipients as string[]).length} recipients)`,
+	);
 	const note = `Already queued before this failure: ${ids.join(', ')}. Running this item again sends to them again.`;
 	error.description = [error.description, note].filter(Boolean).join(' ');
 	return error;
@@ -119,6 +132,7 @@ function readDelayMs(context: IExecuteFunctions, itemIndex: number): number | un
 
 function inChunks<T>(list: T[], size: number): T[][] {
 	const chunks: T[][] = [];
-	for (let start = 0; start < list.length; start += size) chunks.push(list.slice(start, start + size));
+	for (let start = 0; start < list.length; start += size)
+		chunks.push(list.slice(start, start + size));
 	return chunks;
 }

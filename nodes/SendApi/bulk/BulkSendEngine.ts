@@ -1,0 +1,603 @@
+/**
+ * The rate-aware bulk sending engine: spreadsheet rows in, one outcome per row out, sent at the
+ * fastest pace SendApi's limits allow and never faster.
+ *
+ * Every dispatch must fit, at the moment it is made, into all windows at once: the plan's
+ * messages per window, the API key's requests per window (a bulk call is one request), and the
+ * chosen session's anti-ban window. Capacity is recorded when a request is dispatched, not when
+ * it returns, so requests in flight can never push a window over. Work starts as soon as a
+ * window has room (bursts at window boundaries), which is what makes the schedule optimal for
+ * the "last message starts as early as possible" measure; see `optimalMs`.
+ */
+import { resolveBulkLimits, type ResolvedBulkLimits } from './limits';
+import { buildJobs, forecastDailyQuota, isValidRow, type Job } from './planning';
+import { SlidingWindowLimiter } from './SlidingWindowLimiter';
+import type {
+	BulkOutcome,
+	BulkRow,
+	EngineOpts,
+	RateLimitInfo,
+	SendFailure,
+	SendResult,
+	ValidBulkRow,
+} from './types';
+
+/** SendApi's `/send-bulk` takes at most 500 recipients. */
+export const MAX_RECIPIENTS_PER_BULK = 500;
+
+const DEFAULTS = {
+	maxRecipientsPerBulk: MAX_RECIPIENTS_PER_BULK,
+	minGroupSize: 2,
+	maxAttempts: 5,
+	concurrency: 4,
+	backoffBaseMs: 1_000,
+	backoffCapMs: 60_000,
+	pollMs: 1_000,
+} as const;
+
+/** Share of the nominal backoff added at random, so failures at one instant retry apart. */
+const JITTER_RATIO = 0.25;
+
+/** Sends every row under the limits; resolves with one outcome per input row, in input order. */
+export async function runBulkSend<P = unknown>(opts: EngineOpts<P>): Promise<BulkOutcome[]> {
+	return new BulkSendRun(opts).run();
+}
+
+/**
+ * Delay before retry number `attempt + 1` after a retryable failure without Retry-After:
+ * exponential from `baseMs`, plus up to 25 % jitter, never above `capMs`.
+ */
+export function retryDelayMs(
+	attempt: number,
+	random: () => number,
+	baseMs: number = DEFAULTS.backoffBaseMs,
+	capMs: number = DEFAULTS.backoffCapMs,
+): number {
+	const nominal = Math.min(capMs, baseMs * 2 ** (attempt - 1));
+	const jitter = Math.min(Math.max(random(), 0), 1);
+	return Math.min(capMs, nominal * (1 + JITTER_RATIO * jitter));
+}
+
+/**
+ * One dispatch: a single row or a bulk chunk. It keeps its session and its rows for every retry,
+ * so a retry repeats the very same request (same body, so the same Idempotency-Key is valid).
+ */
+interface Unit {
+	positions: number[];
+	bulk: boolean;
+	session: number;
+	/** Number of the attempt this unit will make when dispatched. */
+	attempt: number;
+	notBefore: number;
+}
+
+interface SessionChoice {
+	session: number;
+	delay: number;
+	/** Messages this session may take right now (0 when delay > 0). */
+	room: number;
+}
+
+type Step = { dispatch: Unit } | { waitMs: number };
+
+type Settings = Required<
+	Pick<
+		EngineOpts,
+		| 'maxRecipientsPerBulk'
+		| 'minGroupSize'
+		| 'maxAttempts'
+		| 'concurrency'
+		| 'backoffBaseMs'
+		| 'backoffCapMs'
+		| 'pollMs'
+		| 'now'
+		| 'random'
+	>
+>;
+
+class BulkSendRun<P> {
+	private readonly rows: readonly BulkRow<P>[];
+
+	private readonly sessions: readonly string[];
+
+	private readonly limits: ResolvedBulkLimits;
+
+	private readonly settings: Settings;
+
+	private readonly outcomes: Array<BulkOutcome | undefined>;
+
+	private readonly planWindow: SlidingWindowLimiter;
+
+	private readonly requestWindow: SlidingWindowLimiter;
+
+	private readonly sessionWindows: SlidingWindowLimiter[];
+
+	private sessionDayLeft: number[] = [];
+
+	private jobs: Job[] = [];
+
+	private nextJob = 0;
+
+	private retries: Unit[] = [];
+
+	private readonly inFlight = new Set<Promise<void>>();
+
+	/** No dispatch before this instant (server's Retry-After or exhausted request budget). */
+	private pausedUntil = -Infinity;
+
+	private roundRobin = 0;
+
+	private readonly counts = { done: 0, sent: 0, queued: 0, notSent: 0 };
+
+	constructor(private readonly opts: EngineOpts<P>) {
+		assertEngineOpts(opts);
+		this.rows = opts.rows;
+		this.sessions = opts.sessions;
+		this.limits = resolveBulkLimits(opts.limits);
+		this.settings = {
+			maxRecipientsPerBulk: opts.maxRecipientsPerBulk ?? DEFAULTS.maxRecipientsPerBulk,
+			minGroupSize: opts.minGroupSize ?? DEFAULTS.minGroupSize,
+			maxAttempts: opts.maxAttempts ?? DEFAULTS.maxAttempts,
+			concurrency: opts.concurrency ?? DEFAULTS.concurrency,
+			backoffBaseMs: opts.backoffBaseMs ?? DEFAULTS.backoffBaseMs,
+			backoffCapMs: opts.backoffCapMs ?? DEFAULTS.backoffCapMs,
+			pollMs: opts.pollMs ?? DEFAULTS.pollMs,
+			now: opts.now ?? Date.now,
+			random: opts.random ?? Math.random,
+		};
+		assertSettings(this.settings);
+		this.outcomes = new Array<BulkOutcome | undefined>(opts.rows.length);
+		const { windowMs } = this.limits;
+		this.planWindow = new SlidingWindowLimiter({
+			limit: this.limits.planMessagesPerWindow,
+			windowMs,
+		});
+		this.requestWindow = new SlidingWindowLimiter({
+			limit: this.limits.requestsPerWindow,
+			windowMs,
+		});
+		this.sessionWindows = opts.sessions.map(
+			() => new SlidingWindowLimiter({ limit: this.limits.sessionMessagesPerWindow, windowMs }),
+		);
+	}
+
+	async run(): Promise<BulkOutcome[]> {
+		this.settleBeforeSending();
+		while (this.hasWork() || this.inFlight.size > 0) {
+			if (this.aborted()) {
+				await this.cancel();
+				break;
+			}
+			if (!this.hasWork() || this.inFlight.size >= this.settings.concurrency) {
+				await Promise.race(this.inFlight);
+				continue;
+			}
+			const now = this.settings.now();
+			const step = this.nextStep(now);
+			if ('dispatch' in step) this.dispatch(step.dispatch, now);
+			else await this.wait(step.waitMs);
+		}
+		return this.collectOutcomes();
+	}
+
+	/** Invalid rows and rows over today's quota are decided before the first send. */
+	private settleBeforeSending(): void {
+		this.rows.forEach((row, position) => {
+			if (!isValidRow(row)) {
+				this.finish([position], { status: 'not_sent', reason: row.invalidReason, attempts: 0 });
+			}
+		});
+		const forecast = forecastDailyQuota(this.rows, this.sessions, this.limits, this.opts.sentToday);
+		this.finish(forecast.refused, {
+			status: 'not_sent',
+			reason: forecast.refusedReason,
+			attempts: 0,
+		});
+		this.sessionDayLeft = forecast.sessionDayLeft;
+		this.jobs = buildJobs(
+			this.rows,
+			forecast.accepted,
+			this.opts.groupIdentical,
+			this.settings.minGroupSize,
+		);
+		this.reportProgress();
+	}
+
+	private hasWork(): boolean {
+		return this.retries.length > 0 || this.nextJob < this.jobs.length;
+	}
+
+	private aborted(): boolean {
+		return this.opts.signal?.aborted === true;
+	}
+
+	/**
+	 * What to do at `now`: dispatch the first unit every window admits (retries first, so rows
+	 * already started finish first), or wait until the earliest moment something may fit.
+	 */
+	private nextStep(now: number): Step {
+		if (this.pausedUntil > now) return { waitMs: this.pausedUntil - now };
+		let waitMs = Infinity;
+		for (let i = 0; i < this.retries.length; i++) {
+			const retry = this.retries[i];
+			const delay = Math.max(
+				retry.notBefore - now,
+				this.delayFor(retry.session, retry.positions.length, now),
+			);
+			if (delay <= 0) {
+				this.retries.splice(i, 1);
+				return { dispatch: retry };
+			}
+			waitMs = Math.min(waitMs, delay);
+		}
+		if (this.nextJob < this.jobs.length) {
+			const job = this.jobs[this.nextJob];
+			const choice = this.chooseSession(now);
+			if (choice && choice.delay === 0) return { dispatch: this.takeUnit(job, choice, now) };
+			if (choice) waitMs = Math.min(waitMs, choice.delay);
+		}
+		if (waitMs === Infinity && this.inFlight.size === 0) {
+			// Unreachable while the day budgets add up (the forecast guarantees they do).
+			throw new Error('bulk engine: rows are left that no window can ever admit');
+		}
+		return { waitMs };
+	}
+
+	/** Time until `weight` messages (one request) fit the shared windows and this session's. */
+	private delayFor(session: number, weight: number, now: number): number {
+		return Math.max(
+			this.planWindow.delayUntilAllowed(now, weight),
+			this.requestWindow.delayUntilAllowed(now, 1),
+			this.sessionWindows[session].delayUntilAllowed(now, weight),
+		);
+	}
+
+	/**
+	 * The session that can send soonest, ties going round-robin: the first session after the
+	 * last one used that has room now wins at once (nobody can be sooner), which also spreads
+	 * the load evenly. Only when none has room are all scanned for the earliest.
+	 */
+	private chooseSession(now: number): SessionChoice | undefined {
+		const shared = Math.max(
+			this.planWindow.delayUntilAllowed(now, 1),
+			this.requestWindow.delayUntilAllowed(now, 1),
+		);
+		let soonest: SessionChoice | undefined;
+		for (let k = 0; k < this.sessions.length; k++) {
+			const session = (this.roundRobin + k) % this.sessions.length;
+			const dayLeft = this.sessionDayLeft[session];
+			if (dayLeft < 1) continue;
+			const window = this.sessionWindows[session];
+			const room = Math.min(window.available(now), dayLeft);
+			if (shared === 0 && room >= 1) return { session, delay: 0, room };
+			const delay = Math.max(shared, room >= 1 ? 0 : window.delayUntilAllowed(now, 1));
+			if (!soonest || delay < soonest.delay) soonest = { session, delay, room: 0 };
+		}
+		return soonest;
+	}
+
+	/**
+	 * Takes the next unit off a job for `choice.session`. A group yields a chunk as large as every
+	 * window admits right now (and ≤ maxRecipientsPerBulk): waiting for a full chunk would only
+	 * start its first messages later. A chunk below minGroupSize goes as a single send.
+	 */
+	private takeUnit(job: Job, choice: SessionChoice, now: number): Unit {
+		this.roundRobin = (choice.session + 1) % this.sessions.length;
+		const unit = { bulk: false, session: choice.session, attempt: 1, notBefore: now };
+		if (job.kind === 'one') {
+			this.nextJob++;
+			return { ...unit, positions: [job.position] };
+		}
+		const size = Math.min(
+			job.positions.length - job.next,
+			this.settings.maxRecipientsPerBulk,
+			this.planWindow.available(now),
+			choice.room,
+		);
+		const bulk = size >= this.settings.minGroupSize;
+		const taken = bulk ? size : 1;
+		const positions = job.positions.slice(job.next, job.next + taken);
+		job.next += taken;
+		if (job.next === job.positions.length) this.nextJob++;
+		return { ...unit, bulk, positions };
+	}
+
+	/** Reserves the unit's capacity in every window, then sends it without awaiting it. */
+	private dispatch(unit: Unit, now: number): void {
+		const weight = unit.positions.length;
+		this.planWindow.record(now, weight);
+		this.requestWindow.record(now, 1);
+		this.sessionWindows[unit.session].record(now, weight);
+		// Day budgets count rows, not attempts: retries reuse the Idempotency-Key, so a row is
+		// delivered at most once however often it is tried.
+		if (unit.attempt === 1) this.sessionDayLeft[unit.session] -= weight;
+		const tracked: Promise<void> = this.invoke(unit)
+			.then((result) => this.settle(unit, result))
+			.finally(() => this.inFlight.delete(tracked));
+		this.inFlight.add(tracked);
+	}
+
+	private invoke(unit: Unit): Promise<SendResult> {
+		const sessionId = this.sessions[unit.session];
+		const attempt = unit.attempt;
+		try {
+			const pending = unit.bulk
+				? this.opts.sendBulk({
+						rows: unit.positions.map((p) => this.validRow(p)),
+						sessionId,
+						attempt,
+					})
+				: this.opts.sendOne({ row: this.validRow(unit.positions[0]), sessionId, attempt });
+			return Promise.resolve(pending).then(asSendResult, thrownAsFailure);
+		} catch (error) {
+			return Promise.resolve(thrownAsFailure(error));
+		}
+	}
+
+	private validRow(position: number): ValidBulkRow<P> {
+		return this.rows[position] as ValidBulkRow<P>;
+	}
+
+	private settle(unit: Unit, result: SendResult): void {
+		const now = this.settings.now();
+		this.followServerBudget(result.rateLimit, now);
+		if (result.ok) {
+			this.finish(unit.positions, {
+				status: result.status ?? (unit.bulk ? 'queued' : 'sent'),
+				sessionId: this.sessions[unit.session],
+				id: result.id,
+				attempts: unit.attempt,
+			});
+		} else {
+			this.handleFailure(unit, result, now);
+		}
+		this.reportProgress();
+	}
+
+	/**
+	 * Our windows only see this run; the server sees every client of the key. When it says the
+	 * request budget is spent, wait for its reset (at most one window: a later reset is taken as
+	 * clock skew, and a 429 would correct us anyway).
+	 */
+	private followServerBudget(rateLimit: RateLimitInfo | undefined, now: number): void {
+		const resetAtMs = rateLimit?.resetAtMs;
+		if (rateLimit?.remaining !== 0 || typeof resetAtMs !== 'number' || !(resetAtMs > now)) return;
+		this.pauseUntil(Math.min(resetAtMs, now + this.limits.windowMs));
+	}
+
+	/**
+	 * 429: every dispatch pauses for Retry-After, then the same unit is tried again. Other
+	 * retryable failures back off exponentially on their own. The refused attempt stays counted in
+	 * the windows: the server may well have counted it too.
+	 */
+	private handleFailure(unit: Unit, failure: SendFailure, now: number): void {
+		const retryAfterMs = isNonNegativeNumber(failure.retryAfterMs)
+			? failure.retryAfterMs
+			: undefined;
+		if (retryAfterMs !== undefined) this.pauseUntil(now + retryAfterMs);
+		const canRetry = failure.retryable && unit.attempt < this.settings.maxAttempts;
+		if (canRetry && !this.aborted()) {
+			const delay = retryAfterMs ?? this.backoff(unit.attempt);
+			this.retries.push({ ...unit, attempt: unit.attempt + 1, notBefore: now + delay });
+			return;
+		}
+		this.finish(unit.positions, {
+			status: 'not_sent',
+			sessionId: this.sessions[unit.session],
+			reason: failureReason(failure, unit.attempt, canRetry),
+			attempts: unit.attempt,
+		});
+	}
+
+	private backoff(attempt: number): number {
+		const { random, backoffBaseMs, backoffCapMs } = this.settings;
+		return retryDelayMs(attempt, random, backoffBaseMs, backoffCapMs);
+	}
+
+	private pauseUntil(instant: number): void {
+		this.pausedUntil = Math.max(this.pausedUntil, instant);
+	}
+
+	/** Sleeps in slices of pollMs, so an abort or a server answer is seen within one slice. */
+	private async wait(ms: number): Promise<void> {
+		await this.opts.sleep(Math.min(ms, this.settings.pollMs));
+	}
+
+	/**
+	 * Nothing new starts; what is in flight is awaited, because the request has left and only its
+	 * answer tells whether the row went out (a failure then is not retried: see handleFailure).
+	 */
+	private async cancel(): Promise<void> {
+		this.cancelWaitingWork();
+		while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+	}
+
+	private cancelWaitingWork(): void {
+		for (const retry of this.retries) {
+			this.finish(retry.positions, {
+				status: 'not_sent',
+				sessionId: this.sessions[retry.session],
+				reason: 'cancelled',
+				attempts: retry.attempt - 1,
+			});
+		}
+		this.retries = [];
+		for (; this.nextJob < this.jobs.length; this.nextJob++) {
+			const job = this.jobs[this.nextJob];
+			const positions = job.kind === 'one' ? [job.position] : job.positions.slice(job.next);
+			this.finish(positions, { status: 'not_sent', reason: 'cancelled', attempts: 0 });
+		}
+		this.reportProgress();
+	}
+
+	private finish(positions: readonly number[], fields: Omit<BulkOutcome, 'index'>): void {
+		for (const position of positions) {
+			if (this.outcomes[position]) {
+				throw new Error(`bulk engine: row at position ${position} would be reported twice`);
+			}
+			this.outcomes[position] = { index: this.rows[position].index, ...definedOnly(fields) };
+			this.count(fields.status);
+		}
+	}
+
+	private count(status: BulkOutcome['status']): void {
+		this.counts.done++;
+		if (status === 'sent') this.counts.sent++;
+		else if (status === 'queued') this.counts.queued++;
+		else this.counts.notSent++;
+	}
+
+	private reportProgress(): void {
+		this.opts.onProgress?.({
+			total: this.rows.length,
+			...this.counts,
+			trackedWindowEntries: this.trackedWindowEntries(),
+		});
+	}
+
+	private trackedWindowEntries(): number {
+		return this.sessionWindows.reduce(
+			(sum, window) => sum + window.size,
+			this.planWindow.size + this.requestWindow.size,
+		);
+	}
+
+	/** Every row has an outcome by now; a gap would be an engine bug, reported rather than lost. */
+	private collectOutcomes(): BulkOutcome[] {
+		return this.outcomes.map(
+			(outcome, position) =>
+				outcome ?? {
+					index: this.rows[position].index,
+					status: 'not_sent',
+					reason: 'internal error: the row was never scheduled',
+					attempts: 0,
+				},
+		);
+	}
+}
+
+function failureReason(failure: SendFailure, attempts: number, couldRetry: boolean): string {
+	if (!failure.retryable) return failure.reason;
+	if (couldRetry) return `cancelled (last attempt: ${failure.reason})`;
+	return `${failure.reason} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
+}
+
+/** A callback that resolves to something that is not a SendResult is a caller bug: no retry. */
+function asSendResult(value: unknown): SendResult {
+	if (
+		typeof value === 'object' &&
+		value !== null &&
+		typeof (value as SendResult).ok === 'boolean'
+	) {
+		return value as SendResult;
+	}
+	return { ok: false, retryable: false, reason: 'send callback returned no result' };
+}
+
+/**
+ * The callbacks are meant to turn every HTTP outcome into a SendResult; a throw is unexpected,
+ * so it is reported instead of retried (a retry could repeat a bug forever, with backoff).
+ */
+function thrownAsFailure(error: unknown): SendFailure {
+	const message = error instanceof Error ? error.message : String(error);
+	return { ok: false, retryable: false, reason: `send failed: ${message}` };
+}
+
+function definedOnly<T extends object>(fields: T): T {
+	const copy = { ...fields };
+	for (const key of Object.keys(copy) as Array<keyof T>) {
+		if (copy[key] === undefined) delete copy[key];
+	}
+	return copy;
+}
+
+function isNonNegativeNumber(value: unknown): value is number {
+	return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function assertEngineOpts<P>(opts: EngineOpts<P>): void {
+	if (typeof opts !== 'object' || opts === null) {
+		throw new TypeError('runBulkSend: an options object is required');
+	}
+	if (!Array.isArray(opts.rows)) throw new TypeError('runBulkSend: rows must be an array');
+	opts.rows.forEach(assertRow);
+	assertSessions(opts.sessions);
+	for (const name of ['sendOne', 'sendBulk', 'sleep'] as const) {
+		if (typeof opts[name] !== 'function') {
+			throw new TypeError(`runBulkSend: ${name} must be a function`);
+		}
+	}
+	for (const name of ['now', 'random', 'onProgress'] as const) {
+		if (opts[name] !== undefined && typeof opts[name] !== 'function') {
+			throw new TypeError(`runBulkSend: ${name} must be a function when given`);
+		}
+	}
+	if (typeof opts.groupIdentical !== 'boolean') {
+		throw new TypeError('runBulkSend: groupIdentical must be true or false');
+	}
+	assertSentToday(opts.sentToday);
+}
+
+function assertRow(row: BulkRow<unknown>, position: number): void {
+	const where = `runBulkSend: rows[${position}]`;
+	if (typeof row !== 'object' || row === null || typeof row.index !== 'number') {
+		throw new TypeError(`${where} must be an object with a numeric index`);
+	}
+	if (row.invalidReason !== undefined) {
+		if (typeof row.invalidReason !== 'string') {
+			throw new TypeError(`${where}.invalidReason must be a string`);
+		}
+		return;
+	}
+	if (typeof row.to !== 'string' || typeof row.messageKey !== 'string') {
+		throw new TypeError(`${where} needs either invalidReason or both to and messageKey strings`);
+	}
+}
+
+function assertSessions(sessions: readonly string[]): void {
+	if (!Array.isArray(sessions) || sessions.length === 0) {
+		throw new TypeError('runBulkSend: at least one session id is required');
+	}
+	if (sessions.some((id) => typeof id !== 'string' || id === '')) {
+		throw new TypeError('runBulkSend: session ids must be non-empty strings');
+	}
+	if (new Set(sessions).size !== sessions.length) {
+		// A session listed twice would get twice its anti-ban allowance.
+		throw new TypeError('runBulkSend: session ids must be unique');
+	}
+}
+
+function assertSentToday(sentToday: EngineOpts['sentToday']): void {
+	if (sentToday === undefined) return;
+	if (!isNonNegativeNumber(sentToday?.plan)) {
+		throw new TypeError('runBulkSend: sentToday.plan must be a number ≥ 0');
+	}
+	for (const [id, sent] of Object.entries(sentToday.perSession ?? {})) {
+		if (!isNonNegativeNumber(sent)) {
+			throw new TypeError(`runBulkSend: sentToday.perSession[${id}] must be a number ≥ 0`);
+		}
+	}
+}
+
+function assertSettings(settings: Settings): void {
+	assertInteger('maxRecipientsPerBulk', settings.maxRecipientsPerBulk, 1, MAX_RECIPIENTS_PER_BULK);
+	assertInteger('minGroupSize', settings.minGroupSize, 1, Infinity);
+	assertInteger('maxAttempts', settings.maxAttempts, 1, Infinity);
+	assertInteger('concurrency', settings.concurrency, 1, Infinity);
+	for (const name of ['backoffBaseMs', 'backoffCapMs', 'pollMs'] as const) {
+		const value = settings[name];
+		if (!Number.isFinite(value) || value <= 0) {
+			throw new TypeError(`runBulkSend: ${name} must be a positive number, got ${String(value)}`);
+		}
+	}
+	if (settings.backoffCapMs < settings.backoffBaseMs) {
+		throw new TypeError('runBulkSend: backoffCapMs must not be below backoffBaseMs');
+	}
+}
+
+function assertInteger(name: string, value: number, min: number, max: number): void {
+	if (!Number.isInteger(value) || value < min || value > max) {
+		const range = max === Infinity ? `≥ ${min}` : `${min}..${max}`;
+		throw new TypeError(`runBulkSend: ${name} must be an integer ${range}, got ${String(value)}`);
+	}
+}

@@ -1,0 +1,32 @@
+export { MAX_RECIPIENTS_PER_BULK, retryDelayMs, runBulkSend } from './BulkSendEngine';
+export {
+	DEFAULT_WINDOW_MS,
+	effectiveRatePerWindow,
+	optimalMs,
+	PLAN_LIMITS,
+	PLAN_MAX_SESSIONS,
+	resolveBulkLimits,
+	SESSION_MESSAGES_PER_DAY,
+	SESSION_MESSAGES_PER_WINDOW,
+} from './limits';
+export type { PlanName, ResolvedBulkLimits } from './limits';
+export { buildJobs, forecastDailyQuota, isValidRow } from './planning';
+export type { DailyForecast, Job, SentToday } from './planning';
+export { SlidingWindowLimiter } from './SlidingWindowLimiter';
+export type { SlidingWindowLimiterOpts } from './SlidingWindowLimiter';
+export type {
+	AbortLike,
+	BulkLimits,
+	BulkOutcome,
+	BulkProgress,
+	BulkRow,
+	EngineOpts,
+	InvalidBulkRow,
+	RateLimitInfo,
+	SendBulkRequest,
+	SendFailure,
+	SendOneRequest,
+	SendResult,
+	SendSuccess,
+	ValidBulkRow,
+} from './types';

@@ -1,0 +1,115 @@
+/**
+ * Handling one POST from SendApi: authenticate it, read it, decide whether it starts the
+ * workflow. Every refusal answers the sender without running the workflow.
+ */
+import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+
+import type { SendApiEvent } from './helpers';
+import {
+	deliveryKey,
+	headerValue,
+	matchesAnyEvent,
+	matchesSession,
+	normaliseEvent,
+	parseJson,
+	rememberDelivery,
+	SIGNATURE_HEADER,
+	signatureMatches,
+	toOutputItem,
+} from './helpers';
+import type { StoredWebhook } from './state';
+import { readRegistry, saveWebhook } from './state';
+
+interface VerifiedWebhook {
+	url: string;
+	entry: StoredWebhook;
+}
+
+export async function receiveDelivery(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const staticData = this.getWorkflowStaticData('node');
+	const rawBody = await readRawBody(this);
+	const signature = headerValue(this.getHeaderData()[SIGNATURE_HEADER]);
+	const verified = rawBody ? verifySignature(this, staticData, rawBody, signature) : undefined;
+	if (!rawBody || !verified) {
+		return refuse(this, 401, 'Missing or invalid X-SendAPI-Signature for this webhook');
+	}
+
+	const parsed = parseJson(rawBody);
+	const delivery = parsed.ok ? normaliseEvent(parsed.value) : undefined;
+	if (!delivery) return refuse(this, 400, 'The body is not a SendApi event (JSON with an event)');
+
+	if (!isSelected(this, delivery)) return acknowledge('Event or session not selected here');
+
+	const recent = rememberDelivery(verified.entry.recent ?? [], deliveryKey(delivery, rawBody));
+	if (!recent) return acknowledge('Duplicate delivery: already received');
+	saveWebhook(staticData, verified.url, { ...verified.entry, recent });
+
+	return { workflowData: [[{ json: toOutputItem(delivery) }]] };
+}
+
+/**
+ * The signature covers the exact bytes SendApi sent, so it is checked against the raw body
+ * n8n keeps on the request (a Buffer), never against re-serialised JSON.
+ */
+async function readRawBody(context: IWebhookFunctions): Promise<Buffer | undefined> {
+	const request = context.getRequestObject();
+	if (!request.rawBody && typeof request.readRawBody === 'function') await request.readRawBody();
+	const raw: unknown = request.rawBody;
+	if (Buffer.isBuffer(raw)) return raw;
+	return typeof raw === 'string' ? Buffer.from(raw) : undefined;
+}
+
+/**
+ * Finds the stored webhook whose secret signed this body. Only the webhook registered for the
+ * URL this request arrived on counts (Test URL and production URL have different secrets).
+ */
+function verifySignature(
+	context: IWebhookFunctions,
+	staticData: IDataObject,
+	rawBody: Buffer,
+	signature: string | undefined,
+): VerifiedWebhook | undefined {
+	return candidateWebhooks(context, staticData).find(
+		({ entry }) => entry.secret !== undefined && signatureMatches(rawBody, signature, entry.secret),
+	);
+}
+
+function candidateWebhooks(context: IWebhookFunctions, staticData: IDataObject): VerifiedWebhook[] {
+	const registry = readRegistry(staticData);
+	const served = servedUrl(context);
+	// n8n versions before getWebhookResourceUrl existed cannot tell which URL was hit: any
+	// webhook this node created may have signed the delivery.
+	if (served === undefined) return Object.entries(registry).map(([url, entry]) => ({ url, entry }));
+	const entry = registry[served];
+	return entry ? [{ url: served, entry }] : [];
+}
+
+/**
+ * In a webhook call `getNodeWebhookUrl` always answers the production URL; the endpoint this
+ * request actually came in on (`/webhook-test/…` in a test run) is `getWebhookResourceUrl`.
+ */
+function servedUrl(context: IWebhookFunctions): string | undefined {
+	if (typeof context.getWebhookResourceUrl !== 'function') return undefined;
+	return context.getWebhookResourceUrl('default');
+}
+
+function isSelected(context: IWebhookFunctions, delivery: SendApiEvent): boolean {
+	const events = context.getNodeParameter('events', []) as string[] | string;
+	const patterns = (Array.isArray(events) ? events : [events]).map(String);
+	const session = context.getNodeParameter('session', '', { extractValue: true }) as string;
+	return (
+		matchesAnyEvent(patterns, delivery.event) &&
+		matchesSession(String(session ?? ''), delivery.data.session_id)
+	);
+}
+
+/** Answers the request here and tells n8n not to answer again or run the workflow. */
+function refuse(context: IWebhookFunctions, status: number, message: string): IWebhookResponseData {
+	context.getResponseObject().status(status).json({ received: false, message });
+	return { noWebhookResponse: true };
+}
+
+/** 200 without a workflow run: SendApi must not retry what was deliberately skipped. */
+function acknowledge(message: string): IWebhookResponseData {
+	return { webhookResponse: { received: true, message } };
+}
