@@ -145,6 +145,39 @@ class TestNodeTypes implements INodeTypes {
 	}
 }
 
+/**
+ * What n8n's server hands a node context besides the workflow: URLs, the credentials store and
+ * callbacks these tests never use (they throw, so a test cannot silently depend on them).
+ */
+export function testAdditionalData(options: {
+	credentials: { apiKey: string; baseUrl: string };
+	origin: string;
+	extra?: IDataObject;
+}): IWorkflowExecuteAdditionalData {
+	const { origin } = options;
+	return {
+		credentialsHelper: new TestCredentialsHelper({ sendApiApi: { ...options.credentials } }),
+		executionId: undefined,
+		restApiUrl: `${origin}/rest`,
+		instanceBaseUrl: `${origin}/`,
+		webhookBaseUrl: `${origin}/webhook`,
+		webhookWaitingBaseUrl: `${origin}/webhook-waiting`,
+		webhookTestBaseUrl: `${origin}/webhook-test`,
+		formWaitingBaseUrl: `${origin}/form-waiting`,
+		variables: {},
+		currentNodeParameters: undefined,
+		executeWorkflow: async () => {
+			throw new Error('not supported in tests');
+		},
+		getRunExecutionData: async () => undefined,
+		logAiEvent: () => {},
+		startRunnerTask: async () => {
+			throw new Error('not supported in tests');
+		},
+		...(options.extra ?? {}),
+	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
 export interface RunNodeOptions {
 	parameters: INodeParameters;
 	items?: INodeExecutionData[];
@@ -202,27 +235,11 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	const finished = new Promise<IRun>((resolve) => (resolveFinished = resolve));
 	hooks.addHandler('workflowExecuteAfter', (run) => resolveFinished(run));
 
-	const additionalData = {
-		hooks,
-		credentialsHelper: new TestCredentialsHelper({ sendApiApi: { ...options.credentials } }),
-		executionId: 'exec-test',
-		restApiUrl: 'http://127.0.0.1:5678/rest',
-		instanceBaseUrl: 'http://127.0.0.1:5678/',
-		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
-		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
-		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
-		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
-		variables: {},
-		currentNodeParameters: undefined,
-		executeWorkflow: async () => {
-			throw new Error('not supported in tests');
-		},
-		getRunExecutionData: async () => undefined,
-		logAiEvent: () => {},
-		startRunnerTask: async () => {
-			throw new Error('not supported in tests');
-		},
-	} as unknown as IWorkflowExecuteAdditionalData;
+	const additionalData = testAdditionalData({
+		credentials: options.credentials,
+		origin: 'http://127.0.0.1:5678',
+		extra: { hooks, executionId: 'exec-test' },
+	});
 
 	const runExecutionData: IRunExecutionData = createRunExecutionData({
 		executionData: {

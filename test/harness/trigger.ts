@@ -43,7 +43,7 @@ import type {
 import { Workflow } from 'n8n-workflow';
 
 import { SendApiTrigger } from '../../nodes/SendApiTrigger/SendApiTrigger.node';
-import { PACKAGE, TestCredentialsHelper } from './n8n';
+import { PACKAGE, testAdditionalData } from './n8n';
 
 export const TRIGGER_TYPE = `${PACKAGE}.sendApiTrigger`;
 export const TRIGGER_NODE_NAME = 'SendApi Trigger';
@@ -219,28 +219,11 @@ export class TriggerHarness {
 		request: WebhookRequest;
 		response: WebhookResponse;
 	}): IWorkflowExecuteAdditionalData {
-		return {
-			credentialsHelper: new TestCredentialsHelper({ sendApiApi: { ...this.options.credentials } }),
-			executionId: undefined,
-			restApiUrl: `${this.origin}/rest`,
-			instanceBaseUrl: `${this.origin}/`,
-			webhookBaseUrl: `${this.origin}/webhook`,
-			webhookWaitingBaseUrl: `${this.origin}/webhook-waiting`,
-			webhookTestBaseUrl: `${this.origin}/webhook-test`,
-			formWaitingBaseUrl: `${this.origin}/form-waiting`,
-			variables: {},
-			currentNodeParameters: undefined,
-			httpRequest: exchange?.request,
-			httpResponse: exchange?.response,
-			executeWorkflow: async () => {
-				throw new Error('not supported in tests');
-			},
-			getRunExecutionData: async () => undefined,
-			logAiEvent: () => {},
-			startRunnerTask: async () => {
-				throw new Error('not supported in tests');
-			},
-		} as unknown as IWorkflowExecuteAdditionalData;
+		return testAdditionalData({
+			credentials: this.options.credentials,
+			origin: this.origin,
+			extra: { httpRequest: exchange?.request, httpResponse: exchange?.response },
+		});
 	}
 
 	/** n8n's webhook server, reduced to what a webhook trigger sees. */
