@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { configuredOutputs } from './actions/message/bulk/outputs';
 import { router } from './actions/router';
 import { properties } from './actions/versionDescription';
 import { searchGroups, searchSessions } from './methods/listSearch';
@@ -17,7 +18,8 @@ export class SendApi implements INodeType {
 		defaults: { name: 'SendApi' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		// Send Bulk can route not-sent rows to a second output (see configuredOutputs).
+		outputs: `={{(${configuredOutputs})($parameter)}}`,
 		credentials: [{ name: 'sendApiApi', required: true }],
 		properties,
 	};

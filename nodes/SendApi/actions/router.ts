@@ -3,11 +3,15 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import * as contact from './contact/Contact.resource';
 import * as group from './group/Group.resource';
+import type { MultipleOutputs } from './message/bulk/outputs';
+import { isMultipleOutputs } from './message/bulk/outputs';
 import * as message from './message/Message.resource';
 import type { SendApiResource, SendApiType } from './node.type';
 import * as session from './session/Session.resource';
 
-type Operation = { execute: (this: IExecuteFunctions, items: INodeExecutionData[]) => Promise<INodeExecutionData[]> };
+type Operation = {
+	execute: (this: IExecuteFunctions, items: INodeExecutionData[]) => Promise<INodeExecutionData[] | MultipleOutputs>;
+};
 
 const resources: { [R in SendApiResource]: Record<SendApiType[R], Operation> } = {
 	session,
@@ -25,5 +29,6 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	if (!handler) {
 		throw new NodeOperationError(this.getNode(), `The operation "${operation}" of resource "${resource}" is not supported`);
 	}
-	return [await handler.execute.call(this, items)];
+	const result = await handler.execute.call(this, items);
+	return isMultipleOutputs(result) ? result.outputs : [result];
 }

@@ -4,14 +4,16 @@
  *
  * Every dispatch must fit, at the moment it is made, into all windows at once: the plan's
  * messages per window, the API key's requests per window (a bulk call is one request), and the
- * chosen session's anti-ban window. Capacity is recorded when a request is dispatched, not when
- * it returns, so requests in flight can never push a window over. Work starts as soon as a
- * window has room (bursts at window boundaries), which is what makes the schedule optimal for
- * the "last message starts as early as possible" measure; see `optimalMs`.
+ * chosen session's anti-ban window. Capacity is taken when a request is dispatched and held until
+ * its answer, then for one more window (HeldWindow): SendApi counts the request when it arrives,
+ * which is somewhere in between, so neither requests in flight nor network latency can ever push
+ * a server window over. Work starts as soon as a window has room (bursts at window boundaries),
+ * which is what makes the schedule optimal for the "last message starts as early as possible"
+ * measure; see `optimalMs`. Latency costs one round trip per window on top of it.
  */
+import { HeldWindow } from './HeldWindow';
 import { resolveBulkLimits, type ResolvedBulkLimits } from './limits';
 import { buildJobs, forecastDailyQuota, isValidRow, type Job } from './planning';
-import { SlidingWindowLimiter } from './SlidingWindowLimiter';
 import type {
 	BulkOutcome,
 	BulkRow,
@@ -106,11 +108,11 @@ class BulkSendRun<P> {
 
 	private readonly outcomes: Array<BulkOutcome | undefined>;
 
-	private readonly planWindow: SlidingWindowLimiter;
+	private readonly planWindow: HeldWindow;
 
-	private readonly requestWindow: SlidingWindowLimiter;
+	private readonly requestWindow: HeldWindow;
 
-	private readonly sessionWindows: SlidingWindowLimiter[];
+	private readonly sessionWindows: HeldWindow[];
 
 	private sessionDayLeft: number[] = [];
 
@@ -148,16 +150,10 @@ class BulkSendRun<P> {
 		assertSettings(this.settings);
 		this.outcomes = new Array<BulkOutcome | undefined>(opts.rows.length);
 		const { windowMs } = this.limits;
-		this.planWindow = new SlidingWindowLimiter({
-			limit: this.limits.planMessagesPerWindow,
-			windowMs,
-		});
-		this.requestWindow = new SlidingWindowLimiter({
-			limit: this.limits.requestsPerWindow,
-			windowMs,
-		});
+		this.planWindow = new HeldWindow({ limit: this.limits.planMessagesPerWindow, windowMs });
+		this.requestWindow = new HeldWindow({ limit: this.limits.requestsPerWindow, windowMs });
 		this.sessionWindows = opts.sessions.map(
-			() => new SlidingWindowLimiter({ limit: this.limits.sessionMessagesPerWindow, windowMs }),
+			() => new HeldWindow({ limit: this.limits.sessionMessagesPerWindow, windowMs }),
 		);
 	}
 
@@ -175,6 +171,7 @@ class BulkSendRun<P> {
 			const now = this.settings.now();
 			const step = this.nextStep(now);
 			if ('dispatch' in step) this.dispatch(step.dispatch, now);
+			else if (step.waitMs === Infinity) await this.awaitAnswer();
 			else await this.wait(step.waitMs);
 		}
 		return this.collectOutcomes();
@@ -305,9 +302,9 @@ class BulkSendRun<P> {
 	/** Reserves the unit's capacity in every window, then sends it without awaiting it. */
 	private dispatch(unit: Unit, now: number): void {
 		const weight = unit.positions.length;
-		this.planWindow.record(now, weight);
-		this.requestWindow.record(now, 1);
-		this.sessionWindows[unit.session].record(now, weight);
+		this.planWindow.reserve(weight);
+		this.requestWindow.reserve(1);
+		this.sessionWindows[unit.session].reserve(weight);
 		// Day budgets count rows, not attempts: retries reuse the Idempotency-Key, so a row is
 		// delivered at most once however often it is tried.
 		if (unit.attempt === 1) this.sessionDayLeft[unit.session] -= weight;
@@ -340,6 +337,7 @@ class BulkSendRun<P> {
 
 	private settle(unit: Unit, result: SendResult): void {
 		const now = this.settings.now();
+		this.releaseCapacity(unit, now);
 		this.followServerBudget(result.rateLimit, now);
 		if (result.ok) {
 			this.finish(unit.positions, {
@@ -355,6 +353,18 @@ class BulkSendRun<P> {
 	}
 
 	/**
+	 * The answer is in, so the request has reached SendApi (or never will): from now on its weight
+	 * is held for exactly one window. A failed attempt stays counted: the server may have counted
+	 * it too.
+	 */
+	private releaseCapacity(unit: Unit, now: number): void {
+		const weight = unit.positions.length;
+		this.planWindow.settle(now, weight);
+		this.requestWindow.settle(now, 1);
+		this.sessionWindows[unit.session].settle(now, weight);
+	}
+
+	/**
 	 * Our windows only see this run; the server sees every client of the key. When it says the
 	 * request budget is spent, wait for its reset (at most one window: a later reset is taken as
 	 * clock skew, and a 429 would correct us anyway).
@@ -367,8 +377,7 @@ class BulkSendRun<P> {
 
 	/**
 	 * 429: every dispatch pauses for Retry-After, then the same unit is tried again. Other
-	 * retryable failures back off exponentially on their own. The refused attempt stays counted in
-	 * the windows: the server may well have counted it too.
+	 * retryable failures back off exponentially on their own.
 	 */
 	private handleFailure(unit: Unit, failure: SendFailure, now: number): void {
 		const retryAfterMs = isNonNegativeNumber(failure.retryAfterMs)
@@ -401,6 +410,14 @@ class BulkSendRun<P> {
 	/** Sleeps in slices of pollMs, so an abort or a server answer is seen within one slice. */
 	private async wait(ms: number): Promise<void> {
 		await this.opts.sleep(Math.min(ms, this.settings.pollMs));
+	}
+
+	/**
+	 * Only answers to requests in flight can make room (their weight is held until then): wait
+	 * for the next one, but no longer than one poll slice, so an abort is still seen in time.
+	 */
+	private async awaitAnswer(): Promise<void> {
+		await Promise.race([...this.inFlight, this.opts.sleep(this.settings.pollMs)]);
 	}
 
 	/**

@@ -12,6 +12,7 @@ export {
 export type { PlanName, ResolvedBulkLimits } from './limits';
 export { buildJobs, forecastDailyQuota, isValidRow } from './planning';
 export type { DailyForecast, Job, SentToday } from './planning';
+export { HeldWindow } from './HeldWindow';
 export { SlidingWindowLimiter } from './SlidingWindowLimiter';
 export type { SlidingWindowLimiterOpts } from './SlidingWindowLimiter';
 export type {

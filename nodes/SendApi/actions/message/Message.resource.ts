@@ -36,8 +36,9 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Send Bulk',
 				value: 'sendBulk',
-				description: 'Send the same message to many recipients',
-				action: 'Send a message to many recipients',
+				description:
+					'Send one message per input row (e.g. spreadsheet rows), as fast as the plan limits allow',
+				action: 'Send messages in bulk',
 			},
 		],
 		default: 'send',

@@ -1,60 +1,38 @@
+/**
+ * Send Bulk: every input item is one spreadsheet row (a recipient and its message), sent at the
+ * fastest pace the plan's and the sessions' limits allow and never faster, and every row comes out
+ * exactly once with what happened to it. The pacing, spreading over sessions, grouping and retries
+ * are the bulk engine's (nodes/SendApi/bulk); this file wires it to n8n and to the transport.
+ */
 import type {
 	IDataObject,
 	IExecuteFunctions,
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
 
-import { apiRequest } from '../../transport';
-import type { BulkMessageType, MessageFragment } from '../../transport/dialect';
-import {
-	BULK_MESSAGE_TYPES,
-	MAX_BULK_RECIPIENTS,
-	MIN_BULK_DELAY_MS,
-	sendBulkBody,
-	WHATSAPP_PREFIX,
-} from '../../transport/dialect';
+import type { BulkOutcome, ResolvedBulkLimits } from '../../bulk';
+import { isValidRow, resolveBulkLimits, runBulkSend } from '../../bulk';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
-import { forEachItem } from '../../helpers/items';
-import { requireLocatorId } from '../../helpers/params';
-import { inputError, requirePhoneList } from '../../helpers/validation';
-import { sessionLocator } from '../common.descriptions';
-import { messageContentFields, messagePayloadForItem, messageTypeField } from './messageContent';
-
-const DELAY_LABEL = 'Delay Between Messages (Ms)';
+import { MESSAGE_TYPES } from '../../transport/dialect';
+import type { MultipleOutputs } from './bulk/outputs';
+import { readDailyUsage } from './bulk/dailyUsage';
+import { optionsField, planFields, recipientField, sessionsField } from './bulk/fields';
+import { resultOutputs } from './bulk/results';
+import { readRows } from './bulk/rows';
+import { createBulkSender } from './bulk/sender';
+import type { BulkSettings } from './bulk/settings';
+import { readBulkSettings } from './bulk/settings';
+import { messageContentFields, messageTypeField } from './messageContent';
 
 const properties: INodeProperties[] = [
-	sessionLocator(),
-	{
-		displayName: 'Recipients',
-		name: 'recipients',
-		type: 'string',
-		typeOptions: { rows: 4 },
-		default: '',
-		required: true,
-		placeholder: '+447700900000, +447700900001',
-		description:
-			'Phone numbers with country code, separated by commas or new lines, or an expression that returns a list. More than 500 are sent in several batches.',
-	},
-	messageTypeField(BULK_MESSAGE_TYPES),
-	...messageContentFields(BULK_MESSAGE_TYPES),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: DELAY_LABEL,
-				name: 'delayMs',
-				type: 'number',
-				typeOptions: { minValue: MIN_BULK_DELAY_MS },
-				default: 1500,
-				description: 'How long SendApi waits between two messages of a batch. At least 500.',
-			},
-		],
-	},
+	sessionsField,
+	recipientField,
+	messageTypeField(MESSAGE_TYPES),
+	...messageContentFields(MESSAGE_TYPES),
+	...planFields,
+	optionsField,
 ];
 
 export const description = updateDisplayOptions(
@@ -62,77 +40,107 @@ export const description = updateDisplayOptions(
 	properties,
 );
 
-/** Each input item sends one message to its recipients: one `/send-bulk` call per 500 of them. */
-export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
-	return await forEachItem(this, items, async (i) => {
-		const sessionId = requireLocatorId(this, 'session', i);
-		const recipients = requirePhoneList(
-			this,
-			this.getNodeParameter('recipients', i, ''),
-			i,
-			'Recipients',
-		);
-		const type = this.getNodeParameter('messageType', i) as BulkMessageType;
-		const message = await messagePayloadForItem(this, i, type);
-		const delayMs = readDelayMs(this, i);
-		return await sendInBatches(this, i, { sessionId, recipients, message, delayMs });
+/**
+ * Requests in flight at once. Four carry about 800 requests a minute at 300 ms round trips, above
+ * any plan's message rate; more would only make each answer wait longer on a busy machine, and
+ * every window holds a request's capacity until its answer is in.
+ */
+const CONCURRENCY = 4;
+
+/**
+ * Tries per row or bulk chunk. More than SendApi's usual advice of a few, because a 429 storm
+ * (each refusal is an attempt) should not make a row give up while the API is otherwise fine.
+ */
+const MAX_ATTEMPTS = 8;
+
+/** Longest single sleep, so a cancelled execution stops within this time. */
+const POLL_MS = 100;
+
+/** SendApi's own backoff advice (1 s doubling to 60 s) is for its one-minute window. */
+const BACKOFF_BASE_PER_MINUTE_MS = 1_000;
+const BACKOFF_CAP_PER_MINUTE_MS = 60_000;
+
+export async function execute(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+): Promise<MultipleOutputs> {
+	let settings: BulkSettings;
+	try {
+		settings = readBulkSettings(this);
+	} catch (error) {
+		if (this.continueOnFail()) return { outputs: everyRowNotSent(this, items, error.message) };
+		// Settings errors already are NodeOperationErrors, which this hands back unchanged.
+		throw new NodeOperationError(this.getNode(), error as Error);
+	}
+	const outcomes = await sendRows(this, items, settings);
+	return { outputs: resultOutputs(items, outcomes, settings.splitOutputs) };
+}
+
+async function sendRows(
+	context: IExecuteFunctions,
+	items: INodeExecutionData[],
+	settings: BulkSettings,
+): Promise<BulkOutcome[]> {
+	const rows = await readRows(context, items.length, settings.messageType);
+	const usage =
+		settings.checkTodaysUsage && rows.some(isValidRow)
+			? await readDailyUsage(context, settings.sessions)
+			: undefined;
+	if (usage?.problem) {
+		context.addExecutionHints({ message: usage.problem, type: 'warning', location: 'outputPane' });
+	}
+	const now = monotonicClock();
+	const { sendOne, sendBulk } = createBulkSender(context, { delayMs: settings.delayMs, now });
+	const scale = settings.limits.windowMs / 60_000;
+	return await runBulkSend({
+		rows,
+		sessions: settings.sessions,
+		limits: engineLimits(settings.limits, usage?.requests ?? 0),
+		sentToday: usage?.sentToday,
+		groupIdentical: settings.groupIdentical,
+		sendOne,
+		sendBulk,
+		now,
+		sleep: async (ms) => await sleep(ms),
+		signal: context.getExecutionCancelSignal(),
+		concurrency: CONCURRENCY,
+		maxAttempts: MAX_ATTEMPTS,
+		pollMs: POLL_MS,
+		backoffBaseMs: BACKOFF_BASE_PER_MINUTE_MS * scale,
+		backoffCapMs: BACKOFF_CAP_PER_MINUTE_MS * scale,
 	});
 }
 
-async function sendInBatches(
-	context: IExecuteFunctions,
-	itemIndex: number,
-	send: { sessionId: string; recipients: string[]; message: MessageFragment; delayMs?: number },
-): Promise<IDataObject[]> {
-	const batches: IDataObject[] = [];
-	for (const recipients of inChunks(send.recipients, MAX_BULK_RECIPIENTS)) {
-		try {
-			const answer = await apiRequest.call(context, 'POST', `${WHATSAPP_PREFIX}/send-bulk`, {
-				body: sendBulkBody(send.sessionId, recipients, send.message, send.delayMs),
-				itemIndex,
-			});
-			batches.push({ ...answer, recipients });
-		} catch (error) {
-			throw withQueuedBatches(error, batches);
-		}
-	}
-	return batches;
-}
-
 /**
- * A later batch failed after earlier ones were queued: say so, because running the item again
- * would message those recipients a second time.
+ * The limits the engine paces to: SendApi's, with the request budget reduced by the requests
+ * already made for the daily usage check, which SendApi counts in the same window but the engine
+ * never saw. (Network latency needs no margin: the engine holds capacity until each answer.)
  */
-function withQueuedBatches(error: Error & { description?: string | null }, queued: IDataObject[]) {
-	if (queued.length === 0) return error;
-	const ids = queued.map(
-		(batch) =>
-			`${String(batch.batch_id ?? '?')} (${(batch.recipients as string[]).length} recipients)`,
-	);
-	const note = `Already queued before this failure: ${ids.join(', ')}. Running this item again sends to them again.`;
-	error.description = [error.description, note].filter(Boolean).join(' ');
-	return error;
+export function engineLimits(limits: ResolvedBulkLimits, requestsMade: number): ResolvedBulkLimits {
+	const requestsPerWindow =
+		limits.requestsPerWindow === Infinity
+			? Infinity
+			: Math.max(1, limits.requestsPerWindow - requestsMade);
+	return resolveBulkLimits({ ...limits, requestsPerWindow });
 }
 
-function readDelayMs(context: IExecuteFunctions, itemIndex: number): number | undefined {
-	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	if (options.delayMs === undefined || options.delayMs === '') return undefined;
-	const delay = Number(options.delayMs);
-	if (!Number.isInteger(delay) || delay < MIN_BULK_DELAY_MS) {
-		throw inputError(
-			context,
-			itemIndex,
-			DELAY_LABEL,
-			`is ${String(options.delayMs)}; it must be a whole number of at least ${MIN_BULK_DELAY_MS}`,
-			'SendApi refuses shorter pauses between messages. Remove the option to use its default (1500).',
-		);
-	}
-	return delay;
+/** Engine time that never jumps with the wall clock (NTP steps, DST do not touch it). */
+function monotonicClock(): () => number {
+	return () => performance.now();
 }
 
-function inChunks<T>(list: T[], size: number): T[][] {
-	const chunks: T[][] = [];
-	for (let start = 0; start < list.length; start += size)
-		chunks.push(list.slice(start, start + size));
-	return chunks;
+/** A setting is wrong and "Continue On Fail" is on: every row is reported, none is sent. */
+function everyRowNotSent(
+	context: IExecuteFunctions,
+	items: INodeExecutionData[],
+	reason: string,
+): INodeExecutionData[][] {
+	const options = context.getNodeParameter('options', 0, {}) as IDataObject;
+	const outcomes: BulkOutcome[] = items.map((_, index) => ({
+		index,
+		status: 'not_sent',
+		reason,
+		attempts: 0,
+	}));
+	return resultOutputs(items, outcomes, options.splitOutputs === true);
 }

@@ -1,0 +1,203 @@
+/**
+ * The benchmark's scenarios. Every limit is SendApi's, with the minute scaled down to `windowMs`
+ * so a run of many "minutes" takes seconds; the fake server enforces the same scaled limits.
+ */
+import type { PlanName } from '../nodes/SendApi/bulk';
+import type { WireFault, WireFaultPlan } from './fakeServerProcess';
+
+export interface CustomLimits {
+	planMessagesPerMinute: number;
+	planMessagesPerDay: number;
+	requestsPerMinute: number;
+	/** Per session; 0 = no limit (as in the node's options). */
+	sessionMessagesPerMinute: number;
+	sessionMessagesPerDay: number;
+}
+
+export interface Scenario {
+	name: string;
+	rows: number;
+	sessions: number;
+	content: 'identical' | 'personalised';
+	/** Default true: identical rows go through /send-bulk. */
+	groupIdentical?: boolean;
+	plan: PlanName | 'custom';
+	custom?: CustomLimits;
+	/** The scaled "minute". */
+	windowMs: number;
+	/** Faults injected at random into the node's sends, and a 429 storm (fakeServerProcess.ts). */
+	faults?: WireFaultPlan;
+	/** Excluded from the ratio target (faults make the schedule slower on purpose). */
+	faulty?: boolean;
+	/** Leave out of the default run (`--all` includes it). */
+	optional?: boolean;
+	/** Memory at scale: the ratio is reported but is not a target. */
+	scale?: boolean;
+	/** Not the node: a stand-in measuring n8n-core's own cost (worker.ts). */
+	reference?: 'n8n-passthrough' | 'n8n-http-per-row';
+}
+
+const SEND_PATHS = '/whatsapp/send(-bulk)?$';
+
+/** 429s with Retry-After, 500s, 503s, dropped connections before and after SendApi acted. */
+function faultCycle(windowMs: number): WireFault[] {
+	const retryAfterMs = Math.round(windowMs / 10);
+	return [
+		{ kind: '500' },
+		{ kind: 'drop' },
+		{ kind: '429', retryAfterMs },
+		{ kind: 'drop', afterProcessing: true },
+		{ kind: '503' },
+		{ kind: '500', afterProcessing: true },
+		{ kind: 'malformedJson', afterProcessing: true },
+	];
+}
+
+/** One request in `1 / probability` fails; after `stormAtMs`, `stormCount` 429s in a row. */
+function faultPlan(windowMs: number, probability: number, stormAtMs?: number): WireFaultPlan {
+	const storm =
+		stormAtMs === undefined
+			? undefined
+			: { atMs: stormAtMs, count: 12, fault: { kind: '429' as const, retryAfterMs: windowMs / 3 } };
+	return { pathPattern: SEND_PATHS, probability, cycle: faultCycle(windowMs), storm };
+}
+
+/** No limit at all (Custom, every field 0). */
+const NO_LIMITS: CustomLimits = {
+	planMessagesPerMinute: 0,
+	planMessagesPerDay: 0,
+	requestsPerMinute: 0,
+	sessionMessagesPerMinute: 0,
+	sessionMessagesPerDay: 0,
+};
+
+/** 10,000 messages a "minute" over 10 sessions: 50,000 rows in five windows. */
+const SCALE_LIMITS: CustomLimits = {
+	planMessagesPerMinute: 10_000,
+	planMessagesPerDay: 1_000_000,
+	requestsPerMinute: 1_000,
+	sessionMessagesPerMinute: 1_000,
+	sessionMessagesPerDay: 0,
+};
+
+export const SCENARIOS: Scenario[] = [
+	{
+		name: 'starter-1s-personalised',
+		rows: 60,
+		sessions: 1,
+		content: 'personalised',
+		plan: 'starter',
+		windowMs: 1000,
+	},
+	{
+		// A 3 s "minute": each window's 60 sends take n8n-core 150–300 ms of CPU to get out
+		// (more on a busy machine), which the optimum (all 60 at once) does not count; on a 1 s
+		// window that alone would be 15–30 % of a window.
+		name: 'growth-3s-personalised',
+		rows: 300,
+		sessions: 3,
+		content: 'personalised',
+		plan: 'growth',
+		windowMs: 3000,
+	},
+	{
+		name: 'growth-3s-identical',
+		rows: 300,
+		sessions: 3,
+		content: 'identical',
+		plan: 'growth',
+		windowMs: 1000,
+	},
+	{
+		name: 'business-10s-10k-identical',
+		rows: 10_000,
+		sessions: 10,
+		content: 'identical',
+		plan: 'business',
+		windowMs: 500,
+	},
+	{
+		// 10,000 requests through n8n-core's HTTP helper are ~20 s of CPU: at a 750 ms "minute"
+		// the node process is busy half the time, so this one measures the machine as much as
+		// the schedule. Optional to keep the default run under two minutes.
+		name: 'business-10s-10k-personalised',
+		rows: 10_000,
+		sessions: 10,
+		content: 'personalised',
+		plan: 'business',
+		windowMs: 750,
+		optional: true,
+	},
+	{
+		name: 'growth-3s-faults',
+		rows: 300,
+		sessions: 3,
+		content: 'personalised',
+		plan: 'growth',
+		windowMs: 1000,
+		faults: faultPlan(1000, 0.15, 1500),
+		faulty: true,
+	},
+	{
+		name: 'growth-3s-identical-faults',
+		rows: 600,
+		sessions: 3,
+		content: 'identical',
+		plan: 'growth',
+		windowMs: 500,
+		faults: faultPlan(500, 0.15, 1000),
+		faulty: true,
+		optional: true,
+	},
+	{
+		// Memory at scale: 100 bulk calls of 500. The fake server needs 10–30 ms for each (500
+		// messages stored), so its own pace, not the limits, sets the time: no ratio target.
+		name: 'scale-50k-identical',
+		rows: 50_000,
+		sessions: 10,
+		content: 'identical',
+		plan: 'custom',
+		custom: SCALE_LIMITS,
+		windowMs: 1000,
+		scale: true,
+	},
+	{
+		// Reference, not the node: what n8n-core itself takes to carry 50,000 items through a
+		// node that reads one expression per item and outputs one item per input item.
+		name: 'n8n-floor-50k',
+		rows: 50_000,
+		sessions: 10,
+		content: 'identical',
+		plan: 'custom',
+		custom: SCALE_LIMITS,
+		windowMs: 1000,
+		reference: 'n8n-passthrough',
+		optional: true,
+	},
+	{
+		// Reference, not the node: n8n's own CPU for one /send request per item (its HTTP helper,
+		// credentials, the item's expressions), to set the full-path CPU per row against.
+		name: 'n8n-floor-send-2k',
+		rows: 2_000,
+		sessions: 1,
+		content: 'personalised',
+		plan: 'custom',
+		custom: NO_LIMITS,
+		windowMs: 1000,
+		reference: 'n8n-http-per-row',
+		optional: true,
+	},
+	{
+		// The node on the same 2,000 rows with no limit in the way: its full-path CPU per /send
+		// row, next to the floor above.
+		name: 'unpaced-send-2k',
+		rows: 2_000,
+		sessions: 1,
+		content: 'personalised',
+		plan: 'custom',
+		custom: NO_LIMITS,
+		windowMs: 1000,
+		scale: true,
+		optional: true,
+	},
+];

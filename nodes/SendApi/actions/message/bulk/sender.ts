@@ -1,0 +1,192 @@
+/**
+ * The engine's two send callbacks over the transport. Each call is exactly one HTTP attempt
+ * (`attemptRequest`): retrying, pacing and pausing are the engine's job, so the transport's own
+ * retry loop is not used here. Every outcome, failures included, becomes a SendResult.
+ */
+import { createHash, randomUUID } from 'crypto';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import type {
+	RateLimitInfo,
+	SendBulkRequest,
+	SendOneRequest,
+	SendResult,
+	ValidBulkRow,
+} from '../../../bulk';
+import type { AttemptOutcome } from '../../../transport';
+import { attemptRequest, isCancelled } from '../../../transport';
+import type { MessageFragment } from '../../../transport/dialect';
+import {
+	isObject,
+	readMessageId,
+	sendBody,
+	sendBulkBody,
+	unwrapEnvelope,
+	WHATSAPP_PREFIX,
+} from '../../../transport/dialect';
+import type { RateLimitState } from '../../../transport/retryPolicy';
+import { MAX_RETRY_AFTER_MS } from '../../../transport/retryPolicy';
+
+type Row = ValidBulkRow<MessageFragment>;
+
+export interface SenderOpts {
+	/** `delay_ms` for bulk calls. */
+	delayMs?: number;
+	/** The engine's clock: X-RateLimit-Reset is converted into it. */
+	now: () => number;
+}
+
+export interface BulkSender {
+	sendOne: (req: SendOneRequest<MessageFragment>) => Promise<SendResult>;
+	sendBulk: (req: SendBulkRequest<MessageFragment>) => Promise<SendResult>;
+}
+
+/** Said of a row whose fate only SendApi knows. */
+export const MAY_HAVE_BEEN_SENT = 'SendApi may have sent it';
+
+export function createBulkSender(context: IExecuteFunctions, opts: SenderOpts): BulkSender {
+	const keys = new IdempotencyKeys();
+	const unsure = new UnansweredAttempts();
+	const attempt = async (path: string, body: IDataObject, itemIndex: number, key: string) => {
+		const outcome = await attemptRequest.call(context, 'POST', `${WHATSAPP_PREFIX}${path}`, {
+			body,
+			itemIndex,
+			idempotencyKey: key,
+		});
+		unsure.note(key, outcome);
+		return outcome;
+	};
+	return {
+		sendOne: async ({ row, sessionId }) => {
+			const key = keys.forRow(row.index);
+			const outcome = await attempt(
+				'/send',
+				sendBody(sessionId, row.to, row.payload),
+				row.index,
+				key,
+			);
+			return unsure.qualify(key, toSendResult(context, outcome, 'one', opts.now));
+		},
+		sendBulk: async ({ rows, sessionId }) => {
+			const key = keys.forChunk(rows[0].index);
+			const body = bulkBody(sessionId, rows, opts.delayMs);
+			const outcome = await attempt('/send-bulk', body, rows[0].index, key);
+			return unsure.qualify(key, toSendResult(context, outcome, 'bulk', opts.now));
+		},
+	};
+}
+
+/**
+ * Requests whose answer was lost (connection dropped, 5xx, unreadable answer): SendApi may have
+ * acted on them. A later attempt with the same key settles it when it is answered (SendApi replays
+ * what it did), but a 429 or another lost answer does not, since those can come before SendApi
+ * looks at the key. If the row is given up while still unsettled, its reason says it may have
+ * been sent, so nobody re-sends it blindly.
+ */
+class UnansweredAttempts {
+	private readonly keys = new Set<string>();
+
+	note(key: string, outcome: AttemptOutcome): void {
+		if (outcome.kind === 'ok') this.keys.delete(key);
+		else if (outcome.kind === 'retryable') this.keys.add(key);
+	}
+
+	qualify(key: string, result: SendResult): SendResult {
+		if (result.ok || !this.keys.has(key) || result.reason.includes(MAY_HAVE_BEEN_SENT))
+			return result;
+		return {
+			...result,
+			reason: `${result.reason}; an earlier answer was lost, so ${MAY_HAVE_BEEN_SENT}`,
+		};
+	}
+}
+
+function bulkBody(sessionId: string, rows: Row[], delayMs?: number): IDataObject {
+	const recipients = rows.map((row) => row.to);
+	return sendBulkBody(sessionId, recipients, rows[0].payload, delayMs);
+}
+
+/**
+ * Idempotency-Keys derived from a random secret per run and the row (or the first row of a bulk
+ * chunk): the engine retries the very same request, so the same derivation gives the same key on
+ * every attempt, with nothing to remember per row. A chunk's first row belongs to no other chunk,
+ * so it names the chunk. The keys are shaped as UUID v4, the format SendApi documents.
+ */
+export class IdempotencyKeys {
+	private readonly secret = randomUUID();
+
+	forRow(index: number): string {
+		return this.derive(`row:${index}`);
+	}
+
+	forChunk(firstIndex: number): string {
+		return this.derive(`chunk:${firstIndex}`);
+	}
+
+	private derive(name: string): string {
+		const bytes = createHash('sha256').update(`${this.secret}:${name}`).digest().subarray(0, 16);
+		bytes[6] = (bytes[6] & 0x0f) | 0x40;
+		bytes[8] = (bytes[8] & 0x3f) | 0x80;
+		const hex = bytes.toString('hex');
+		return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+	}
+}
+
+export function toSendResult(
+	context: IExecuteFunctions,
+	outcome: AttemptOutcome,
+	kind: 'one' | 'bulk',
+	now: () => number,
+): SendResult {
+	const rateLimit = toEngineRateLimit(outcome.response?.rateLimit, now);
+	if (outcome.kind === 'ok') {
+		const answer = unwrapEnvelope(outcome.response.body);
+		const body = isObject(answer) ? answer : {};
+		return kind === 'one'
+			? { ok: true, status: 'sent', id: readMessageId(body), rateLimit }
+			: { ok: true, status: 'queued', id: readBatchId(body), rateLimit };
+	}
+	const reason = outcome.error.message;
+	if (isCancelled(context)) {
+		// The request had left: only SendApi knows whether it went out.
+		return {
+			ok: false,
+			retryable: false,
+			reason: `cancelled while in flight (${reason}); ${MAY_HAVE_BEEN_SENT}`,
+		};
+	}
+	if (outcome.kind === 'rateLimited') {
+		const wait = outcome.retryAfterMs;
+		if (wait !== undefined && wait > MAX_RETRY_AFTER_MS) {
+			// E.g. a session's day cap: pausing every session for hours helps no row.
+			const seconds = Math.ceil(wait / 1000);
+			return {
+				ok: false,
+				retryable: false,
+				reason: `${reason}; SendApi asked to wait ${seconds} s`,
+				rateLimit,
+			};
+		}
+		return { ok: false, retryable: true, retryAfterMs: wait, reason, rateLimit };
+	}
+	return { ok: false, retryable: outcome.kind === 'retryable', reason, rateLimit };
+}
+
+/**
+ * X-RateLimit-Reset is wall-clock time (Unix seconds, which the transport turns into epoch ms);
+ * the engine runs on a monotonic clock, so the reset is moved into it as "that long from now".
+ */
+export function toEngineRateLimit(
+	state: RateLimitState | undefined,
+	now: () => number,
+	wallNow: number = Date.now(),
+): RateLimitInfo | undefined {
+	if (!state) return undefined;
+	const resetAtMs = state.resetAtMs === undefined ? undefined : now() + (state.resetAtMs - wallNow);
+	return { limit: state.limit, remaining: state.remaining, resetAtMs };
+}
+
+function readBatchId(body: IDataObject): string | undefined {
+	const id = body.batch_id ?? body.id;
+	return id === undefined || id === null ? undefined : String(id);
+}

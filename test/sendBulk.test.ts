@@ -1,0 +1,716 @@
+/**
+ * Message → Send Bulk, run inside n8n-core's engine against the fake SendApi with its limits on a
+ * short window (a few hundred ms stands for SendApi's minute). Timing is never asserted beyond
+ * generous "it finishes" bounds; what is asserted is what the server saw and what came out.
+ */
+import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { NodeHelpers, Workflow } from 'n8n-workflow';
+
+import { configuredOutputs } from '../nodes/SendApi/actions/message/bulk/outputs';
+import { IdempotencyKeys, toEngineRateLimit } from '../nodes/SendApi/actions/message/bulk/sender';
+import { startOfTodayUtc } from '../nodes/SendApi/actions/message/bulk/dailyUsage';
+import { engineLimits } from '../nodes/SendApi/actions/message/sendBulk.operation';
+import { PLAN_LIMITS } from '../nodes/SendApi/bulk';
+import { SendApi } from '../nodes/SendApi/SendApi.node';
+import type { FakeLimits, LoggedRequest } from './fake-sendapi';
+import { useFakeSendApi } from './harness/fakeServer';
+import { runNode, type RunNodeResult } from './harness/n8n';
+
+const fake = useFakeSendApi();
+
+const WINDOW_MS = 400;
+
+const byId = (value: string | number) => ({ __rl: true, mode: 'id', value: String(value) });
+
+function phone(row: number): string {
+	return `+4477009${String(10_000 + row).padStart(5, '0')}`;
+}
+
+function rows(
+	count: number,
+	extra: (row: number) => IDataObject = () => ({}),
+): INodeExecutionData[] {
+	return Array.from({ length: count }, (_, row) => ({
+		json: { phone: phone(row), name: `Ann ${row}`, ...extra(row) },
+	}));
+}
+
+interface BulkRun {
+	items: INodeExecutionData[];
+	sessions?: Array<string | number>;
+	parameters?: INodeParameters;
+	options?: IDataObject;
+	/** The server's limits (none unless given), on WINDOW_MS. */
+	serverLimits?: Partial<FakeLimits>;
+	abortSignal?: AbortSignal;
+	continueOnFail?: boolean;
+}
+
+/**
+ * Runs Send Bulk. By default the node is told "no limits" (Custom, all 0) on a WINDOW_MS window,
+ * so a test only sets the limits it is about.
+ */
+async function sendBulk(run: BulkRun): Promise<RunNodeResult & { sessions: string[] }> {
+	const sessions = (run.sessions ?? [fake.api.seedSession().id]).map(String);
+	if (run.serverLimits) fake.api.setLimits({ windowMs: WINDOW_MS, ...run.serverLimits });
+	const result = await runNode({
+		parameters: {
+			resource: 'message',
+			operation: 'sendBulk',
+			sessions: { session: sessions.map((id) => ({ id: byId(id) })) },
+			to: '={{ $json.phone }}',
+			messageType: 'text',
+			text: '=Hi {{ $json.name }}',
+			plan: 'custom',
+			planMessagesPerMinute: 0,
+			planMessagesPerDay: 0,
+			requestsPerMinute: 0,
+			options: {
+				rateWindowMs: WINDOW_MS,
+				sessionMessagesPerMinute: 0,
+				sessionMessagesPerDay: 0,
+				...run.options,
+			},
+			...run.parameters,
+		},
+		items: run.items,
+		credentials: fake.credentials,
+		abortSignal: run.abortSignal,
+		continueOnFail: run.continueOnFail,
+	});
+	return { ...result, sessions };
+}
+
+const sends = (): LoggedRequest[] =>
+	fake.api.requests.filter((r) => r.method === 'POST' && /\/send(-bulk)?$/.test(r.path));
+
+const accepted = (): LoggedRequest[] => sends().filter((r) => r.status >= 200 && r.status < 300);
+
+function body(request: LoggedRequest): IDataObject {
+	return request.body as IDataObject;
+}
+
+function outMessages() {
+	return fake.api.state.messages.filter((m) => m.direction === 'out' && m.dialect !== 'seed');
+}
+
+/** How often each phone received a message on the server. */
+function deliveredCounts(): Map<string, number> {
+	const counts = new Map<string, number>();
+	for (const message of outMessages()) {
+		counts.set(String(message.to), (counts.get(String(message.to)) ?? 0) + 1);
+	}
+	return counts;
+}
+
+/** The most weight that any half-open window (t - windowMs, t] of arrivals holds. */
+function busiestWindow(entries: Array<{ at: number; weight: number }>, windowMs: number): number {
+	const sorted = [...entries].sort((a, b) => a.at - b.at);
+	let most = 0;
+	let start = 0;
+	let held = 0;
+	for (const entry of sorted) {
+		held += entry.weight;
+		while (sorted[start].at <= entry.at - windowMs) held -= sorted[start++].weight;
+		most = Math.max(most, held);
+	}
+	return most;
+}
+
+function weightOf(request: LoggedRequest): number {
+	const recipients = body(request).recipients;
+	return Array.isArray(recipients) ? recipients.length : 1;
+}
+
+describe('Send Bulk: every row comes out exactly once', () => {
+	test('one output item per row, in order, paired, with the row json and what happened', async () => {
+		const items = rows(8, (row) =>
+			row === 4 ? { status: 'not_sent', reason: 'from last run' } : {},
+		);
+		items[2].json.phone = 'call me';
+		items[6].json.phone = '07700 900123';
+		const { outputs, error, sessions } = await sendBulk({
+			items,
+			parameters: { text: '={{ $json.name === "Ann 5" ? "" : "Hi " + $json.name }}' },
+		});
+
+		expect(error).toBeUndefined();
+		expect(outputs).toHaveLength(1);
+		const out = outputs[0];
+		expect(out.map((item) => item.pairedItem)).toEqual(items.map((_, item) => ({ item })));
+		expect(out.map((item) => item.json.status)).toEqual([
+			'sent',
+			'sent',
+			'not_sent',
+			'sent',
+			'sent',
+			'not_sent',
+			'not_sent',
+			'sent',
+		]);
+		expect(out[2].json).toEqual({
+			...items[2].json,
+			status: 'not_sent',
+			attempts: 0,
+			reason: 'Row 3: To "call me" contains letters',
+		});
+		expect(out[5].json.reason).toBe('Row 6: Text is empty');
+		expect(out[6].json.reason).toMatch(/^Row 7: To "07700 900123" is a national number/);
+		// A row fed back from an earlier run keeps none of that run's result fields.
+		expect(out[4].json).toEqual({
+			phone: phone(4),
+			name: 'Ann 4',
+			status: 'sent',
+			message_id: expect.stringMatching(/^msg_/),
+			session_id: sessions[0],
+			attempts: 1,
+		});
+		// Each personalised row went to its own recipient with its own text.
+		const byPhone = new Map(outMessages().map((m) => [m.to, m.content]));
+		expect(byPhone.size).toBe(5);
+		expect(byPhone.get(phone(7))).toMatchObject({ body: 'Hi Ann 7' });
+		const sentIds = out
+			.filter((item) => item.json.status === 'sent')
+			.map((item) => item.json.message_id);
+		expect(new Set(sentIds).size).toBe(5);
+	});
+
+	test('any message type: identical location rows still go one by one through /send', async () => {
+		const { outputs } = await sendBulk({
+			items: rows(3),
+			parameters: { messageType: 'location', latitude: 51.5, longitude: '={{ -0.12 }}' },
+		});
+		expect(outputs[0].map((item) => item.json.status)).toEqual(['sent', 'sent', 'sent']);
+		expect(sends().map((r) => [r.path, body(r).type])).toEqual(
+			Array(3).fill(['/v1/whatsapp/send', 'location']),
+		);
+	});
+
+	test('a bad setting stops the node before anything is sent; Continue On Fail reports every row', async () => {
+		const noSessions = await runNode({
+			parameters: { resource: 'message', operation: 'sendBulk', text: 'x', sessions: {} },
+			items: rows(2),
+			credentials: fake.credentials,
+		});
+		expect(noSessions.error?.message).toBe('Sessions is empty');
+		expect(fake.api.requests).toHaveLength(0);
+
+		const { outputs } = await sendBulk({
+			items: rows(2),
+			options: { delayMs: 100 },
+			continueOnFail: true,
+		});
+		expect(outputs[0].map((item) => [item.json.status, item.json.reason])).toEqual(
+			Array(2).fill([
+				'not_sent',
+				'Delay Between Bulk Messages (Ms) is 100; it must be a whole number of at least 500',
+			]),
+		);
+		expect(sends()).toHaveLength(0);
+	});
+});
+
+describe('Send Bulk: grouping', () => {
+	test('identical rows share /send-bulk calls (≤ 500 recipients), personalised rows use /send', async () => {
+		const items = rows(1_203, (row) => ({ promo: row % 401 === 0 ? `personal ${row}` : 'SALE' }));
+		const { outputs, sessions } = await sendBulk({
+			items,
+			parameters: { text: '={{ $json.promo }}' },
+			options: { delayMs: 2000 },
+		});
+
+		const out = outputs[0];
+		expect(out).toHaveLength(1_203);
+		const bulk = sends().filter((r) => r.path.endsWith('send-bulk'));
+		expect(bulk.map((r) => (body(r).recipients as string[]).length)).toEqual([500, 500, 200]);
+		for (const call of bulk) {
+			expect(body(call)).toMatchObject({ type: 'text', text: { body: 'SALE' }, delay_ms: 2000 });
+			expect(body(call).session_id).toBe(sessions[0]);
+		}
+		const single = sends().filter((r) => r.path.endsWith('/send'));
+		expect(single.map((r) => body(r).to)).toEqual([phone(0), phone(401), phone(802)]);
+		expect(single.map((r) => (body(r).text as IDataObject).body)).toEqual([
+			'personal 0',
+			'personal 401',
+			'personal 802',
+		]);
+		const queued = out.filter((item) => item.json.status === 'queued');
+		expect(queued).toHaveLength(1_200);
+		expect(queued[0].json.batch_id).toMatch(/^batch_/);
+		expect(queued[0].json).not.toHaveProperty('message_id');
+		expect(out[401].json).toMatchObject({
+			status: 'sent',
+			message_id: expect.stringMatching(/^msg_/),
+		});
+		expect(new Set(queued.map((item) => item.json.batch_id)).size).toBe(3);
+		expect(deliveredCounts().size).toBe(1_203);
+	});
+
+	test('a chunk SendApi refuses (402 at its day cap) comes out not_sent with its reason; earlier chunks stay queued', async () => {
+		fake.api.setLimits({ planMessagesPerDay: 600 });
+		const { outputs, sessions } = await sendBulk({
+			items: rows(750),
+			parameters: { text: 'Sale' },
+		});
+		expect(sends().map((r) => r.status)).toEqual([202, 402]);
+		expect(body(sends()[0])).toEqual({
+			session_id: sessions[0],
+			recipients: rows(500).map((item) => item.json.phone),
+			type: 'text',
+			text: { body: 'Sale', preview_url: false },
+			content: 'Sale',
+		});
+		const out = outputs[0];
+		expect(out.slice(0, 500).every((item) => item.json.status === 'queued')).toBe(true);
+		expect(out[500].json).toMatchObject({
+			status: 'not_sent',
+			attempts: 1,
+			session_id: sessions[0],
+			reason: 'SendApi: Daily message quota of 600 exceeded for this plan (quota_exceeded 4020)',
+		});
+		expect(out.slice(500).every((item) => item.json.status === 'not_sent')).toBe(true);
+	});
+
+	test('with grouping off, or with binary media, every row goes through /send', async () => {
+		await sendBulk({
+			items: rows(4),
+			parameters: { text: 'same' },
+			options: { groupIdentical: false },
+		});
+		expect(sends().map((r) => r.path)).toEqual(Array(4).fill('/v1/whatsapp/send'));
+
+		fake.api.reset();
+		const png = {
+			data: Buffer.from('png').toString('base64'),
+			mimeType: 'image/png',
+			fileName: 'a.png',
+		};
+		const items = rows(3).map((item) => ({ ...item, binary: { data: png } }));
+		const { outputs } = await sendBulk({
+			items,
+			parameters: { messageType: 'image', mediaSource: 'binary', binaryPropertyName: 'data' },
+		});
+		expect(outputs[0].map((item) => item.json.status)).toEqual(['sent', 'sent', 'sent']);
+		expect(sends().map((r) => r.path)).toEqual(Array(3).fill('/v1/whatsapp/send'));
+	});
+
+	test('identical image rows with a URL go through /send-bulk', async () => {
+		await sendBulk({
+			items: rows(3),
+			parameters: {
+				messageType: 'image',
+				mediaSource: 'url',
+				mediaUrl: 'https://cdn.example.com/p.jpg',
+			},
+		});
+		expect(
+			sends().map((r) => [r.path, body(r).type, (body(r).recipients as string[]).length]),
+		).toEqual([['/v1/whatsapp/send-bulk', 'image', 3]]);
+	});
+});
+
+describe('Send Bulk: limits', () => {
+	test('rows spread over three sessions; no window of the server is ever over; nothing refused', async () => {
+		const sessions = [fake.api.seedSession(), fake.api.seedSession(), fake.api.seedSession()];
+		const limits = {
+			planMessagesPerWindow: 12,
+			requestsPerWindow: 40,
+			sessionMessagesPerWindow: 5,
+		};
+		const started = Date.now();
+		const { outputs } = await sendBulk({
+			items: rows(30),
+			// The comma-separated form in one entry, plus a repeat that must not count twice.
+			sessions: [sessions.map((s) => s.id).join(', '), sessions[0].id],
+			serverLimits: limits,
+			parameters: { planMessagesPerMinute: 12, requestsPerMinute: 40 },
+			options: { sessionMessagesPerMinute: 5 },
+		});
+
+		expect(outputs[0].every((item) => item.json.status === 'sent')).toBe(true);
+		expect(fake.api.refused429).toBe(0);
+		const entries = accepted().map((r) => ({
+			at: r.at,
+			weight: weightOf(r),
+			session: body(r).session_id,
+		}));
+		expect(busiestWindow(entries, WINDOW_MS)).toBeLessThanOrEqual(12);
+		for (const session of sessions) {
+			const own = entries.filter((entry) => entry.session === session.id);
+			expect(own.length).toBeGreaterThanOrEqual(8);
+			expect(busiestWindow(own, WINDOW_MS)).toBeLessThanOrEqual(5);
+		}
+		// 30 rows at 12 a window need two more windows after the first: it does not take forever.
+		expect(Date.now() - started).toBeLessThan(5_000);
+	});
+
+	test('grouped rows: bulk chunks are sized to what each session may still send', async () => {
+		const sessions = [fake.api.seedSession(), fake.api.seedSession()];
+		const limits = {
+			planMessagesPerWindow: 20,
+			requestsPerWindow: 40,
+			sessionMessagesPerWindow: 8,
+		};
+		const { outputs } = await sendBulk({
+			items: rows(40),
+			sessions: sessions.map((s) => s.id),
+			parameters: { text: 'SALE', planMessagesPerMinute: 20, requestsPerMinute: 40 },
+			options: { sessionMessagesPerMinute: 8 },
+			serverLimits: limits,
+		});
+		expect(outputs[0].every((item) => item.json.status === 'queued')).toBe(true);
+		expect(fake.api.refused429).toBe(0);
+		const entries = accepted().map((r) => ({
+			at: r.at,
+			weight: weightOf(r),
+			session: body(r).session_id,
+		}));
+		expect(entries.every((entry) => entry.weight <= 8)).toBe(true);
+		expect(busiestWindow(entries, WINDOW_MS)).toBeLessThanOrEqual(16);
+		expect(deliveredCounts().size).toBe(40);
+	});
+
+	test('a plan preset paces to its numbers: Starter sends 10 per window', async () => {
+		await sendBulk({
+			items: rows(25),
+			parameters: { plan: 'starter' },
+			options: { sessionMessagesPerMinute: 30, sessionMessagesPerDay: 1000 },
+			serverLimits: {
+				planMessagesPerWindow: 10,
+				requestsPerWindow: 60,
+				sessionMessagesPerWindow: 30,
+			},
+		});
+		expect(fake.api.refused429).toBe(0);
+		expect(accepted()).toHaveLength(25);
+		expect(
+			busiestWindow(
+				accepted().map((r) => ({ at: r.at, weight: 1 })),
+				WINDOW_MS,
+			),
+		).toBe(10);
+	});
+
+	test('when the server is stricter than the plan chosen, its 429s pause the run and the same request is resent', async () => {
+		const { outputs } = await sendBulk({
+			items: rows(12),
+			parameters: { planMessagesPerMinute: 100, requestsPerMinute: 100 },
+			serverLimits: { planMessagesPerWindow: 5 },
+		});
+		expect(outputs[0].every((item) => item.json.status === 'sent')).toBe(true);
+		expect(fake.api.refused429).toBeGreaterThan(0);
+		expect([...deliveredCounts().values()]).toEqual(Array(12).fill(1));
+		const refused = sends().filter((r) => r.status === 429);
+		const keysOf = (to: unknown) =>
+			sends()
+				.filter((r) => body(r).to === to)
+				.map((r) => r.headers['idempotency-key']);
+		for (const request of refused) {
+			const keys = keysOf(body(request).to);
+			expect(keys.length).toBeGreaterThan(1);
+			expect(new Set(keys).size).toBe(1);
+		}
+	});
+});
+
+describe('Send Bulk: faults', () => {
+	test('429 storm, 500s and dropped connections (also after SendApi acted): nothing lost, nothing twice', async () => {
+		const send = '/whatsapp/send';
+		fake.api.faults.push(
+			{ kind: '429', path: send, times: 4, retryAfterMs: 30 },
+			{ kind: '500', path: send, times: 2 },
+			{ kind: 'drop', path: send, times: 2 },
+			{ kind: 'drop', path: send, times: 2, afterProcessing: true },
+			{ kind: '500', path: send, afterProcessing: true },
+			{ kind: 'malformedJson', path: send, afterProcessing: true },
+			{ kind: 'drop', path: '/whatsapp/send-bulk', afterProcessing: true },
+			{ kind: '503', path: '/whatsapp/send-bulk' },
+		);
+		const items = rows(40, (row) => ({ promo: row % 2 === 0 ? 'SALE' : `Hi ${row}` }));
+		const { outputs, error } = await sendBulk({
+			items,
+			parameters: { text: '={{ $json.promo }}' },
+		});
+
+		expect(error).toBeUndefined();
+		expect(fake.api.faults.pending).toEqual([]);
+		const out = outputs[0];
+		expect(out.map((item) => item.json.status)).toEqual(
+			items.map((_, row) => (row % 2 === 0 ? 'queued' : 'sent')),
+		);
+		// Compare the server's state with the input rows: each phone exactly once.
+		const delivered = deliveredCounts();
+		expect(delivered.size).toBe(40);
+		expect([...delivered.values()].every((count) => count === 1)).toBe(true);
+
+		// Every retry carried the key (and body) of its first attempt; replays answered the ones
+		// SendApi had already acted on.
+		const byKey = new Map<string, LoggedRequest[]>();
+		for (const request of sends()) {
+			const key = String(request.headers['idempotency-key']);
+			byKey.set(key, [...(byKey.get(key) ?? []), request]);
+		}
+		const retried = [...byKey.values()].filter((attempts) => attempts.length > 1);
+		expect(retried.length).toBeGreaterThanOrEqual(5);
+		for (const attempts of retried) {
+			expect(new Set(attempts.map((a) => JSON.stringify(a.body))).size).toBe(1);
+		}
+		expect(sends().filter((r) => r.replayed).length).toBeGreaterThanOrEqual(4);
+		const attemptsOf = new Map(out.map((item) => [item.json.phone, item.json.attempts]));
+		for (const attempts of retried) {
+			const to = body(attempts[0]).to ?? (body(attempts[0]).recipients as string[])[0];
+			expect(attemptsOf.get(to)).toBe(attempts.length);
+		}
+	});
+
+	test('a row that keeps failing is reported not sent, saying whether SendApi may have sent it', async () => {
+		fake.api.faults.push(
+			{ kind: 'drop', path: '/whatsapp/send', afterProcessing: true },
+			{ kind: '503', path: '/whatsapp/send', times: Infinity },
+		);
+		const { outputs } = await sendBulk({ items: rows(1) });
+		expect(outputs[0][0].json).toMatchObject({ status: 'not_sent', attempts: 8 });
+		expect(outputs[0][0].json.reason).toMatch(
+			/^SendApi: Internal error \(injected 503 fault\).*an earlier answer was lost, so SendApi may have sent it \(gave up after 8 attempts\)$/,
+		);
+		expect(deliveredCounts().get(phone(0))).toBe(1);
+	});
+
+	test('a refusal no retry can fix is reported at once with SendApi’s reason', async () => {
+		const pending = fake.api.seedSession({ status: 'pending' });
+		const { outputs } = await sendBulk({ items: rows(2), sessions: [pending.id] });
+		expect(outputs[0].map((item) => item.json.attempts)).toEqual([1, 1]);
+		expect(outputs[0][0].json.reason).toMatch(
+			/is pending, not connected \(invalid_request_error session_not_connected\)/,
+		);
+	});
+});
+
+describe('Send Bulk: daily quota', () => {
+	function seedToday(sessionId: string | number, count: number) {
+		const startAt = Math.max(Date.parse(startOfTodayUtc()), Date.now() - 60_000);
+		fake.api.seedMessages(sessionId, count, { startAt, stepMs: 1 });
+	}
+
+	test('messages already sent today are read first; rows past the plan’s day cap are not started', async () => {
+		const session = fake.api.seedSession();
+		seedToday(session.id, 15);
+		fake.api.seedMessages(session.id, 50, { startAt: Date.now() - 3 * 86_400_000 }); // other days
+		const { outputs } = await sendBulk({
+			items: rows(10),
+			sessions: [session.id],
+			parameters: { planMessagesPerDay: 20 },
+		});
+
+		const gets = fake.api.requests.filter((r) => r.method === 'GET');
+		expect(gets.map((r) => r.query)).toEqual([
+			{ direction: 'out', from_date: startOfTodayUtc(), page: '1', per_page: '1' },
+			{
+				direction: 'out',
+				from_date: startOfTodayUtc(),
+				page: '1',
+				per_page: '1',
+				session_id: String(session.id),
+			},
+		]);
+		const out = outputs[0];
+		expect(out.map((item) => item.json.status)).toEqual([
+			...Array(5).fill('sent'),
+			...Array(5).fill('not_sent'),
+		]);
+		expect(out[5].json.reason).toBe(
+			'daily limit: 20 messages/day on the plan, 15 already sent today, 5 left; this row was not started',
+		);
+		expect(accepted()).toHaveLength(5);
+	});
+
+	test('the per-session day cap counts each session’s own messages today', async () => {
+		const [a, b] = [fake.api.seedSession(), fake.api.seedSession()];
+		seedToday(a.id, 9);
+		seedToday(b.id, 4);
+		const { outputs } = await sendBulk({
+			items: rows(10),
+			sessions: [a.id, b.id],
+			options: { sessionMessagesPerDay: 10 },
+		});
+		const out = outputs[0];
+		expect(out.filter((item) => item.json.status === 'sent')).toHaveLength(7);
+		expect(out[9].json.reason).toBe(
+			'daily limit: 10 messages/day per session on 2 session(s), 13 already sent today, 7 left; this row was not started',
+		);
+		expect(out.filter((item) => item.json.session_id === a.id)).toHaveLength(1);
+	});
+
+	test('if today’s usage cannot be read, the run goes on assuming 0 and says so in a hint', async () => {
+		fake.api.faults.push({ kind: '500', path: '/whatsapp/messages', times: Infinity });
+		const { outputs, run } = await sendBulk({ items: rows(3) });
+		expect(outputs[0].map((item) => item.json.status)).toEqual(['sent', 'sent', 'sent']);
+		const hints = run.data.resultData.runData.SendApi[0].hints ?? [];
+		expect(hints).toEqual([
+			expect.objectContaining({
+				type: 'warning',
+				message: expect.stringMatching(
+					/^Could not read how many messages went out today \(plan: .*Internal error.*\), so 0 was assumed\./,
+				),
+			}),
+		]);
+	});
+
+	test('the check can be turned off', async () => {
+		await sendBulk({ items: rows(2), options: { checkTodaysUsage: false } });
+		expect(fake.api.requests.map((r) => r.method)).toEqual(['POST', 'POST']);
+	});
+});
+
+describe('Send Bulk: outputs', () => {
+	test('"Not-Sent Rows to Second Output" splits Sent (sent and queued) from Not Sent', async () => {
+		const items = rows(5, (row) => ({ promo: row < 2 ? 'SALE' : `Hi ${row}` }));
+		items[3].json.phone = '';
+		const { outputs } = await sendBulk({
+			items,
+			parameters: { text: '={{ $json.promo }}' },
+			options: { splitOutputs: true },
+		});
+		expect(outputs).toHaveLength(2);
+		expect(outputs[0].map((item) => [item.pairedItem, item.json.status])).toEqual([
+			[{ item: 0 }, 'queued'],
+			[{ item: 1 }, 'queued'],
+			[{ item: 2 }, 'sent'],
+			[{ item: 4 }, 'sent'],
+		]);
+		expect(outputs[1].map((item) => [item.pairedItem, item.json.reason])).toEqual([
+			[{ item: 3 }, 'Row 4: To is empty'],
+		]);
+	});
+
+	test('the node declares the second output only for Send Bulk with the option on', () => {
+		const bulk = { resource: 'message', operation: 'sendBulk' };
+		expect(configuredOutputs({ ...bulk, options: { splitOutputs: true } })).toEqual([
+			{ type: 'main', displayName: 'Sent' },
+			{ type: 'main', displayName: 'Not Sent' },
+		]);
+		expect(configuredOutputs({ ...bulk, options: {} })).toEqual([{ type: 'main' }]);
+		expect(
+			configuredOutputs({
+				resource: 'message',
+				operation: 'send',
+				options: { splitOutputs: true },
+			}),
+		).toEqual([{ type: 'main' }]);
+	});
+
+	test('n8n evaluates the outputs expression of the node description (from its source text)', () => {
+		const nodeType = new SendApi();
+		const outputsFor = (parameters: INodeParameters) => {
+			const node: INode = {
+				id: 'n',
+				name: 'SendApi',
+				type: 'n8n-nodes-sendapi.sendApi',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters,
+			};
+			const nodeTypes = {
+				getByName: () => nodeType,
+				getByNameAndVersion: () => nodeType,
+				getKnownTypes: () => ({}),
+			};
+			const workflow = new Workflow({ nodes: [node], connections: {}, nodeTypes, active: false });
+			return NodeHelpers.getNodeOutputs(
+				workflow,
+				workflow.getNode('SendApi') as INode,
+				nodeType.description,
+			);
+		};
+		const bulk = { resource: 'message', operation: 'sendBulk' };
+		expect(outputsFor({ ...bulk, options: { splitOutputs: true } })).toEqual([
+			{ type: 'main', displayName: 'Sent' },
+			{ type: 'main', displayName: 'Not Sent' },
+		]);
+		expect(outputsFor(bulk)).toEqual([{ type: 'main' }]);
+		expect(outputsFor({ resource: 'session', operation: 'getAll' })).toEqual([{ type: 'main' }]);
+	});
+});
+
+describe('Send Bulk: cancellation', () => {
+	test('a cancelled execution stops promptly; rows not started come out not_sent "cancelled"', async () => {
+		const controller = new AbortController();
+		let abortedAt = Infinity;
+		// Cancel while the run waits for its next window, once the first window's sends are in.
+		const watcher = setInterval(() => {
+			if (accepted().length < 3) return;
+			clearInterval(watcher);
+			setTimeout(() => {
+				abortedAt = Date.now();
+				controller.abort();
+			}, WINDOW_MS / 4);
+		}, 5);
+		const { outputs } = await sendBulk({
+			items: rows(40),
+			parameters: { planMessagesPerMinute: 3 },
+			serverLimits: { planMessagesPerWindow: 3 },
+			abortSignal: controller.signal,
+		});
+		clearInterval(watcher);
+		// 40 rows at 3 a window would take 13 windows more; it stops within about one poll.
+		expect(Date.now() - abortedAt).toBeLessThan(WINDOW_MS * 2);
+
+		const out = outputs[0];
+		expect(out).toHaveLength(40);
+		const sent = out.filter((item) => item.json.status === 'sent');
+		// A request still in flight at the cancel had left: only SendApi knows if it went out.
+		const unknown = out.filter((item) =>
+			/^cancelled while in flight .*SendApi may have sent it$/.test(String(item.json.reason)),
+		);
+		const cancelled = out.filter((item) => item.json.reason === 'cancelled');
+		expect(sent.length + unknown.length + cancelled.length).toBe(40);
+		expect(sent.length + unknown.length).toBeGreaterThanOrEqual(3);
+		expect(sent.length + unknown.length).toBeLessThan(10);
+		expect(cancelled.every((item) => item.json.attempts === 0)).toBe(true);
+		// What the server has is what the output says was sent, plus at most the unknown ones.
+		const delivered = [...deliveredCounts().keys()];
+		const phones = (list: INodeExecutionData[]) => list.map((item) => String(item.json.phone));
+		expect(delivered).toEqual(expect.arrayContaining(phones(sent)));
+		expect(phones([...sent, ...unknown])).toEqual(expect.arrayContaining(delivered));
+	});
+});
+
+describe('Send Bulk: pieces', () => {
+	test('Idempotency-Keys: stable per row and chunk within a run, different across runs, UUID v4', () => {
+		const keys = new IdempotencyKeys();
+		const other = new IdempotencyKeys();
+		expect(keys.forRow(3)).toBe(keys.forRow(3));
+		expect(keys.forRow(3)).not.toBe(keys.forChunk(3));
+		expect(keys.forRow(3)).not.toBe(other.forRow(3));
+		expect(keys.forChunk(7)).toMatch(
+			/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+		);
+	});
+
+	test('X-RateLimit-Reset (wall clock) is moved onto the engine’s monotonic clock', () => {
+		const engineNow = () => 5_000;
+		const wallNow = 1_700_000_000_000;
+		expect(
+			toEngineRateLimit(
+				{ limit: 60, remaining: 0, resetAtMs: wallNow + 1_500 },
+				engineNow,
+				wallNow,
+			),
+		).toEqual({
+			limit: 60,
+			remaining: 0,
+			resetAtMs: 6_500,
+		});
+		expect(toEngineRateLimit(undefined, engineNow, wallNow)).toBeUndefined();
+	});
+
+	test('the request budget leaves room for the usage check’s requests', () => {
+		expect(engineLimits(PLAN_LIMITS.starter, 3).requestsPerWindow).toBe(57);
+		expect(
+			engineLimits({ ...PLAN_LIMITS.starter, requestsPerWindow: Infinity }, 3).requestsPerWindow,
+		).toBe(Infinity);
+		expect(
+			engineLimits({ ...PLAN_LIMITS.starter, requestsPerWindow: 2 }, 3).requestsPerWindow,
+		).toBe(1);
+	});
+});
