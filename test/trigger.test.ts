@@ -155,6 +155,16 @@ describe('helpers', () => {
 	});
 
 	describe('replay memory', () => {
+		it('keys a message event by event and message id, whatever the envelope timestamp', () => {
+			const received = (timestamp: string) =>
+				deliveryKey({ event: 'message.received', timestamp, data: { message_id: 'msg_1' } }, timestamp);
+			expect(received('2026-01-01T00:00:00Z')).toBe('message:message.received:msg_1');
+			expect(received('2026-01-01T00:00:05Z')).toBe(received('2026-01-01T00:00:00Z'));
+			expect(deliveryKey({ event: 'message.read', data: { message_id: 'msg_1' } }, '')).not.toBe(
+				received('2026-01-01T00:00:00Z'),
+			);
+		});
+
 		it('keys by event id, else by the digest of the raw body', () => {
 			expect(deliveryKey({ event: 'e', eventId: 'evt_1', data: {} }, 'x')).toBe('id:evt_1');
 			const a = deliveryKey({ event: 'e', data: {} }, 'body-a');

@@ -20,6 +20,28 @@ import {
 import type { StoredWebhook } from './state';
 import { readRegistry, saveWebhook } from './state';
 
+/**
+ * The replay memory is kept twice. In the workflow's static data it survives restarts, but a real
+ * n8n 2.40 hands webhook() the static data as it was when the workflow was published (seen in the
+ * end-to-end test: a repeated delivery found no memory of the first), so the same memory is also
+ * kept in this process, which serves every production delivery of a single-main n8n.
+ */
+const recentInProcess = new Map<string, string[]>();
+const MAX_REMEMBERED_URLS = 100;
+
+/** False when this process has already seen `key` for `url`; otherwise remembers it. */
+function rememberInProcess(url: string, key: string): boolean {
+	const updated = rememberDelivery(recentInProcess.get(url) ?? [], key);
+	if (!updated) return false;
+	recentInProcess.delete(url);
+	recentInProcess.set(url, updated);
+	if (recentInProcess.size > MAX_REMEMBERED_URLS) {
+		const oldest = recentInProcess.keys().next().value;
+		if (oldest !== undefined) recentInProcess.delete(oldest);
+	}
+	return true;
+}
+
 interface VerifiedWebhook {
 	url: string;
 	entry: StoredWebhook;
@@ -40,8 +62,11 @@ export async function receiveDelivery(this: IWebhookFunctions): Promise<IWebhook
 
 	if (!isSelected(this, delivery)) return acknowledge('Event or session not selected here');
 
-	const recent = rememberDelivery(verified.entry.recent ?? [], deliveryKey(delivery, rawBody));
-	if (!recent) return acknowledge('Duplicate delivery: already received');
+	const key = deliveryKey(delivery, rawBody);
+	const recent = rememberDelivery(verified.entry.recent ?? [], key);
+	if (!recent || !rememberInProcess(verified.url, key)) {
+		return acknowledge('Duplicate delivery: already received');
+	}
 	saveWebhook(staticData, verified.url, { ...verified.entry, recent });
 
 	return { workflowData: [[{ json: toOutputItem(delivery) }]] };

@@ -109,11 +109,16 @@ export function sameEvents(a: string[], b: string[]): boolean {
 }
 
 /**
- * What identifies a delivery for the replay guard: the event id when the envelope has one, else
- * the digest of the exact bytes (SendApi documents no id or timestamp to check instead).
+ * What identifies a delivery for the replay guard: the event id when the envelope has one; else
+ * the event with its message id, because a message is received, sent, delivered or read once
+ * and a retried delivery may carry a new envelope timestamp; else the digest of the exact bytes.
  */
 export function deliveryKey(delivery: SendApiEvent, rawBody: Buffer | string): string {
 	if (delivery.eventId) return `id:${delivery.eventId}`;
+	const messageId = delivery.data.message_id;
+	if ((typeof messageId === 'string' && messageId !== '') || typeof messageId === 'number') {
+		return `message:${delivery.event}:${messageId}`;
+	}
 	return `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
 }
 

@@ -88,6 +88,19 @@ test('a signed delivery starts exactly one execution, which replies through Send
 	expect(checks.map((r) => r.path)).toEqual(['/v1/whatsapp/contacts/%2B447700900555/check']);
 });
 
+test('the same delivery again (SendApi retrying) is acknowledged without a second run', async () => {
+	const [hook] = registeredWebhooks();
+	const payload = incoming('+447700900556', 'retried');
+	const options = { secret: hook.secret, envelope: 'event' as const, event: 'message.received' };
+	expect((await fake.deliverWebhook(hook.url, payload, options)).status).toBe(200);
+	await waitUntil('the first run of this delivery', async () => ((await rest.executions(WF_ID)).length >= 2 ? true : undefined), 30_000);
+	// The replay memory lives in the workflow's static data: this proves n8n saved it after the run.
+	await sleep(1500);
+	expect((await fake.deliverWebhook(hook.url, payload, options)).status).toBe(200);
+	await sleep(2000);
+	expect(await rest.executions(WF_ID)).toHaveLength(2);
+});
+
 test('a forged or unsigned delivery is refused (401) and runs nothing', async () => {
 	const [hook] = registeredWebhooks();
 	const forged = await fake.deliverWebhook(hook.url, incoming('+447700900666', 'forged'), {
@@ -99,7 +112,7 @@ test('a forged or unsigned delivery is refused (401) and runs nothing', async ()
 	const unsigned = await fake.deliverWebhook(hook.url, incoming('+447700900667', 'unsigned'), { signature: 'missing', envelope: 'event' });
 	expect(unsigned.status).toBe(401);
 	await sleep(2000);
-	expect(await rest.executions(WF_ID)).toHaveLength(1);
+	expect(await rest.executions(WF_ID)).toHaveLength(2);
 });
 
 test('an event of another session is acknowledged without a run; the fake server’s own delivery runs it', async () => {
@@ -112,13 +125,17 @@ test('an event of another session is acknowledged without a run; the fake server
 
 	const { deliveries } = await fake.simulateIncomingMessage({ session_id: S1, from: '+447700900888', text: 'via emit' });
 	expect(deliveries.map((d) => d.status)).toEqual([200]);
-	await waitUntil('a second execution', async () => ((await rest.executions(WF_ID)).length >= 2 ? true : undefined), 30_000);
+	await waitUntil('a third execution', async () => ((await rest.executions(WF_ID)).length >= 3 ? true : undefined), 30_000);
 	await sleep(1000);
 	const list = await rest.executions(WF_ID);
-	expect(list).toHaveLength(2);
+	expect(list).toHaveLength(3);
 	expect(list.every((e) => e.status === 'success')).toBe(true);
 	const checked = requestsTo(fake, 'GET', /\/contacts\/.+\/check$/).map((r) => r.path);
-	expect(checked).toEqual(['/v1/whatsapp/contacts/%2B447700900555/check', '/v1/whatsapp/contacts/%2B447700900888/check']);
+	expect(checked).toEqual([
+		'/v1/whatsapp/contacts/%2B447700900555/check',
+		'/v1/whatsapp/contacts/%2B447700900556/check',
+		'/v1/whatsapp/contacts/%2B447700900888/check',
+	]);
 });
 
 test('unpublishing removes the webhook at SendApi; later deliveries are not accepted', async () => {
@@ -129,5 +146,5 @@ test('unpublishing removes the webhook at SendApi; later deliveries are not acce
 	expect(requestsTo(fake, 'DELETE', `/webhooks/${hook.id}`)).toHaveLength(1);
 	const late = await fake.deliverWebhook(hook.url, incoming('+447700900999', 'late'), { secret: hook.secret, envelope: 'event' });
 	expect(late.status).toBe(404);
-	expect(await rest.executions(WF_ID)).toHaveLength(2);
+	expect(await rest.executions(WF_ID)).toHaveLength(3);
 });
