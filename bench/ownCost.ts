@@ -66,7 +66,7 @@ export async function ownCpuMsPerRow(rows: number, identical: boolean): Promise<
 		now,
 		sendOne: async ({ row, sessionId }) => {
 			sink += JSON.stringify(sendBody(sessionId, row.to, row.payload)).length;
-			sink += keys.forRow(row.index).length;
+			sink += keys.forRow(row.index, sessionId).length;
 			return toSendResult(
 				context,
 				answer({ data: { id: `msg_${row.index}`, status: 'accepted' } }),
@@ -80,7 +80,7 @@ export async function ownCpuMsPerRow(rows: number, identical: boolean): Promise<
 				chunk.map((row) => row.to),
 				chunk[0].payload,
 			);
-			sink += JSON.stringify(body).length + keys.forChunk(chunk[0].index).length;
+			sink += JSON.stringify(body).length + keys.forChunk(chunk[0].index, sessionId).length;
 			return toSendResult(context, answer({ batch_id: 'batch_1', status: 'queued' }), 'bulk', now);
 		},
 	});

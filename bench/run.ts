@@ -9,6 +9,7 @@
  * --all    also run the optional scenarios
  * --only   run the named scenarios only
  * --ts     run the workers under ts-node instead of transpiled JavaScript (adds ~70 MB RSS)
+ * --profile=DIR  write each worker's V8 CPU profile (.cpuprofile) into DIR
  *
  * CPU is given twice: "cpu ms/row" is the whole path in the worker (the node, n8n-core's
  * expression engine and HTTP helper), "own cpu ms/row" is this package's own work (ownCost.ts).
@@ -49,6 +50,7 @@ function parseArgs(argv: string[]) {
 		json: argv.includes('--json'),
 		all: argv.includes('--all'),
 		ts: argv.includes('--ts'),
+		profileDir: argv.find((arg) => arg.startsWith('--profile='))?.slice('--profile='.length),
 		only: only ? only.split(',').map((name) => name.trim()) : undefined,
 	};
 }
@@ -221,7 +223,8 @@ async function main(): Promise<void> {
 	const workerScript = transpiled
 		? path.join(transpiled, 'bench', 'worker.js')
 		: path.join(__dirname, `worker${path.extname(__filename)}`);
-	const execArgv = !transpiled && path.extname(__filename) === '.ts' ? TS_NODE_ARGS : [];
+	const execArgv = !transpiled && path.extname(__filename) === '.ts' ? [...TS_NODE_ARGS] : [];
+	if (args.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profileDir)}`);
 	const started = Date.now();
 	const results: ScenarioResult[] = [];
 	try {

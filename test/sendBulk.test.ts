@@ -413,6 +413,63 @@ describe('Send Bulk: limits', () => {
 	});
 });
 
+describe('Send Bulk: sharing the key and sessions with others', () => {
+	test('another client using most of the key’s request budget: X-RateLimit-Remaining paces the run, nothing refused', async () => {
+		// The node is told the key allows 20 requests a window, but another client already used
+		// 12 of this window's: only the server's headers can tell.
+		fake.api.setLimits({ windowMs: WINDOW_MS, requestsPerWindow: 20 });
+		fake.api.useRequests(12);
+		const { outputs } = await sendBulk({
+			items: rows(30),
+			parameters: { requestsPerMinute: 20 },
+		});
+		expect(outputs[0].every((item) => item.json.status === 'sent')).toBe(true);
+		expect(fake.api.refused429).toBe(0);
+		expect([...deliveredCounts().values()]).toEqual(Array(30).fill(1));
+	});
+
+	test('a session that is not connected gets no more rows: they move to the connected sessions', async () => {
+		const down = fake.api.seedSession({ status: 'disconnected' });
+		const up = [fake.api.seedSession(), fake.api.seedSession()];
+		const { outputs } = await sendBulk({
+			items: rows(24),
+			sessions: [down.id, up[0].id, up[1].id],
+		});
+		const out = outputs[0];
+		expect(out).toHaveLength(24);
+		expect(out.every((item) => item.json.status === 'sent')).toBe(true);
+		expect(out.some((item) => item.json.session_id === down.id)).toBe(false);
+		// At most the requests already in flight when the first refusal came back (concurrency 4).
+		const toDown = sends().filter((r) => body(r).session_id === down.id);
+		expect(toDown.length).toBeGreaterThanOrEqual(1);
+		expect(toDown.length).toBeLessThanOrEqual(4);
+		expect(toDown.every((r) => r.status === 409)).toBe(true);
+		expect([...deliveredCounts().values()]).toEqual(Array(24).fill(1));
+		// A moved row is a new request (other session_id), so it has its own Idempotency-Key.
+		const moved = body(toDown[0]).to;
+		const keys = sends()
+			.filter((r) => body(r).to === moved)
+			.map((r) => r.headers['idempotency-key']);
+		expect(new Set(keys).size).toBe(2);
+	});
+
+	test('when no session is connected, every row comes out not_sent saying why', async () => {
+		const sessions = [
+			fake.api.seedSession({ status: 'disconnected' }),
+			fake.api.seedSession({ status: 'pending' }),
+		];
+		const { outputs } = await sendBulk({ items: rows(6), sessions: sessions.map((s) => s.id) });
+		const out = outputs[0];
+		expect(out).toHaveLength(6);
+		for (const item of out) {
+			expect(item.json.status).toBe('not_sent');
+			expect(String(item.json.reason)).toMatch(/no session can send/);
+			expect(String(item.json.reason)).toContain(String(sessions[0].id));
+		}
+		expect(outMessages()).toHaveLength(0);
+	});
+});
+
 describe('Send Bulk: faults', () => {
 	test('429 storm, 500s and dropped connections (also after SendApi acted): nothing lost, nothing twice', async () => {
 		const send = '/whatsapp/send';
@@ -676,13 +733,14 @@ describe('Send Bulk: cancellation', () => {
 });
 
 describe('Send Bulk: pieces', () => {
-	test('Idempotency-Keys: stable per row and chunk within a run, different across runs, UUID v4', () => {
+	test('Idempotency-Keys: stable per row, chunk and session within a run, different across runs, UUID v4', () => {
 		const keys = new IdempotencyKeys();
 		const other = new IdempotencyKeys();
-		expect(keys.forRow(3)).toBe(keys.forRow(3));
-		expect(keys.forRow(3)).not.toBe(keys.forChunk(3));
-		expect(keys.forRow(3)).not.toBe(other.forRow(3));
-		expect(keys.forChunk(7)).toMatch(
+		expect(keys.forRow(3, 's1')).toBe(keys.forRow(3, 's1'));
+		expect(keys.forRow(3, 's1')).not.toBe(keys.forChunk(3, 's1'));
+		expect(keys.forRow(3, 's1')).not.toBe(keys.forRow(3, 's2'));
+		expect(keys.forRow(3, 's1')).not.toBe(other.forRow(3, 's1'));
+		expect(keys.forChunk(7, 's1')).toMatch(
 			/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
 		);
 	});

@@ -118,6 +118,8 @@ export interface FakeSendApi {
 	seedGroups(sessionId: string | number, n: number): Group[];
 	seedWebhook(p: { url: string; events?: string[]; secret?: string; is_active?: boolean }): WebhookRecord;
 	setLimits(l: Partial<FakeLimits>): void;
+	/** Another client of the key made `count` requests just now: they count in its request window. */
+	useRequests(count: number, apiKey?: string): void;
 	deliverWebhook(url: string, payload: object, opts?: DeliverOptions): Promise<DeliveryResult>;
 	buildEvent(event: string, data: Record<string, unknown>, envelope?: EventEnvelope): WebhookEvent;
 	/** Stores an 'in' message and delivers message.received to every matching webhook (+ the session's webhook_url). */
@@ -294,6 +296,11 @@ export class FakeSendApiServer implements FakeSendApi {
 
 	setLimits(l: Partial<FakeLimits>): void {
 		this.limiter.set(l);
+	}
+
+	useRequests(count: number, apiKey: string = this.apiKey): void {
+		const now = this.now();
+		for (let i = 0; i < count; i++) this.limiter.hitRequest(apiKey, now);
 	}
 
 	// ---------------------------------------------------------------------------------------------

@@ -68,9 +68,20 @@ interface Unit {
 	positions: number[];
 	bulk: boolean;
 	session: number;
-	/** Number of the attempt this unit will make when dispatched. */
+	/** Number of the attempt this unit will make on its session when dispatched. */
 	attempt: number;
+	/** Attempts its rows made on sessions they were moved away from. */
+	earlierAttempts: number;
 	notBefore: number;
+}
+
+/**
+ * What SendApi last said about the API key's request budget, which other clients of the key
+ * share: how many more requests this run may start before `resetAt`.
+ */
+interface ServerBudget {
+	left: number;
+	resetAt: number;
 }
 
 interface SessionChoice {
@@ -120,6 +131,14 @@ class BulkSendRun<P> {
 
 	private nextJob = 0;
 
+	/** Rows taken off a session that cannot send, waiting for another session (before new jobs). */
+	private moved: Job[] = [];
+
+	/** Why each session was found unable to send (undefined: it can). */
+	private readonly sessionDown: Array<string | undefined>;
+
+	private serverBudget: ServerBudget | undefined;
+
 	private retries: Unit[] = [];
 
 	private readonly inFlight = new Set<Promise<void>>();
@@ -149,6 +168,7 @@ class BulkSendRun<P> {
 		};
 		assertSettings(this.settings);
 		this.outcomes = new Array<BulkOutcome | undefined>(opts.rows.length);
+		this.sessionDown = opts.sessions.map(() => undefined);
 		const { windowMs } = this.limits;
 		this.planWindow = new HeldWindow({ limit: this.limits.planMessagesPerWindow, windowMs });
 		this.requestWindow = new HeldWindow({ limit: this.limits.requestsPerWindow, windowMs });
@@ -171,6 +191,7 @@ class BulkSendRun<P> {
 			const now = this.settings.now();
 			const step = this.nextStep(now);
 			if ('dispatch' in step) this.dispatch(step.dispatch, now);
+			else if (step.waitMs === 0) continue;
 			else if (step.waitMs === Infinity) await this.awaitAnswer();
 			else await this.wait(step.waitMs);
 		}
@@ -201,7 +222,17 @@ class BulkSendRun<P> {
 	}
 
 	private hasWork(): boolean {
-		return this.retries.length > 0 || this.nextJob < this.jobs.length;
+		return this.retries.length > 0 || this.currentJob() !== undefined;
+	}
+
+	/** Moved rows first: they were started before any row still waiting for its first try. */
+	private currentJob(): Job | undefined {
+		return this.moved[0] ?? this.jobs[this.nextJob];
+	}
+
+	private jobTaken(job: Job): void {
+		if (this.moved[0] === job) this.moved.shift();
+		else this.nextJob++;
 	}
 
 	private aborted(): boolean {
@@ -214,6 +245,8 @@ class BulkSendRun<P> {
 	 */
 	private nextStep(now: number): Step {
 		if (this.pausedUntil > now) return { waitMs: this.pausedUntil - now };
+		const budgetWait = this.serverBudgetWait(now);
+		if (budgetWait > 0) return { waitMs: budgetWait };
 		let waitMs = Infinity;
 		for (let i = 0; i < this.retries.length; i++) {
 			const retry = this.retries[i];
@@ -227,11 +260,15 @@ class BulkSendRun<P> {
 			}
 			waitMs = Math.min(waitMs, delay);
 		}
-		if (this.nextJob < this.jobs.length) {
-			const job = this.jobs[this.nextJob];
+		const job = this.currentJob();
+		if (job) {
 			const choice = this.chooseSession(now);
 			if (choice && choice.delay === 0) return { dispatch: this.takeUnit(job, choice, now) };
 			if (choice) waitMs = Math.min(waitMs, choice.delay);
+			else {
+				this.giveUpWaitingJobs();
+				if (waitMs === Infinity && this.inFlight.size === 0) return { waitMs: 0 };
+			}
 		}
 		if (waitMs === Infinity && this.inFlight.size === 0) {
 			// Unreachable while the day budgets add up (the forecast guarantees they do).
@@ -263,7 +300,7 @@ class BulkSendRun<P> {
 		for (let k = 0; k < this.sessions.length; k++) {
 			const session = (this.roundRobin + k) % this.sessions.length;
 			const dayLeft = this.sessionDayLeft[session];
-			if (dayLeft < 1) continue;
+			if (dayLeft < 1 || this.sessionDown[session] !== undefined) continue;
 			const window = this.sessionWindows[session];
 			const room = Math.min(window.available(now), dayLeft);
 			if (shared === 0 && room >= 1) return { session, delay: 0, room };
@@ -280,9 +317,15 @@ class BulkSendRun<P> {
 	 */
 	private takeUnit(job: Job, choice: SessionChoice, now: number): Unit {
 		this.roundRobin = (choice.session + 1) % this.sessions.length;
-		const unit = { bulk: false, session: choice.session, attempt: 1, notBefore: now };
+		const unit = {
+			bulk: false,
+			session: choice.session,
+			attempt: 1,
+			earlierAttempts: job.earlierAttempts ?? 0,
+			notBefore: now,
+		};
 		if (job.kind === 'one') {
-			this.nextJob++;
+			this.jobTaken(job);
 			return { ...unit, positions: [job.position] };
 		}
 		const size = Math.min(
@@ -295,7 +338,7 @@ class BulkSendRun<P> {
 		const taken = bulk ? size : 1;
 		const positions = job.positions.slice(job.next, job.next + taken);
 		job.next += taken;
-		if (job.next === job.positions.length) this.nextJob++;
+		if (job.next === job.positions.length) this.jobTaken(job);
 		return { ...unit, bulk, positions };
 	}
 
@@ -305,6 +348,7 @@ class BulkSendRun<P> {
 		this.planWindow.reserve(weight);
 		this.requestWindow.reserve(1);
 		this.sessionWindows[unit.session].reserve(weight);
+		if (this.serverBudget) this.serverBudget.left--;
 		// Day budgets count rows, not attempts: retries reuse the Idempotency-Key, so a row is
 		// delivered at most once however often it is tried.
 		if (unit.attempt === 1) this.sessionDayLeft[unit.session] -= weight;
@@ -344,7 +388,7 @@ class BulkSendRun<P> {
 				status: result.status ?? (unit.bulk ? 'queued' : 'sent'),
 				sessionId: this.sessions[unit.session],
 				id: result.id,
-				attempts: unit.attempt,
+				attempts: attemptsMade(unit),
 			});
 		} else {
 			this.handleFailure(unit, result, now);
@@ -365,14 +409,37 @@ class BulkSendRun<P> {
 	}
 
 	/**
-	 * Our windows only see this run; the server sees every client of the key. When it says the
-	 * request budget is spent, wait for its reset (at most one window: a later reset is taken as
-	 * clock skew, and a 429 would correct us anyway).
+	 * Our windows only see this run; the server sees every client of the key. Each answer's
+	 * X-RateLimit-Remaining, less this run's other requests still in flight (the server may not
+	 * have counted them yet), is how many more requests may start before X-RateLimit-Reset. A
+	 * reset further than one window away is taken as clock skew (a 429 would correct us anyway);
+	 * an answer without the headers leaves pacing to our own windows.
 	 */
 	private followServerBudget(rateLimit: RateLimitInfo | undefined, now: number): void {
+		const remaining = rateLimit?.remaining;
+		if (typeof remaining !== 'number' || !Number.isFinite(remaining)) {
+			this.serverBudget = undefined;
+			return;
+		}
+		const latestReset = now + this.limits.windowMs;
 		const resetAtMs = rateLimit?.resetAtMs;
-		if (rateLimit?.remaining !== 0 || typeof resetAtMs !== 'number' || !(resetAtMs > now)) return;
-		this.pauseUntil(Math.min(resetAtMs, now + this.limits.windowMs));
+		const resetAt =
+			typeof resetAtMs === 'number' && resetAtMs > now ? Math.min(resetAtMs, latestReset) : latestReset;
+		const othersInFlight = this.inFlight.size - 1;
+		this.serverBudget = { left: Math.max(0, remaining - othersInFlight), resetAt };
+	}
+
+	/**
+	 * How long the server's budget holds dispatches back. Once its reset has passed, one request
+	 * goes out alone: its answer tells how much the reset freed (a sliding window frees only what
+	 * has aged out), and meanwhile nothing can overshoot.
+	 */
+	private serverBudgetWait(now: number): number {
+		const budget = this.serverBudget;
+		if (!budget || budget.left >= 1) return 0;
+		if (now < budget.resetAt) return budget.resetAt - now;
+		this.serverBudget = { left: 1, resetAt: now + this.limits.windowMs };
+		return 0;
 	}
 
 	/**
@@ -380,6 +447,19 @@ class BulkSendRun<P> {
 	 * retryable failures back off exponentially on their own.
 	 */
 	private handleFailure(unit: Unit, failure: SendFailure, now: number): void {
+		if (failure.sessionUnavailable === true) {
+			this.takeSessionOutOfService(unit.session, failure.reason);
+			if (!this.aborted()) this.move(unit);
+			else {
+				this.finish(unit.positions, {
+					status: 'not_sent',
+					sessionId: this.sessions[unit.session],
+					reason: `cancelled (last attempt: ${failure.reason})`,
+					attempts: attemptsMade(unit),
+				});
+			}
+			return;
+		}
 		const retryAfterMs = isNonNegativeNumber(failure.retryAfterMs)
 			? failure.retryAfterMs
 			: undefined;
@@ -393,9 +473,57 @@ class BulkSendRun<P> {
 		this.finish(unit.positions, {
 			status: 'not_sent',
 			sessionId: this.sessions[unit.session],
-			reason: failureReason(failure, unit.attempt, canRetry),
-			attempts: unit.attempt,
+			reason: failureReason(failure, attemptsMade(unit), canRetry),
+			attempts: attemptsMade(unit),
 		});
+	}
+
+	/**
+	 * A session that cannot send (not connected, deleted) gets nothing more in this run; retries
+	 * waiting for it move to the other sessions now rather than each finding out with a request.
+	 */
+	private takeSessionOutOfService(session: number, reason: string): void {
+		if (this.sessionDown[session] !== undefined) return;
+		this.sessionDown[session] = reason;
+		const waiting = this.retries.filter((retry) => retry.session === session);
+		this.retries = this.retries.filter((retry) => retry.session !== session);
+		for (const retry of waiting) this.move({ ...retry, attempt: retry.attempt - 1 });
+	}
+
+	/** Nothing was sent: the unit's rows go back to be handed to another session. */
+	private move(unit: Unit): void {
+		const earlierAttempts = attemptsMade(unit);
+		this.moved.push(
+			unit.positions.length === 1
+				? { kind: 'one', position: unit.positions[0], earlierAttempts }
+				: { kind: 'group', positions: unit.positions, next: 0, earlierAttempts },
+		);
+	}
+
+	/**
+	 * No session can take the waiting rows any more: all that are left cannot send, or their
+	 * day budgets went to rows moved over from sessions that could not. The rows end not_sent.
+	 */
+	private giveUpWaitingJobs(): void {
+		const reason = this.noSessionReason();
+		for (let job = this.currentJob(); job; job = this.currentJob()) {
+			const positions = job.kind === 'one' ? [job.position] : job.positions.slice(job.next);
+			this.finish(positions, { status: 'not_sent', reason, attempts: job.earlierAttempts ?? 0 });
+			this.jobTaken(job);
+		}
+		this.reportProgress();
+	}
+
+	private noSessionReason(): string {
+		const down = this.sessions
+			.map((id, session) => ({ id, reason: this.sessionDown[session] }))
+			.filter((entry) => entry.reason !== undefined);
+		const downText = down.map((entry) => `${entry.id}: ${String(entry.reason)}`).join('; ');
+		if (down.length === this.sessions.length) return `no session can send (${downText})`;
+		return (
+			`daily limit: the sessions that can send have no anti-ban day budget left ` +
+			`(${this.limits.sessionMessagesPerDay}/day each); sessions that cannot send: ${downText}`
+		);
 	}
 
 	private backoff(attempt: number): number {
@@ -435,14 +563,15 @@ class BulkSendRun<P> {
 				status: 'not_sent',
 				sessionId: this.sessions[retry.session],
 				reason: 'cancelled',
-				attempts: retry.attempt - 1,
+				attempts: attemptsMade(retry) - 1,
 			});
 		}
 		this.retries = [];
-		for (; this.nextJob < this.jobs.length; this.nextJob++) {
-			const job = this.jobs[this.nextJob];
+		for (let job = this.currentJob(); job; job = this.currentJob()) {
 			const positions = job.kind === 'one' ? [job.position] : job.positions.slice(job.next);
-			this.finish(positions, { status: 'not_sent', reason: 'cancelled', attempts: 0 });
+			const attempts = job.earlierAttempts ?? 0;
+			this.finish(positions, { status: 'not_sent', reason: 'cancelled', attempts });
+			this.jobTaken(job);
 		}
 		this.reportProgress();
 	}
@@ -481,7 +610,9 @@ class BulkSendRun<P> {
 
 	/** Every row has an outcome by now; a gap would be an engine bug, reported rather than lost. */
 	private collectOutcomes(): BulkOutcome[] {
-		return this.outcomes.map(
+		// Array.from, not map: map skips the holes of the sparse outcomes array.
+		return Array.from(
+			this.outcomes,
 			(outcome, position) =>
 				outcome ?? {
 					index: this.rows[position].index,
@@ -491,6 +622,11 @@ class BulkSendRun<P> {
 				},
 		);
 	}
+}
+
+/** Attempts the unit's rows have made, on this session and on any they were moved from. */
+function attemptsMade(unit: Unit): number {
+	return unit.earlierAttempts + unit.attempt;
 }
 
 function failureReason(failure: SendFailure, attempts: number, couldRetry: boolean): string {

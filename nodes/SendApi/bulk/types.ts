@@ -70,6 +70,11 @@ export interface SendFailure {
 	/** True for 429, 5xx and connection failures; false for anything a retry cannot fix. */
 	retryable: boolean;
 	reason: string;
+	/**
+	 * The session cannot send at all (not connected, deleted) and nothing was sent: the engine
+	 * stops using the session for the rest of the run and moves its rows to the other sessions.
+	 */
+	sessionUnavailable?: boolean;
 	rateLimit?: RateLimitInfo;
 }
 

@@ -90,6 +90,19 @@ export function readErrorBody(body: unknown, headers: Record<string, unknown> = 
 	};
 }
 
+/**
+ * Whether a refused send says the session itself cannot send, so nothing was sent and another
+ * session could send it. SendApi documents the session states (PENDING, CONNECTED, DISCONNECTED)
+ * and that 409 and 410 occur, not the error body: our choice is an error typed or coded
+ * `session_not_connected`, or a 404, 409 or 410 that names `session_id` as the field at fault.
+ */
+export function isSessionUnavailable(status: number | undefined, info: SendApiErrorInfo): boolean {
+	if (info.type === SESSION_NOT_CONNECTED || info.code === SESSION_NOT_CONNECTED) return true;
+	return info.param === 'session_id' && (status === 404 || status === 409 || status === 410);
+}
+
+const SESSION_NOT_CONNECTED = 'session_not_connected';
+
 /** A send answer carries `id` or `message_id`; both are exposed as `message_id`. */
 export function readMessageId(body: IDataObject): string | undefined {
 	const id = body.message_id ?? body.id;

@@ -5,6 +5,7 @@
  */
 import { createHash, randomUUID } from 'crypto';
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
 
 import type {
 	RateLimitInfo,
@@ -18,6 +19,7 @@ import { attemptRequest, isCancelled } from '../../../transport';
 import type { MessageFragment } from '../../../transport/dialect';
 import {
 	isObject,
+	isSessionUnavailable,
 	readMessageId,
 	sendBody,
 	sendBulkBody,
@@ -58,7 +60,7 @@ export function createBulkSender(context: IExecuteFunctions, opts: SenderOpts): 
 	};
 	return {
 		sendOne: async ({ row, sessionId }) => {
-			const key = keys.forRow(row.index);
+			const key = keys.forRow(row.index, sessionId);
 			const outcome = await attempt(
 				'/send',
 				sendBody(sessionId, row.to, row.payload),
@@ -68,7 +70,7 @@ export function createBulkSender(context: IExecuteFunctions, opts: SenderOpts): 
 			return unsure.qualify(key, toSendResult(context, outcome, 'one', opts.now));
 		},
 		sendBulk: async ({ rows, sessionId }) => {
-			const key = keys.forChunk(rows[0].index);
+			const key = keys.forChunk(rows[0].index, sessionId);
 			const body = bulkBody(sessionId, rows, opts.delayMs);
 			const outcome = await attempt('/send-bulk', body, rows[0].index, key);
 			return unsure.qualify(key, toSendResult(context, outcome, 'bulk', opts.now));
@@ -96,6 +98,9 @@ class UnansweredAttempts {
 			return result;
 		return {
 			...result,
+			// An earlier attempt may have gone out before the session dropped: moving the rows to
+			// another session could send them twice.
+			sessionUnavailable: false,
 			reason: `${result.reason}; an earlier answer was lost, so ${MAY_HAVE_BEEN_SENT}`,
 		};
 	}
@@ -107,20 +112,22 @@ function bulkBody(sessionId: string, rows: Row[], delayMs?: number): IDataObject
 }
 
 /**
- * Idempotency-Keys derived from a random secret per run and the row (or the first row of a bulk
- * chunk): the engine retries the very same request, so the same derivation gives the same key on
- * every attempt, with nothing to remember per row. A chunk's first row belongs to no other chunk,
- * so it names the chunk. The keys are shaped as UUID v4, the format SendApi documents.
+ * Idempotency-Keys derived from a random secret per run, the row (or the first row of a bulk
+ * chunk) and the session: the engine retries the very same request, so the same derivation gives
+ * the same key on every attempt, with nothing to remember per row. A chunk's first row belongs to
+ * no other chunk on that session, so it names the chunk. Rows moved off a session that cannot send
+ * go out with another session_id, a different body, so they need (and get) a different key.
+ * The keys are shaped as UUID v4, the format SendApi documents.
  */
 export class IdempotencyKeys {
 	private readonly secret = randomUUID();
 
-	forRow(index: number): string {
-		return this.derive(`row:${index}`);
+	forRow(index: number, sessionId: string): string {
+		return this.derive(`row:${index}:${sessionId}`);
 	}
 
-	forChunk(firstIndex: number): string {
-		return this.derive(`chunk:${firstIndex}`);
+	forChunk(firstIndex: number, sessionId: string): string {
+		return this.derive(`chunk:${firstIndex}:${sessionId}`);
 	}
 
 	private derive(name: string): string {
@@ -169,7 +176,21 @@ export function toSendResult(
 		}
 		return { ok: false, retryable: true, retryAfterMs: wait, reason, rateLimit };
 	}
-	return { ok: false, retryable: outcome.kind === 'retryable', reason, rateLimit };
+	const sessionUnavailable = outcome.kind === 'failed' && refusedForSession(outcome.error);
+	return { ok: false, retryable: outcome.kind === 'retryable', sessionUnavailable, reason, rateLimit };
+}
+
+/** The transport keeps SendApi's error fields on the error's context (transport/errors.ts). */
+function refusedForSession(error: Error): boolean {
+	if (!(error instanceof NodeApiError)) return false;
+	const fields = error.context.sendApi;
+	if (!isObject(fields)) return false;
+	const status = Number(fields.httpCode);
+	return isSessionUnavailable(Number.isFinite(status) ? status : undefined, {
+		type: typeof fields.type === 'string' ? fields.type : undefined,
+		code: typeof fields.code === 'string' ? fields.code : undefined,
+		param: typeof fields.param === 'string' ? fields.param : undefined,
+	});
 }
 
 /**

@@ -1,0 +1,227 @@
+/**
+ * The run is not alone: other clients share the API key's request budget (X-RateLimit-*), and a
+ * session can stop being able to send mid-run. Both must cost no row and no refused request.
+ */
+import {
+	PLAN_LIMITS,
+	runBulkSend,
+	type BulkLimits,
+	type BulkRow,
+	type EngineOpts,
+	type SendResult,
+} from '../../nodes/SendApi/bulk';
+import {
+	engineOpts,
+	FakeApi,
+	findWindowViolations,
+	makeRows,
+	maxWindowSum,
+	sessionIds,
+	VirtualClock,
+	type Responder,
+	type SendCall,
+} from './harness';
+
+function setup<P>(
+	rows: BulkRow<P>[],
+	limits: BulkLimits,
+	sessions: string[],
+	respond: Responder,
+	latencyMs?: () => number,
+) {
+	const clock = new VirtualClock();
+	const api = new FakeApi<P>(clock, respond, latencyMs);
+	const run = (extra: Partial<EngineOpts<P>> = {}) =>
+		clock.run(runBulkSend(engineOpts(clock, api, rows, limits, sessions, extra)));
+	return { clock, api, run };
+}
+
+const WINDOW = 60_000;
+
+/** Messages are plentiful; only the key's 60 requests per window can bind. */
+const REQUEST_BOUND: BulkLimits = {
+	windowMs: WINDOW,
+	planMessagesPerWindow: 10_000,
+	planMessagesPerDay: 1_000_000,
+	requestsPerWindow: 60,
+	sessionMessagesPerWindow: 10_000,
+	sessionMessagesPerDay: 100_000,
+};
+
+/**
+ * SendApi's side of a key that other clients also use: requests are counted when they arrive
+ * (here: when the engine calls), `foreign` of them at the given instants; over the limit → 429.
+ * Every answer carries X-RateLimit-Remaining and -Reset as of its own count.
+ */
+function sharedKeyServer(limit: number, foreign: number[]) {
+	const counted: number[] = [...foreign];
+	let refused = 0;
+	const inWindow = (t: number) => counted.filter((at) => at > t - WINDOW && at <= t);
+	const respond: Responder = (call: SendCall) => {
+		const live = inWindow(call.t);
+		const resetAtMs = (live.length ? Math.min(...live) : call.t) + WINDOW;
+		if (live.length >= limit) {
+			refused++;
+			return {
+				ok: false,
+				retryable: true,
+				retryAfterMs: resetAtMs - call.t,
+				reason: 'HTTP 429',
+				rateLimit: { limit, remaining: 0, resetAtMs },
+			};
+		}
+		counted.push(call.t);
+		return { ok: true, id: 'm', rateLimit: { limit, remaining: limit - live.length - 1, resetAtMs } };
+	};
+	return { respond, refused: () => refused, counted };
+}
+
+describe('a request budget shared with other clients (X-RateLimit-*)', () => {
+	it('starts no more requests than the server says remain, so nothing is refused', async () => {
+		// Another client already spent 55 of the key's 60 requests this minute.
+		const server = sharedKeyServer(60, Array.from({ length: 55 }, () => 0));
+		const { api, run } = setup(makeRows(30), REQUEST_BOUND, ['s1'], server.respond, () => 200);
+		const outcomes = await run({ concurrency: 4 });
+
+		expect(server.refused()).toBe(0);
+		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+		expect(maxWindowSum(server.counted.map((t) => ({ t, w: 1 })), WINDOW).sum).toBeLessThanOrEqual(60);
+		// 4 leave before any answer (concurrency); the first answer says 4 remain, less the 3 still
+		// in flight: one more; then the key is spent until the other client's minute ends.
+		expect(api.calls.filter((c) => c.t < WINDOW)).toHaveLength(5);
+		expect(api.calls[5].t).toBe(WINDOW);
+	});
+
+	it('a low but non-zero remaining lets exactly that many start before the reset', async () => {
+		const respond: Responder = (call, n) => ({
+			ok: true,
+			rateLimit: n === 0 ? { remaining: 2, resetAtMs: 30_000 } : { remaining: 50, resetAtMs: 90_000 },
+		});
+		const { api, run } = setup(makeRows(6), REQUEST_BOUND, ['s1'], respond);
+		await run({ concurrency: 1 });
+		// call 0 says 2 remain; calls 1 and 2 use them, but their own answers (50 left) refresh it
+		expect(api.calls.map((c) => c.t)).toEqual([0, 0, 0, 0, 0, 0]);
+
+		const tight: Responder = (call, n) => ({
+			ok: true,
+			rateLimit: call.t < 30_000 ? { remaining: Math.max(0, 2 - n) , resetAtMs: 30_000 } : { remaining: 50, resetAtMs: 90_000 },
+		});
+		const second = setup(makeRows(6), REQUEST_BOUND, ['s1'], tight);
+		await second.run({ concurrency: 1 });
+		expect(second.api.calls.map((c) => c.t)).toEqual([0, 0, 0, 30_000, 30_000, 30_000]);
+	});
+
+	it('counts its own requests in flight against what remains', async () => {
+		// Only the server's word protects this key: the run's own request window is wide open.
+		const limits = { ...REQUEST_BOUND, requestsPerWindow: 10_000 };
+		const server = sharedKeyServer(6, []);
+		const { run } = setup(makeRows(20), limits, ['s1'], server.respond, () => 100);
+		const outcomes = await run({ concurrency: 4 });
+		expect(server.refused()).toBe(0);
+		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+	});
+
+	it('answers without the headers leave pacing to the run’s own windows', async () => {
+		const respond: Responder = (_call, n) =>
+			n === 0 ? { ok: true, rateLimit: { remaining: 0, resetAtMs: 5_000 } } : { ok: true };
+		const { api, run } = setup(makeRows(4), REQUEST_BOUND, ['s1'], respond);
+		await run({ concurrency: 1 });
+		expect(api.calls.map((c) => c.t)).toEqual([0, 5_000, 5_000, 5_000]);
+	});
+});
+
+const NOT_CONNECTED: SendResult = {
+	ok: false,
+	retryable: false,
+	sessionUnavailable: true,
+	reason: 'SendApi: Session sess_2 is disconnected, not connected (session_not_connected 4090)',
+};
+
+describe('a session that cannot send', () => {
+	it('gets nothing more; its rows move to the other sessions and are sent there', async () => {
+		const rows = makeRows(60);
+		const respond: Responder = (call, n) =>
+			call.sessionId === 'sess_2' ? NOT_CONNECTED : { ok: true, id: `m${n}` };
+		const limits = PLAN_LIMITS.growth;
+		const { api, run } = setup(rows, limits, sessionIds(3), respond);
+		const outcomes = await run({ concurrency: 1 });
+
+		expect(api.calls.filter((c) => c.sessionId === 'sess_2')).toHaveLength(1);
+		expect(outcomes.every((o) => o.status === 'sent' && o.sessionId !== 'sess_2')).toBe(true);
+		const moved = api.calls.find((c) => c.sessionId === 'sess_2')?.indexes[0] as number;
+		expect(outcomes[moved].attempts).toBe(2);
+		expect([...api.acceptedCounts().values()].every((count) => count === 1)).toBe(true);
+		expect(api.acceptedCounts().size).toBe(60);
+		expect(findWindowViolations(api.calls, limits)).toEqual([]);
+	});
+
+	it('moves a bulk chunk whole, and it is grouped again on the new session', async () => {
+		const rows = makeRows(40, () => 'same');
+		const respond: Responder = (call, n) =>
+			call.sessionId === 'sess_1' ? NOT_CONNECTED : { ok: true, id: `batch_${n}` };
+		const { api, run } = setup(rows, PLAN_LIMITS.growth, sessionIds(2), respond);
+		const outcomes = await run({ groupIdentical: true, concurrency: 1 });
+
+		expect(api.calls[0]).toMatchObject({ kind: 'bulk', sessionId: 'sess_1', weight: 30 });
+		expect(api.calls.slice(1).every((c) => c.kind === 'bulk' && c.sessionId === 'sess_2')).toBe(true);
+		expect(outcomes.every((o) => o.status === 'queued' && o.sessionId === 'sess_2')).toBe(true);
+		expect(api.acceptedCounts().size).toBe(40);
+	});
+
+	it('moves a retry that was waiting for that session, without another request to it', async () => {
+		const respond: Responder = (call, n) => {
+			if (n === 0) return { ok: false, retryable: true, reason: 'HTTP 503' };
+			if (call.sessionId === 'sess_1') return NOT_CONNECTED;
+			return { ok: true, id: `m${n}` };
+		};
+		const { api, run } = setup(makeRows(4), PLAN_LIMITS.growth, sessionIds(2), respond);
+		const outcomes = await run({ concurrency: 1 });
+
+		// call 0: row 0 on sess_1 → 503, retry planned on sess_1; call 2: row 2 on sess_1 → down
+		expect(api.calls.filter((c) => c.sessionId === 'sess_1')).toHaveLength(2);
+		expect(outcomes[0]).toMatchObject({ status: 'sent', sessionId: 'sess_2', attempts: 2 });
+		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+	});
+
+	it('when no session can send, every row ends not_sent once, naming the sessions', async () => {
+		const respond: Responder = () => NOT_CONNECTED;
+		const { api, run } = setup(makeRows(10), PLAN_LIMITS.growth, sessionIds(2), respond);
+		const outcomes = await run({ concurrency: 2 });
+
+		expect(api.calls).toHaveLength(2);
+		expect(outcomes).toHaveLength(10);
+		for (const outcome of outcomes) {
+			expect(outcome.status).toBe('not_sent');
+			expect(outcome.reason).toMatch(/^no session can send \(sess_1: .*not connected.*; sess_2: /);
+		}
+	});
+
+	it('rows the remaining sessions’ day budgets cannot carry end not_sent with the numbers', async () => {
+		const limits: BulkLimits = { ...PLAN_LIMITS.growth, sessionMessagesPerDay: 5 };
+		const respond: Responder = (call, n) =>
+			call.sessionId === 'sess_1' ? NOT_CONNECTED : { ok: true, id: `m${n}` };
+		const { run } = setup(makeRows(8), limits, sessionIds(2), respond);
+		const outcomes = await run({ concurrency: 1 });
+
+		expect(outcomes.filter((o) => o.status === 'sent')).toHaveLength(5);
+		const notSent = outcomes.filter((o) => o.status === 'not_sent');
+		expect(notSent).toHaveLength(3);
+		expect(notSent[0].reason).toMatch(/^daily limit: .*5\/day each.*sess_1: /);
+	});
+
+	it('cancelling while rows wait to move ends them as cancelled', async () => {
+		const signal = { aborted: false };
+		const respond: Responder = (call) => {
+			if (call.sessionId === 'sess_1') {
+				signal.aborted = true;
+				return NOT_CONNECTED;
+			}
+			return { ok: true };
+		};
+		const { run } = setup(makeRows(5), PLAN_LIMITS.growth, sessionIds(2), respond);
+		const outcomes = await run({ concurrency: 1, signal });
+		expect(outcomes[0]).toMatchObject({ status: 'not_sent', attempts: 1 });
+		expect(outcomes[0].reason).toMatch(/^cancelled \(last attempt: .*not connected/);
+		expect(outcomes.every((o) => o.status === 'not_sent')).toBe(true);
+	});
+});
