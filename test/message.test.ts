@@ -480,6 +480,57 @@ describe('Message → Send: replying to the SendApi Trigger needs no mapping', (
 	});
 });
 
+describe('Message → Send: n8n’s Retry On Fail never sends twice', () => {
+	const sent = () =>
+		fake.api.state.messages.filter((m) => m.direction === 'out' && m.dialect !== 'seed');
+	const sendKeys = () =>
+		fake.api.requests
+			.filter((r) => r.method === 'POST' && r.path.endsWith('/send'))
+			.map((r) => r.headers['idempotency-key']);
+
+	test('SendApi acted but every answer was lost: the node fails, n8n retries it, the same key comes back', async () => {
+		const session = fake.api.seedSession();
+		// Five lost answers exhaust the transport's own retries (the node fails); the sixth request,
+		// from n8n's retry of the node, is answered.
+		fake.api.faults.push({ kind: 'drop', path: '/whatsapp/send', times: 5, afterProcessing: true });
+		const { outputs, error } = await runNode({
+			parameters: {
+				resource: 'message',
+				operation: 'send',
+				session: byId(session.id),
+				to: TO,
+				text: 'Your code is 1234',
+			},
+			credentials: fake.credentials,
+			nodeSettings: { retryOnFail: true, maxTries: 2, waitBetweenTries: 10 },
+		});
+		expect(error).toBeUndefined();
+		expect(outputs[0][0].json).toMatchObject({ status: 'accepted' });
+		expect(sent()).toHaveLength(1);
+		const keys = sendKeys();
+		expect(keys).toHaveLength(6);
+		expect(new Set(keys).size).toBe(1);
+	});
+
+	test('keys differ per item, per content and per execution', async () => {
+		const session = fake.api.seedSession();
+		const parameters = {
+			resource: 'message',
+			operation: 'send',
+			session: byId(session.id),
+			to: TO,
+			text: '={{ $json.text }}',
+		};
+		const items = [{ json: { text: 'same' } }, { json: { text: 'same' } }, { json: { text: 'other' } }];
+		await runNode({ parameters, items, credentials: fake.credentials });
+		await runNode({ parameters, items: items.slice(0, 1), credentials: fake.credentials });
+		const keys = sendKeys();
+		expect(keys).toHaveLength(4);
+		expect(new Set(keys).size).toBe(4);
+		expect(sent()).toHaveLength(4);
+	});
+});
+
 describe('Message → Get Many and Get', () => {
 	test('history across three pages with every filter', async () => {
 		const session = fake.api.seedSession();

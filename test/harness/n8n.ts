@@ -186,7 +186,11 @@ export interface RunNodeOptions {
 	nodeType?: INodeType;
 	/** Abort the execution (cancel) with this signal. */
 	abortSignal?: AbortSignal;
+	/** Node settings such as n8n's Retry On Fail (`retryOnFail`, `maxTries`, `waitBetweenTries`). */
+	nodeSettings?: Partial<Pick<INode, 'retryOnFail' | 'maxTries' | 'waitBetweenTries'>>;
 }
+
+let executions = 0;
 
 export interface RunNodeResult {
 	/** The node's outputs (one array per output), when it succeeded. */
@@ -214,12 +218,15 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 			parameters: options.parameters,
 			credentials: { sendApiApi: { id: '1', name: 'SendApi account' } },
 			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+			...options.nodeSettings,
 		},
 	];
 	const connections = { Input: { main: [[{ node: 'SendApi', type: NodeConnectionTypes.Main, index: 0 }]] } };
 	const workflow = new Workflow({ id: 'wf-test', nodes, connections, nodeTypes, active: false, settings: {} });
 
-	const hooks = new ExecutionLifecycleHooks('manual', 'exec-test', {
+	// Every run is a new execution, as in n8n (Idempotency-Keys are derived from its id).
+	const executionId = `exec-test-${++executions}`;
+	const hooks = new ExecutionLifecycleHooks('manual', executionId, {
 		id: 'wf-test',
 		name: 'test',
 		nodes,
@@ -238,7 +245,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	const additionalData = testAdditionalData({
 		credentials: options.credentials,
 		origin: 'http://127.0.0.1:5678',
-		extra: { hooks, executionId: 'exec-test' },
+		extra: { hooks, executionId },
 	});
 
 	const runExecutionData: IRunExecutionData = createRunExecutionData({

@@ -3,7 +3,7 @@
  * credential's `authenticate`, applied by n8n's httpRequestWithAuthentication), idempotency keys,
  * envelope unwrapping, error mapping, retries and pagination.
  */
-import { randomUUID } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
 import type {
 	IDataObject,
 	IExecuteFunctions,
@@ -44,7 +44,7 @@ export interface ApiRequestOptions {
 	qs?: IDataObject;
 	/** The input item this request serves: named in errors. */
 	itemIndex?: number;
-	/** POSTs get a fresh key per call unless one is given (the bulk engine keeps one per row). */
+	/** POSTs get a key per item and request unless one is given (see `idempotencyKeyFor`). */
 	idempotencyKey?: string;
 	/** Answer these statuses instead of throwing (e.g. 404 while checking a webhook exists). */
 	acceptStatuses?: number[];
@@ -148,7 +148,10 @@ export async function apiRequestFull(
 	endpoint: string,
 	options: ApiRequestOptions = {},
 ): Promise<ApiResponse> {
-	const idempotencyKey = method === 'POST' ? (options.idempotencyKey ?? randomUUID()) : undefined;
+	const idempotencyKey =
+		method === 'POST'
+			? (options.idempotencyKey ?? idempotencyKeyFor(this, method, endpoint, options))
+			: undefined;
 	for (let attempt = 1; ; attempt++) {
 		const outcome = await attemptRequest.call(this, method, endpoint, { ...options, idempotencyKey });
 		if (outcome.kind === 'ok') return outcome.response;
@@ -161,6 +164,45 @@ export async function apiRequestFull(
 		await waitUnlessCancelled(this, wait);
 		if (isCancelled(this)) throw outcome.error;
 	}
+}
+
+/**
+ * A POST's Idempotency-Key when the caller has none. For an input item of a node run it is derived
+ * from the execution, the node, its run index, the item and the request itself: n8n's "Retry On
+ * Fail" runs the node again within the same execution, so items that already went out (or whose
+ * answer was lost) carry the same key again and SendApi does not send them twice. A loop running
+ * the node again (next run index), another item or a changed request gets a different key.
+ * Anything else (no item, no execution id) gets a random key. Shaped as UUID v4, as SendApi asks.
+ */
+export function idempotencyKeyFor(
+	context: SendApiContext,
+	method: IHttpRequestMethods,
+	endpoint: string,
+	options: ApiRequestOptions,
+): string {
+	const identity = itemIdentity(context, options.itemIndex);
+	if (!identity) return randomUUID();
+	const request = JSON.stringify([identity, method, endpoint, options.qs ?? {}, options.body ?? {}]);
+	return uuidShaped(createHash('sha256').update(request).digest());
+}
+
+function itemIdentity(context: SendApiContext, itemIndex: number | undefined): unknown[] | undefined {
+	const execute = context as Partial<IExecuteFunctions>;
+	if (itemIndex === undefined || typeof execute.getWorkflowDataProxy !== 'function') return undefined;
+	const executionId = execute.getExecutionId?.();
+	if (!executionId) return undefined;
+	const runIndex = execute.getWorkflowDataProxy(itemIndex).$runIndex as unknown;
+	const node = context.getNode();
+	return [executionId, node.id ?? node.name, runIndex, itemIndex];
+}
+
+/** The first 16 bytes of a digest, with the UUID v4 version and variant bits set. */
+export function uuidShaped(digest: Buffer): string {
+	const bytes = Buffer.from(digest.subarray(0, 16));
+	bytes[6] = (bytes[6] & 0x0f) | 0x40;
+	bytes[8] = (bytes[8] & 0x3f) | 0x80;
+	const hex = bytes.toString('hex');
+	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /**

@@ -15,7 +15,7 @@ import type {
 	ValidBulkRow,
 } from '../../../bulk';
 import type { AttemptOutcome } from '../../../transport';
-import { attemptRequest, isCancelled } from '../../../transport';
+import { attemptRequest, isCancelled, uuidShaped } from '../../../transport';
 import type { MessageFragment } from '../../../transport/dialect';
 import {
 	isObject,
@@ -131,11 +131,7 @@ export class IdempotencyKeys {
 	}
 
 	private derive(name: string): string {
-		const bytes = createHash('sha256').update(`${this.secret}:${name}`).digest().subarray(0, 16);
-		bytes[6] = (bytes[6] & 0x0f) | 0x40;
-		bytes[8] = (bytes[8] & 0x3f) | 0x80;
-		const hex = bytes.toString('hex');
-		return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+		return uuidShaped(createHash('sha256').update(`${this.secret}:${name}`).digest());
 	}
 }
 
