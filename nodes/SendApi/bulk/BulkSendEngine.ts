@@ -505,13 +505,17 @@ class BulkSendRun<P> {
 	 * day budgets went to rows moved over from sessions that could not. The rows end not_sent.
 	 */
 	private giveUpWaitingJobs(): void {
-		const reason = this.noSessionReason();
+		this.finishWaitingJobs(this.noSessionReason());
+		this.reportProgress();
+	}
+
+	/** Every row that has not left yet (moved rows and fresh jobs) ends not_sent with `reason`. */
+	private finishWaitingJobs(reason: string): void {
 		for (let job = this.currentJob(); job; job = this.currentJob()) {
 			const positions = job.kind === 'one' ? [job.position] : job.positions.slice(job.next);
 			this.finish(positions, { status: 'not_sent', reason, attempts: job.earlierAttempts ?? 0 });
 			this.jobTaken(job);
 		}
-		this.reportProgress();
 	}
 
 	private noSessionReason(): string {
@@ -567,12 +571,7 @@ class BulkSendRun<P> {
 			});
 		}
 		this.retries = [];
-		for (let job = this.currentJob(); job; job = this.currentJob()) {
-			const positions = job.kind === 'one' ? [job.position] : job.positions.slice(job.next);
-			const attempts = job.earlierAttempts ?? 0;
-			this.finish(positions, { status: 'not_sent', reason: 'cancelled', attempts });
-			this.jobTaken(job);
-		}
+		this.finishWaitingJobs('cancelled');
 		this.reportProgress();
 	}
 
