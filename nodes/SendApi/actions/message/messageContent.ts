@@ -5,6 +5,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { readBinaryMedia } from '../../helpers/binary';
+import type { ParameterReader } from '../../helpers/fastParameters';
+import { nodeParameterReader } from '../../helpers/fastParameters';
 import type { MediaInput, MessageInput } from '../../helpers/messagePayload';
 import {
 	buildMessagePayload,
@@ -497,25 +499,30 @@ export async function messagePayloadForItem(
 	}
 }
 
+/**
+ * One item's message fields. `read` is how a parameter is read: `getNodeParameter` by default;
+ * Send Bulk passes its fast reader (helpers/fastParameters.ts), which resolves simple `$json`
+ * expressions without n8n's engine.
+ */
 export async function readMessageInput(
 	context: IExecuteFunctions,
 	itemIndex: number,
 	type: MessageType,
+	read: ParameterReader = nodeParameterReader(context),
 ): Promise<MessageInput> {
-	const get = (name: string, fallback: unknown = '') =>
-		context.getNodeParameter(name, itemIndex, fallback) as unknown;
+	const get = (name: string, fallback: unknown = '') => read(name, itemIndex, fallback);
 	switch (type) {
 		case 'text':
 			return { type, text: get('text'), previewUrl: get('previewUrl', false) };
 		case 'image':
 		case 'video':
-			return { type, media: await readMedia(context, itemIndex), caption: get('caption') };
+			return { type, media: await readMedia(context, itemIndex, read), caption: get('caption') };
 		case 'audio':
-			return { type, media: await readMedia(context, itemIndex) };
+			return { type, media: await readMedia(context, itemIndex, read) };
 		case 'document':
 			return {
 				type,
-				media: await readMedia(context, itemIndex),
+				media: await readMedia(context, itemIndex, read),
 				fileName: get('fileName'),
 				caption: get('caption'),
 			};
@@ -583,11 +590,14 @@ function readInteractive(get: Getter): MessageInput {
 	return { ...frame, kind: 'button', buttons: collectionEntries(get('buttons', {}), 'button') };
 }
 
-async function readMedia(context: IExecuteFunctions, itemIndex: number): Promise<MediaInput> {
-	const source = context.getNodeParameter('mediaSource', itemIndex, 'url') as string;
-	if (source === 'url')
-		return { source: 'url', url: context.getNodeParameter('mediaUrl', itemIndex, '') };
-	const property = String(context.getNodeParameter('binaryPropertyName', itemIndex, 'data') ?? '');
+async function readMedia(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	read: ParameterReader,
+): Promise<MediaInput> {
+	const source = read('mediaSource', itemIndex, 'url');
+	if (source === 'url') return { source: 'url', url: read('mediaUrl', itemIndex, '') };
+	const property = String(read('binaryPropertyName', itemIndex, 'data') ?? '');
 	return await readBinaryMedia(context, itemIndex, property, FIELD_LABELS.binaryPropertyName);
 }
 

@@ -3,10 +3,16 @@
  * fields are read at its own index, so expressions such as `Hi {{ $json.name }}` resolve per row.
  * A row that cannot be sent becomes an invalid row with a reason naming the row (1-based, as the
  * n8n UI counts) and the field; it never stops the run.
+ *
+ * Parameters are read through the fast reader (helpers/fastParameters.ts): simple `$json` paths
+ * such as `={{ $json.phone }}` resolve without n8n's expression engine, which costs about 0.2 ms
+ * per parameter per row; every other form is still resolved by `getNodeParameter`.
  */
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { BulkRow } from '../../../bulk';
+import type { ParameterReader } from '../../../helpers/fastParameters';
+import { fastParameterReader } from '../../../helpers/fastParameters';
 import type { MessageInput } from '../../../helpers/messagePayload';
 import {
 	buildMessagePayload,
@@ -30,23 +36,25 @@ export async function readRows(
 	type: MessageType,
 ): Promise<BulkSendRow[]> {
 	const shared = new Map<string, { key: string; fragment: MessageFragment }>();
+	const read = fastParameterReader(context);
 	const rows: BulkSendRow[] = new Array<BulkSendRow>(itemCount);
 	for (let index = 0; index < itemCount; index++) {
-		rows[index] = await readRow(context, index, type, shared);
+		rows[index] = await readRow(context, read, index, type, shared);
 	}
 	return rows;
 }
 
 async function readRow(
 	context: IExecuteFunctions,
+	read: ParameterReader,
 	index: number,
 	type: MessageType,
 	shared: Map<string, { key: string; fragment: MessageFragment }>,
 ): Promise<BulkSendRow> {
 	try {
-		const phone = normalisePhone(context.getNodeParameter('to', index, ''));
+		const phone = normalisePhone(read('to', index, ''));
 		if (!phone.ok) return invalid(index, `To ${phone.reason}`);
-		const input = await readMessageInput(context, index, type);
+		const input = await readMessageInput(context, index, type, read);
 		const fragment = buildMessagePayload(input);
 		if (!canGoInBulk(input)) {
 			// A key no other row has: the row is always a single send.
