@@ -92,6 +92,20 @@ describe('a request budget shared with other clients (X-RateLimit-*)', () => {
 		expect(api.calls[5].t).toBe(WINDOW);
 	});
 
+	it('what SendApi said before the run (usage check) limits even the first requests', async () => {
+		// Another client used 58 of the 60: only 2 may start before its minute ends.
+		const server = sharedKeyServer(60, Array.from({ length: 58 }, () => 0));
+		const { api, run } = setup(makeRows(10), REQUEST_BOUND, ['s1'], server.respond, () => 200);
+		const outcomes = await run({
+			concurrency: 4,
+			serverRateLimit: { limit: 60, remaining: 2, resetAtMs: WINDOW },
+		});
+
+		expect(server.refused()).toBe(0);
+		expect(api.calls.filter((c) => c.t < WINDOW)).toHaveLength(2);
+		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+	});
+
 	it('a low but non-zero remaining lets exactly that many start before the reset', async () => {
 		const respond: Responder = (call, n) => ({
 			ok: true,

@@ -178,6 +178,7 @@ class BulkSendRun<P> {
 	}
 
 	async run(): Promise<BulkOutcome[]> {
+		this.followServerBudget(this.opts.serverRateLimit, this.settings.now(), 0);
 		this.settleBeforeSending();
 		while (this.hasWork() || this.inFlight.size > 0) {
 			if (this.aborted()) {
@@ -382,7 +383,8 @@ class BulkSendRun<P> {
 	private settle(unit: Unit, result: SendResult): void {
 		const now = this.settings.now();
 		this.releaseCapacity(unit, now);
-		this.followServerBudget(result.rateLimit, now);
+		// The settling request is still in the in-flight set: the others are the rest.
+		this.followServerBudget(result.rateLimit, now, this.inFlight.size - 1);
 		if (result.ok) {
 			this.finish(unit.positions, {
 				status: result.status ?? (unit.bulk ? 'queued' : 'sent'),
@@ -415,7 +417,11 @@ class BulkSendRun<P> {
 	 * reset further than one window away is taken as clock skew (a 429 would correct us anyway);
 	 * an answer without the headers leaves pacing to our own windows.
 	 */
-	private followServerBudget(rateLimit: RateLimitInfo | undefined, now: number): void {
+	private followServerBudget(
+		rateLimit: RateLimitInfo | undefined,
+		now: number,
+		othersInFlight: number,
+	): void {
 		const remaining = rateLimit?.remaining;
 		if (typeof remaining !== 'number' || !Number.isFinite(remaining)) {
 			this.serverBudget = undefined;
@@ -425,7 +431,6 @@ class BulkSendRun<P> {
 		const resetAtMs = rateLimit?.resetAtMs;
 		const resetAt =
 			typeof resetAtMs === 'number' && resetAtMs > now ? Math.min(resetAtMs, latestReset) : latestReset;
-		const othersInFlight = this.inFlight.size - 1;
 		this.serverBudget = { left: Math.max(0, remaining - othersInFlight), resetAt };
 	}
 

@@ -134,6 +134,11 @@ export interface EngineOpts<P = unknown> {
 	limits: BulkLimits;
 	/** Today's usage so far, as read from the API before the run. */
 	sentToday?: { plan: number; perSession?: Readonly<Record<string, number>> };
+	/**
+	 * The key's request budget as SendApi gave it just before the run (e.g. in the answers to the
+	 * usage check), so even the first requests respect what other clients of the key have used.
+	 */
+	serverRateLimit?: RateLimitInfo;
 	/** Recipients per `/send-bulk` call, 1..500. Default 500 (the API's maximum). */
 	maxRecipientsPerBulk?: number;
 	/** Send rows with the same `messageKey` through `/send-bulk`; false: single sends only. */

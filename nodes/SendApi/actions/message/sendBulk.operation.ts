@@ -21,7 +21,7 @@ import { readDailyUsage } from './bulk/dailyUsage';
 import { optionsField, planFields, recipientField, sessionsField } from './bulk/fields';
 import { resultOutputs } from './bulk/results';
 import { readRows } from './bulk/rows';
-import { createBulkSender } from './bulk/sender';
+import { createBulkSender, toEngineRateLimit } from './bulk/sender';
 import type { BulkSettings } from './bulk/settings';
 import { readBulkSettings } from './bulk/settings';
 import { messageContentFields, messageTypeField } from './messageContent';
@@ -97,6 +97,7 @@ async function sendRows(
 		sessions: settings.sessions,
 		limits: engineLimits(settings.limits, usage?.requests ?? 0),
 		sentToday: usage?.sentToday,
+		serverRateLimit: toEngineRateLimit(usage?.rateLimit, now),
 		groupIdentical: settings.groupIdentical,
 		sendOne,
 		sendBulk,

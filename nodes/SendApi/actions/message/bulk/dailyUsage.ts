@@ -12,8 +12,9 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { SentToday } from '../../../bulk';
-import { apiRequestPage } from '../../../transport';
-import { messagesQuery, WHATSAPP_PREFIX } from '../../../transport/dialect';
+import { apiRequestFull } from '../../../transport';
+import { messagesQuery, readPageMeta, WHATSAPP_PREFIX } from '../../../transport/dialect';
+import type { RateLimitState } from '../../../transport/retryPolicy';
 
 export interface DailyUsage {
 	sentToday: SentToday;
@@ -21,6 +22,8 @@ export interface DailyUsage {
 	requests: number;
 	/** Set when a count could not be read and 0 was assumed. */
 	problem?: string;
+	/** The key's request budget as the most recent of these answers gave it (lowest remaining). */
+	rateLimit?: RateLimitState;
 }
 
 /** Midnight UTC of the day `now` is in, as ISO 8601 (SendApi's day is assumed to be the UTC day). */
@@ -36,9 +39,9 @@ export async function readDailyUsage(
 	now: Date = new Date(),
 ): Promise<DailyUsage> {
 	const fromDate = startOfTodayUtc(now);
-	const count = async (sessionId?: string): Promise<{ sent: number; problem?: string }> => {
+	const count = async (sessionId?: string): Promise<Count> => {
 		try {
-			return { sent: await sentSince(context, fromDate, sessionId) };
+			return await sentSince(context, fromDate, sessionId);
 		} catch (error) {
 			const whose = sessionId === undefined ? 'plan' : `session ${sessionId}`;
 			return { sent: 0, problem: `${whose}: ${error.message}` };
@@ -52,6 +55,8 @@ export async function readDailyUsage(
 		perSession: Object.fromEntries(sessions.map((id, position) => [id, perSession[position]])),
 	};
 	const usage: DailyUsage = { sentToday, requests: sessions.length + 1 };
+	const rateLimit = lowestRemaining(counts.map((result) => result.rateLimit));
+	if (rateLimit) usage.rateLimit = rateLimit;
 	if (problems.length > 0) {
 		usage.problem =
 			`Could not read how many messages went out today (${problems.join('; ')}), so 0 was assumed. ` +
@@ -60,13 +65,30 @@ export async function readDailyUsage(
 	return usage;
 }
 
+interface Count {
+	sent: number;
+	problem?: string;
+	rateLimit?: RateLimitState;
+}
+
 async function sentSince(
 	context: IExecuteFunctions,
 	fromDate: string,
 	sessionId?: string,
-): Promise<number> {
+): Promise<Count> {
 	const qs = { ...messagesQuery({ direction: 'out', fromDate, sessionId }), page: 1, per_page: 1 };
-	const { meta } = await apiRequestPage.call(context, `${WHATSAPP_PREFIX}/messages`, qs);
-	if (meta.total === undefined) throw new Error('the answer has no meta.total');
-	return meta.total;
+	const response = await apiRequestFull.call(context, 'GET', `${WHATSAPP_PREFIX}/messages`, { qs });
+	const total = readPageMeta(response.body).total;
+	if (total === undefined) throw new Error('the answer has no meta.total');
+	return { sent: total, rateLimit: response.rateLimit };
+}
+
+/** The counts run in parallel: the answer SendApi counted last shows the least remaining. */
+function lowestRemaining(states: Array<RateLimitState | undefined>): RateLimitState | undefined {
+	let lowest: RateLimitState | undefined;
+	for (const state of states) {
+		if (state?.remaining === undefined) continue;
+		if (!lowest || state.remaining < (lowest.remaining as number)) lowest = state;
+	}
+	return lowest;
 }
