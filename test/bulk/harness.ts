@@ -11,7 +11,7 @@ import type {
 	SendResult,
 	ValidBulkRow,
 } from '../../nodes/SendApi/bulk';
-import { resolveBulkLimits } from '../../nodes/SendApi/bulk';
+import { resolveBulkLimits, runBulkSend } from '../../nodes/SendApi/bulk';
 
 interface Timer {
 	at: number;
@@ -270,4 +270,19 @@ export function seededRandom(seed: number): () => number {
 export function lastStartMs(calls: readonly SendCall[]): number {
 	if (calls.length === 0) return 0;
 	return calls.reduce((last, call) => Math.max(last, call.t), -Infinity) - calls[0].t;
+}
+
+/** A virtual clock, a fake API answering with `respond`, and `run` to start the engine on them. */
+export function setupRun<P>(
+	rows: BulkRow<P>[],
+	limits: BulkLimits,
+	sessions: string[],
+	respond?: Responder,
+	latencyMs?: () => number,
+) {
+	const clock = new VirtualClock();
+	const api = new FakeApi<P>(clock, respond, latencyMs);
+	const run = (extra: Partial<EngineOpts<P>> = {}) =>
+		clock.run(runBulkSend(engineOpts(clock, api, rows, limits, sessions, extra)));
+	return { clock, api, run };
 }

@@ -12,28 +12,15 @@ import {
 	type SendResult,
 } from '../../nodes/SendApi/bulk';
 import {
-	engineOpts,
-	FakeApi,
 	findWindowViolations,
 	makeRows,
 	sessionIds,
+	setupRun,
 	VirtualClock,
 	type Responder,
 } from './harness';
 
-function setup<P>(
-	rows: BulkRow<P>[],
-	limits: BulkLimits,
-	sessions: string[],
-	respond?: Responder,
-	latencyMs?: () => number,
-) {
-	const clock = new VirtualClock();
-	const api = new FakeApi<P>(clock, respond, latencyMs);
-	const run = (extra: Partial<EngineOpts<P>> = {}) =>
-		clock.run(runBulkSend(engineOpts(clock, api, rows, limits, sessions, extra)));
-	return { clock, api, run };
-}
+const setup = setupRun;
 
 const ok = (id = 'x'): SendResult => ({ ok: true, id });
 

@@ -4,37 +4,21 @@
  */
 import {
 	PLAN_LIMITS,
-	runBulkSend,
 	type BulkLimits,
 	type BulkRow,
-	type EngineOpts,
 	type SendResult,
 } from '../../nodes/SendApi/bulk';
 import {
-	engineOpts,
-	FakeApi,
 	findWindowViolations,
 	makeRows,
 	maxWindowSum,
 	sessionIds,
-	VirtualClock,
+	setupRun,
 	type Responder,
 	type SendCall,
 } from './harness';
 
-function setup<P>(
-	rows: BulkRow<P>[],
-	limits: BulkLimits,
-	sessions: string[],
-	respond: Responder,
-	latencyMs?: () => number,
-) {
-	const clock = new VirtualClock();
-	const api = new FakeApi<P>(clock, respond, latencyMs);
-	const run = (extra: Partial<EngineOpts<P>> = {}) =>
-		clock.run(runBulkSend(engineOpts(clock, api, rows, limits, sessions, extra)));
-	return { clock, api, run };
-}
+const setup = setupRun;
 
 const WINDOW = 60_000;
 
