@@ -526,6 +526,19 @@ describe('idempotency', () => {
 		expect(fake.state.messages).toHaveLength(2);
 	});
 
+	test('idempotencyKeepsRefusals: a refusal is replayed under its key, even after the cause is gone', async () => {
+		fake.idempotencyKeepsRefusals = true;
+		const s = fake.seedSession({ status: 'pending' });
+		const body = { session_id: s.id, to: '+447700900000', content: 'x' };
+		const h = { 'Idempotency-Key': 'k-kept-refusal' };
+		expect((await call('POST', '/whatsapp/send', { body, headers: h })).status).toBe(409);
+		s.status = 'connected';
+		const replay = await call('POST', '/whatsapp/send', { body, headers: h });
+		expect(replay.status).toBe(409);
+		expect(replay.headers['idempotent-replayed']).toBe('true');
+		expect(fake.state.messages).toHaveLength(0);
+	});
+
 	test('afterProcessing drop: the work is done, the retry gets the stored answer', async () => {
 		const s = fake.seedSession();
 		fake.faults.push({ kind: 'drop', path: '/whatsapp/send', afterProcessing: true });

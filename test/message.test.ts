@@ -512,6 +512,33 @@ describe('Message → Send: n8n’s Retry On Fail never sends twice', () => {
 		expect(new Set(keys).size).toBe(1);
 	});
 
+	test('a refused item gets a new key on the retry, so it is really tried again', async () => {
+		// A stricter SendApi might keep the refusal under the key and only replay it.
+		fake.api.idempotencyKeepsRefusals = true;
+		const session = fake.api.seedSession({ status: 'disconnected' });
+		const running = runNode({
+			parameters: {
+				resource: 'message',
+				operation: 'send',
+				session: byId(session.id),
+				to: TO,
+				text: 'Your code is 1234',
+			},
+			credentials: fake.credentials,
+			nodeSettings: { retryOnFail: true, maxTries: 2, waitBetweenTries: 300 },
+		});
+		// The session reconnects while n8n waits to retry.
+		while (fake.api.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+		fake.api.state.getSession(session.id)!.status = 'connected';
+		const { outputs, error } = await running;
+
+		expect(error).toBeUndefined();
+		expect(outputs[0][0].json).toMatchObject({ status: 'accepted' });
+		expect(fake.api.requests.map((r) => r.status)).toEqual([409, 200]);
+		expect(new Set(sendKeys()).size).toBe(2);
+		expect(sent()).toHaveLength(1);
+	});
+
 	test('keys differ per item, per content and per execution', async () => {
 		const session = fake.api.seedSession();
 		const parameters = {

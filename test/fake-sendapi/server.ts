@@ -120,6 +120,11 @@ export interface FakeSendApi {
 	setLimits(l: Partial<FakeLimits>): void;
 	/** Another client of the key made `count` requests just now: they count in its request window. */
 	useRequests(count: number, apiKey?: string): void;
+	/**
+	 * Keep refusals (4xx) under their Idempotency-Key and replay them, as a stricter SendApi might
+	 * (undocumented). Default false: only successes are kept. reset() turns it off.
+	 */
+	idempotencyKeepsRefusals: boolean;
 	deliverWebhook(url: string, payload: object, opts?: DeliverOptions): Promise<DeliveryResult>;
 	buildEvent(event: string, data: Record<string, unknown>, envelope?: EventEnvelope): WebhookEvent;
 	/** Stores an 'in' message and delivers message.received to every matching webhook (+ the session's webhook_url). */
@@ -203,6 +208,8 @@ export class FakeSendApiServer implements FakeSendApi {
 	private readonly outgoing = new Set<http.ClientRequest>();
 	private readonly routes: Array<[string, RegExp, Handler]>;
 	private _refused429 = 0;
+
+	idempotencyKeepsRefusals = false;
 	private seq = 0;
 	private closed = false;
 
@@ -292,6 +299,7 @@ export class FakeSendApiServer implements FakeSendApi {
 		this.faults.reset();
 		this.limiter.reset(this.opts.limits);
 		this._refused429 = 0;
+		this.idempotencyKeepsRefusals = false;
 	}
 
 	setLimits(l: Partial<FakeLimits>): void {
@@ -749,7 +757,9 @@ export class FakeSendApiServer implements FakeSendApi {
 			if (e instanceof HttpError) reply = e.reply;
 			else throw e;
 		}
-		if (idemKey && reply.status >= 200 && reply.status < 300) {
+		const kept = (reply.status >= 200 && reply.status < 300) ||
+			(this.idempotencyKeepsRefusals && reply.status >= 400 && reply.status < 500 && reply.status !== 429);
+		if (idemKey && kept) {
 			this.state.idempotency.set(storeKey, {
 				fingerprint,
 				status: reply.status,

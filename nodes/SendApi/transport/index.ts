@@ -155,7 +155,11 @@ export async function apiRequestFull(
 	for (let attempt = 1; ; attempt++) {
 		const outcome = await attemptRequest.call(this, method, endpoint, { ...options, idempotencyKey });
 		if (outcome.kind === 'ok') return outcome.response;
-		if (outcome.kind === 'failed' || attempt >= retrySettings.maxAttempts) throw outcome.error;
+		if (outcome.kind === 'failed') {
+			if (idempotencyKey && !options.idempotencyKey) noteRefusal(idempotencyKey, outcome.response);
+			throw outcome.error;
+		}
+		if (attempt >= retrySettings.maxAttempts) throw outcome.error;
 
 		const wait =
 			outcome.kind === 'rateLimited' && outcome.retryAfterMs !== undefined
@@ -183,7 +187,27 @@ export function idempotencyKeyFor(
 	const identity = itemIdentity(context, options.itemIndex);
 	if (!identity) return randomUUID();
 	const request = JSON.stringify([identity, method, endpoint, options.qs ?? {}, options.body ?? {}]);
-	return uuidShaped(createHash('sha256').update(request).digest());
+	const derive = (round: number) =>
+		uuidShaped(createHash('sha256').update(`${request}#${round}`).digest());
+	let key = derive(0);
+	for (let round = 1; refusedKeys.has(key); round++) key = derive(round);
+	return key;
+}
+
+/**
+ * Derived keys whose request SendApi refused with a 4xx answer, so nothing was done. When n8n's
+ * Retry On Fail runs the item again (the session may have reconnected meanwhile), it must be a new
+ * request: whether SendApi keeps a refusal under its key for 24 h, and would only replay it, is
+ * undocumented. Memory of this process only, oldest forgotten first.
+ */
+const refusedKeys = new Set<string>();
+const MAX_REFUSED_KEYS = 10_000;
+
+function noteRefusal(key: string, response: ApiResponse | undefined): void {
+	const status = response?.status;
+	if (status === undefined || status < 400 || status >= 500 || status === 408) return;
+	refusedKeys.add(key);
+	if (refusedKeys.size > MAX_REFUSED_KEYS) refusedKeys.delete(refusedKeys.values().next().value as string);
 }
 
 function itemIdentity(context: SendApiContext, itemIndex: number | undefined): unknown[] | undefined {
