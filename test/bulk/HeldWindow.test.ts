@@ -5,6 +5,7 @@
  */
 import {
 	HeldWindow,
+	concurrencyForSessions,
 	optimalMs,
 	PLAN_LIMITS,
 	runBulkSend,
@@ -76,6 +77,23 @@ describe('engine: latency never pushes a server window over', () => {
 		const { outcomes, atArrival } = await runWithLatency(limits, sessions, 400, seed);
 		expect(outcomes.every((outcome) => outcome.status === 'sent')).toBe(true);
 		expect(findWindowViolations(atArrival, limits)).toEqual([]);
+	});
+
+	it('answers slowed by SendApi’s 1–3 s anti-ban spacing: in-flight requests grow with the sessions, so the plan rate holds', async () => {
+		const limits = PLAN_LIMITS.business;
+		const sessions = sessionIds(10);
+		const ratioWith = async (concurrency: number) => {
+			const clock = new VirtualClock();
+			const api = new FakeApi(clock, undefined, (call) => 1_000 + ((call.indexes[0] * 7919) % 2_000));
+			const opts = engineOpts(clock, api, makeRows(2_000), limits, sessions, { concurrency });
+			const outcomes = await clock.run(runBulkSend(opts));
+			expect(outcomes.every((outcome) => outcome.status === 'sent')).toBe(true);
+			return lastStartMs(api.calls) / optimalMs(2_000, limits, sessions);
+		};
+		expect(await ratioWith(4)).toBeGreaterThan(1.3);
+		// What is left is the safety margin: each window's capacity is held until its answers are
+		// in, so about one answer time (≤ 3 s, and some dispatch rounds) per 60 s window.
+		expect(await ratioWith(concurrencyForSessions(sessions.length))).toBeLessThanOrEqual(1.065);
 	});
 
 	it('costs one round trip per window: 300 ms latency on a one-minute window stays near optimal', async () => {

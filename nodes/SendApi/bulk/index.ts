@@ -1,5 +1,6 @@
 export { MAX_RECIPIENTS_PER_BULK, retryDelayMs, runBulkSend } from './BulkSendEngine';
 export {
+	concurrencyForSessions,
 	DEFAULT_WINDOW_MS,
 	effectiveRatePerWindow,
 	optimalMs,

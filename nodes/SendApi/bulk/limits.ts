@@ -45,6 +45,21 @@ export const PLAN_MAX_SESSIONS: Readonly<Record<PlanName, number>> = Object.free
 	enterprise: Infinity,
 });
 
+/** Requests one session may have in flight at once, and the most for a whole run. */
+export const CONCURRENCY_PER_SESSION = 4;
+export const MAX_CONCURRENCY = 32;
+
+/**
+ * Requests in flight at once for a run over `sessionCount` sessions. SendApi spaces a session's
+ * messages by 1–3 s (anti-ban), so an answer may take that long: with a fixed 4 in flight, 2 s
+ * answers carry only 120 messages a minute, below Business's 200. Four per session keep every
+ * session busy (30/min each needs far fewer); capacity is reserved at dispatch, so more in flight
+ * can never push a window over.
+ */
+export function concurrencyForSessions(sessionCount: number): number {
+	return Math.min(MAX_CONCURRENCY, CONCURRENCY_PER_SESSION * Math.max(1, sessionCount));
+}
+
 /** Fills the defaults and rejects anything that is not a positive integer (or Infinity). */
 export function resolveBulkLimits(limits: BulkLimits): ResolvedBulkLimits {
 	if (typeof limits !== 'object' || limits === null) {

@@ -13,7 +13,7 @@ import type {
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import type { BulkOutcome, ResolvedBulkLimits } from '../../bulk';
-import { isValidRow, resolveBulkLimits, runBulkSend } from '../../bulk';
+import { concurrencyForSessions, isValidRow, resolveBulkLimits, runBulkSend } from '../../bulk';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { MESSAGE_TYPES } from '../../transport/dialect';
 import type { MultipleOutputs } from './bulk/outputs';
@@ -39,13 +39,6 @@ export const description = updateDisplayOptions(
 	{ show: { resource: ['message'], operation: ['sendBulk'] } },
 	properties,
 );
-
-/**
- * Requests in flight at once. Four carry about 800 requests a minute at 300 ms round trips, above
- * any plan's message rate; more would only make each answer wait longer on a busy machine, and
- * every window holds a request's capacity until its answer is in.
- */
-const CONCURRENCY = 4;
 
 /**
  * Tries per row or bulk chunk. More than SendApi's usual advice of a few, because a 429 storm
@@ -104,7 +97,7 @@ async function sendRows(
 		now,
 		sleep: async (ms) => await sleep(ms),
 		signal: context.getExecutionCancelSignal(),
-		concurrency: CONCURRENCY,
+		concurrency: concurrencyForSessions(settings.sessions.length),
 		maxAttempts: MAX_ATTEMPTS,
 		pollMs: POLL_MS,
 		backoffBaseMs: BACKOFF_BASE_PER_MINUTE_MS * scale,
