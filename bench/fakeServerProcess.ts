@@ -12,7 +12,8 @@ export type WireFault = Omit<Fault, 'path'> & { path?: string; pathPattern?: str
 
 export type ServerCommand =
 	| { cmd: 'reset'; limits: Partial<FakeLimits> }
-	| { cmd: 'seedSessions'; count: number }
+	| { cmd: 'seedSessions'; count: number; status?: string }
+	| { cmd: 'otherClient'; requestsPerWindow: number; windowMs: number }
 	| { cmd: 'seedMessages'; sessionId: string; count: number; startAt: number }
 	| { cmd: 'faultPlan'; plan: WireFaultPlan }
 	| { cmd: 'snapshot' }
@@ -56,6 +57,7 @@ async function handle(
 	if (!api) throw new Error('server not started');
 	switch (command.cmd) {
 		case 'reset':
+			stopOtherClient();
 			restoreTake?.();
 			faultsFired = 0;
 			api.reset();
@@ -63,8 +65,13 @@ async function handle(
 			return {};
 		case 'seedSessions':
 			return {
-				sessions: Array.from({ length: command.count }, () => String(api?.seedSession().id)),
+				sessions: Array.from({ length: command.count }, () =>
+					String(api?.seedSession({ status: command.status }).id),
+				),
 			};
+		case 'otherClient':
+			startOtherClient(api, command.requestsPerWindow, command.windowMs);
+			return {};
 		case 'seedMessages':
 			api.seedMessages(command.sessionId, command.count, { startAt: command.startAt, stepMs: 1 });
 			return {};
@@ -74,6 +81,7 @@ async function handle(
 		case 'snapshot':
 			return { snapshot: snapshot(api) };
 		case 'close':
+			stopOtherClient();
 			await api.close();
 			setImmediate(() => process.exit(0));
 			return {};
@@ -94,6 +102,23 @@ export interface WireFaultPlan {
 }
 
 let faultsFired = 0;
+
+let otherClient: NodeJS.Timeout | undefined;
+
+/**
+ * Another client of the key: one request every window / n, so any window holds n of them. Its
+ * requests count like the node's (a refused one is simply not counted).
+ */
+function startOtherClient(server: FakeSendApi, requestsPerWindow: number, windowMs: number): void {
+	stopOtherClient();
+	server.useRequests(requestsPerWindow);
+	otherClient = setInterval(() => server.useRequests(1), windowMs / requestsPerWindow);
+}
+
+function stopOtherClient(): void {
+	if (otherClient) clearInterval(otherClient);
+	otherClient = undefined;
+}
 
 let restoreTake: (() => void) | undefined;
 

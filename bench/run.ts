@@ -108,13 +108,18 @@ export function checkTargets(
 			return;
 		}
 		if (scenario.reference) return;
-		add(result.scenario, 'refused_429 = 0', result.refused_429, result.refused_429 === 0, true);
+		// Another client racing for the key's last requests can take the one the node was about
+		// to use: its 429s are reported in the table, but only rows lost or doubled are failures.
+		const racing = scenario.otherClientRequestsPerWindow !== undefined;
+		if (!racing) {
+			add(result.scenario, 'refused_429 = 0', result.refused_429, result.refused_429 === 0, true);
+		}
 		add(result.scenario, 'lost = 0', result.lost, result.lost === 0, true);
 		add(result.scenario, 'duplicated = 0', result.duplicated, result.duplicated === 0, true);
 		add(result.scenario, 'misreported = 0', result.misreported, result.misreported === 0, true);
 		if (scenario.faulty) return;
 		add(result.scenario, 'not_sent = 0', result.not_sent, result.not_sent === 0, true);
-		if (result.ratio !== null && !scenario.scale) {
+		if (result.ratio !== null && !scenario.scale && !racing) {
 			add(
 				result.scenario,
 				`ratio ≤ ${TARGETS.maxRatio}`,
@@ -122,7 +127,7 @@ export function checkTargets(
 				result.ratio <= TARGETS.maxRatio,
 			);
 		}
-		if (scenario.sessions >= 2 && result.speedup_vs_baseline !== null) {
+		if (scenario.sessions >= 2 && result.speedup_vs_baseline !== null && !racing) {
 			const ok = result.speedup_vs_baseline >= TARGETS.minSpeedupWithSessions;
 			add(
 				result.scenario,

@@ -35,6 +35,14 @@ export interface Scenario {
 	scale?: boolean;
 	/** Not the node: a stand-in measuring n8n-core's own cost (worker.ts). */
 	reference?: 'n8n-passthrough' | 'n8n-http-per-row';
+	/**
+	 * Another client of the same API key makes this many requests every window, evenly spread,
+	 * which the node is not told about: only X-RateLimit-Remaining shows it. Its requests race the
+	 * node's for the key's budget, so the ratio is reported but is not a target.
+	 */
+	otherClientRequestsPerWindow?: number;
+	/** The first this many sessions are disconnected: the node must move their rows. */
+	disconnectedSessions?: number;
 }
 
 const SEND_PATHS = '/whatsapp/send(-bulk)?$';
@@ -148,6 +156,34 @@ export const SCENARIOS: Scenario[] = [
 		faults: faultPlan(500, 0.15, 1000),
 		faulty: true,
 		optional: true,
+	},
+	{
+		// The node believes the key has 100 requests a window; another client uses 70 of them.
+		name: 'shared-key-personalised',
+		rows: 300,
+		sessions: 3,
+		content: 'personalised',
+		plan: 'custom',
+		custom: {
+			planMessagesPerMinute: 60,
+			planMessagesPerDay: 0,
+			requestsPerMinute: 100,
+			sessionMessagesPerMinute: 30,
+			sessionMessagesPerDay: 0,
+		},
+		windowMs: 1000,
+		otherClientRequestsPerWindow: 70,
+	},
+	{
+		// One of three sessions is disconnected; two still carry Growth's 60 a window. A 3 s
+		// "minute" for the reason given at growth-3s-personalised.
+		name: 'growth-3s-dropped-session',
+		rows: 300,
+		sessions: 3,
+		content: 'personalised',
+		plan: 'growth',
+		windowMs: 3000,
+		disconnectedSessions: 1,
 	},
 	{
 		// Memory at scale: 100 bulk calls of 500. The fake server needs 10–30 ms for each (500

@@ -71,8 +71,14 @@ export class ServerClient {
 		await this.call({ cmd: 'reset', limits });
 	}
 
-	async seedSessions(count: number): Promise<string[]> {
-		return (await this.call({ cmd: 'seedSessions', count })).sessions ?? [];
+	async seedSessions(count: number, status?: string): Promise<string[]> {
+		if (count === 0) return [];
+		return (await this.call({ cmd: 'seedSessions', count, status })).sessions ?? [];
+	}
+
+	/** Another client starts using the key's requests (fakeServerProcess.ts). */
+	async startOtherClient(requestsPerWindow: number, windowMs: number): Promise<void> {
+		await this.call({ cmd: 'otherClient', requestsPerWindow, windowMs });
 	}
 
 	async seedMessages(sessionId: string, count: number, startAt: number): Promise<void> {

@@ -361,8 +361,14 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 			: await runBaseline(server, scenario, limits, items);
 
 		await server.reset(serverLimits(limits));
-		const sessions = await server.seedSessions(scenario.sessions);
+		const down = scenario.disconnectedSessions ?? 0;
+		const sessions = [
+			...(await server.seedSessions(down, 'disconnected')),
+			...(await server.seedSessions(scenario.sessions - down)),
+		];
 		if (scenario.faults) await server.injectFaults(scenario.faults);
+		const other = scenario.otherClientRequestsPerWindow ?? 0;
+		if (other > 0) await server.startOtherClient(other, scenario.windowMs);
 		const rssBefore = process.memoryUsage().rss;
 		const memory = sampleMemory();
 		const cpuBefore = process.cpuUsage();
@@ -383,9 +389,11 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 		const all = outputs.flat();
 		const sent = all.filter((item) => item.json.status !== 'not_sent').length;
 		const bulk = scenario.content === 'identical' && scenario.groupIdentical !== false;
-		// Bulk calls carry many messages each, so only message limits bound them.
-		const optimalLimits = bulk ? { ...limits, requestsPerWindow: Infinity } : limits;
-		const optimal = optimalMs(sent, optimalLimits, scenario.sessions);
+		// Bulk calls carry many messages each, so only message limits bound them. The requests
+		// another client uses and the sessions that cannot send are not the node's to use.
+		const requestsLeft = limits.requestsPerWindow - other;
+		const optimalLimits = { ...limits, requestsPerWindow: bulk ? Infinity : requestsLeft };
+		const optimal = optimalMs(sent, optimalLimits, scenario.sessions - down);
 		const elapsed = elapsedOf(snapshot);
 		const cpuMs = (cpu.user + cpu.system) / 1000 - peak.costMs;
 		const accounting = account(items, outputs, snapshot);

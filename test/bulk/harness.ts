@@ -202,7 +202,8 @@ export interface WindowViolation {
 /**
  * Scans every window [a, a + windowMs) that starts at a call (those are the only windows that
  * can hold a maximum) and reports the first one over each limit. Every attempt counts, refused
- * ones included, because the server may count them too.
+ * ones included, because the server may count them too; only a send refused because its session
+ * cannot send carries no messages (the engine's documented choice), though its request counts.
  */
 export function findWindowViolations(
 	calls: readonly SendCall[],
@@ -216,10 +217,12 @@ export function findWindowViolations(
 			violations.push({ limit, allowed, found: worst.sum, windowStart: worst.start });
 		}
 	};
+	const messages = (c: SendCall) =>
+		c.result && !c.result.ok && c.result.sessionUnavailable === true ? 0 : c.weight;
 	check(
 		'plan messages',
 		resolved.planMessagesPerWindow,
-		calls.map((c) => ({ t: c.t, w: c.weight })),
+		calls.map((c) => ({ t: c.t, w: messages(c) })),
 	);
 	check(
 		'requests',
@@ -230,7 +233,7 @@ export function findWindowViolations(
 		check(
 			`session ${sessionId} messages`,
 			resolved.sessionMessagesPerWindow,
-			calls.filter((c) => c.sessionId === sessionId).map((c) => ({ t: c.t, w: c.weight })),
+			calls.filter((c) => c.sessionId === sessionId).map((c) => ({ t: c.t, w: messages(c) })),
 		);
 	}
 	return violations;

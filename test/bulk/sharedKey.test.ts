@@ -153,6 +153,16 @@ describe('a session that cannot send', () => {
 		expect(findWindowViolations(api.calls, limits)).toEqual([]);
 	});
 
+	it('a send refused for its session costs no message capacity: the window still carries its 60', async () => {
+		const respond: Responder = (call, n) =>
+			call.sessionId === 'sess_1' ? NOT_CONNECTED : { ok: true, id: `m${n}` };
+		const { api, run } = setup(makeRows(60), PLAN_LIMITS.growth, sessionIds(3), respond, () => 50);
+		const outcomes = await run({ concurrency: 12 });
+		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+		expect(api.calls.filter((c) => c.sessionId === 'sess_1').length).toBeGreaterThan(1);
+		expect(api.calls.every((c) => c.t < 60_000)).toBe(true);
+	});
+
 	it('moves a bulk chunk whole, and it is grouped again on the new session', async () => {
 		const rows = makeRows(40, () => 'same');
 		const respond: Responder = (call, n) =>

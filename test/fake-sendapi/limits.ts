@@ -156,11 +156,14 @@ export class Limiter {
 		const used = w.total(now, windowMs);
 		const oldest = w.oldest(now, windowMs);
 		const resetMs = (oldest ? oldest.t : now) + windowMs;
-		return {
+		const headers: Record<string, string> = {
 			'X-RateLimit-Limit': String(limit),
 			'X-RateLimit-Remaining': String(refused ? 0 : Math.max(0, limit - used)),
 			'X-RateLimit-Reset': String(Math.ceil(resetMs / 1000)),
 		};
+		// A scaled-down "minute" needs a finer reset than whole seconds (like Retry-After-Ms).
+		if (windowMs < 60_000) headers['X-RateLimit-Reset-Ms'] = String(Math.ceil(resetMs));
+		return headers;
 	}
 
 	/** Counts `n` messages against plan and session limits, or refuses all of them. */

@@ -382,7 +382,7 @@ class BulkSendRun<P> {
 
 	private settle(unit: Unit, result: SendResult): void {
 		const now = this.settings.now();
-		this.releaseCapacity(unit, now);
+		this.releaseCapacity(unit, now, !result.ok && result.sessionUnavailable === true);
 		// The settling request is still in the in-flight set: the others are the rest.
 		this.followServerBudget(result.rateLimit, now, this.inFlight.size - 1);
 		if (result.ok) {
@@ -401,12 +401,18 @@ class BulkSendRun<P> {
 	/**
 	 * The answer is in, so the request has reached SendApi (or never will): from now on its weight
 	 * is held for exactly one window. A failed attempt stays counted: the server may have counted
-	 * it too.
+	 * it too. Except for the messages of a send refused because its session cannot send: nothing
+	 * was sent, so (our choice, SendApi is silent) they do not count; the request still does.
 	 */
-	private releaseCapacity(unit: Unit, now: number): void {
+	private releaseCapacity(unit: Unit, now: number, nothingSent: boolean): void {
 		const weight = unit.positions.length;
-		this.planWindow.settle(now, weight);
 		this.requestWindow.settle(now, 1);
+		if (nothingSent) {
+			this.planWindow.release(weight);
+			this.sessionWindows[unit.session].release(weight);
+			return;
+		}
+		this.planWindow.settle(now, weight);
 		this.sessionWindows[unit.session].settle(now, weight);
 	}
 

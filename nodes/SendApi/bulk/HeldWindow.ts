@@ -49,6 +49,11 @@ export class HeldWindow {
 		this.pending += weight;
 	}
 
+	/** It was refused in a way SendApi does not count (nothing was sent): nothing is held. */
+	release(weight: number): void {
+		this.pending = Math.max(0, this.pending - weight);
+	}
+
 	/** Its answer came back (or it failed) at `now`: held for one window from here. */
 	settle(now: number, weight: number): void {
 		this.pending = Math.max(0, this.pending - weight);

@@ -38,16 +38,18 @@ export interface RateLimitState {
 	resetAtMs?: number;
 }
 
+/**
+ * Reads `X-RateLimit-*`. The reset is Unix seconds; the fake server's `X-RateLimit-Reset-Ms`
+ * (epoch ms) is honoured first, for the same reason as `Retry-After-Ms`.
+ */
 export function readRateLimit(headers: Record<string, unknown>): RateLimitState | undefined {
 	const limit = numberHeader(headers, 'x-ratelimit-limit');
 	const remaining = numberHeader(headers, 'x-ratelimit-remaining');
 	const resetSeconds = numberHeader(headers, 'x-ratelimit-reset');
+	const resetMs = numberHeader(headers, 'x-ratelimit-reset-ms');
 	if (limit === undefined && remaining === undefined && resetSeconds === undefined) return undefined;
-	return {
-		limit,
-		remaining,
-		resetAtMs: resetSeconds === undefined ? undefined : resetSeconds * 1000,
-	};
+	const resetAtMs = resetMs ?? (resetSeconds === undefined ? undefined : resetSeconds * 1000);
+	return { limit, remaining, resetAtMs };
 }
 
 function header(headers: Record<string, unknown>, name: string): string | undefined {
