@@ -454,6 +454,39 @@ describe('Send Bulk: sharing the key and sessions with others', () => {
 		expect(new Set(keys).size).toBe(2);
 	});
 
+	test('another sender used up one session’s anti-ban minute: only that session waits, the rest carry on', async () => {
+		const sessions = [fake.api.seedSession(), fake.api.seedSession(), fake.api.seedSession()];
+		fake.api.setLimits({ windowMs: WINDOW_MS, sessionMessagesPerWindow: 10 });
+		fake.api.useSessionMessages(sessions[0].id, 10);
+		const { outputs } = await sendBulk({
+			items: rows(20),
+			sessions: sessions.map((s) => s.id),
+			options: { sessionMessagesPerMinute: 10 },
+		});
+		expect(outputs[0].every((item) => item.json.status === 'sent')).toBe(true);
+		expect([...deliveredCounts().values()]).toEqual(Array(20).fill(1));
+		const refused = sends().filter((r) => r.status === 429);
+		expect(refused.length).toBeGreaterThanOrEqual(1);
+		expect(refused.every((r) => body(r).session_id === sessions[0].id)).toBe(true);
+		// the first window: the two free sessions sent theirs without waiting for the third
+		const firstWindow = accepted().filter((r) => r.at < accepted()[0].at + WINDOW_MS);
+		expect(firstWindow).toHaveLength(20);
+	});
+
+	test('one session at its anti-ban day cap (another sender): it is left out, its rows go to the others', async () => {
+		const sessions = [fake.api.seedSession(), fake.api.seedSession()];
+		fake.api.setLimits({ windowMs: WINDOW_MS, sessionMessagesPerDay: 50 });
+		fake.api.useSessionMessages(sessions[0].id, 50);
+		const { outputs } = await sendBulk({
+			items: rows(12),
+			sessions: sessions.map((s) => s.id),
+			options: { sessionMessagesPerDay: 50 },
+		});
+		expect(outputs[0].every((item) => item.json.status === 'sent')).toBe(true);
+		expect(outputs[0].every((item) => item.json.session_id === sessions[1].id)).toBe(true);
+		expect(sends().filter((r) => body(r).session_id === sessions[0].id).every((r) => r.status === 429)).toBe(true);
+	});
+
 	test('when no session is connected, every row comes out not_sent saying why', async () => {
 		const sessions = [
 			fake.api.seedSession({ status: 'disconnected' }),
@@ -738,10 +771,12 @@ describe('Send Bulk: pieces', () => {
 		const keys = new IdempotencyKeys();
 		const other = new IdempotencyKeys();
 		expect(keys.forRow(3, 's1')).toBe(keys.forRow(3, 's1'));
-		expect(keys.forRow(3, 's1')).not.toBe(keys.forChunk(3, 's1'));
+		expect(keys.forRow(3, 's1')).not.toBe(keys.forChunk(3, 1, 's1'));
+		expect(keys.forChunk(3, 20, 's1')).toBe(keys.forChunk(3, 20, 's1'));
+		expect(keys.forChunk(3, 20, 's1')).not.toBe(keys.forChunk(3, 10, 's1'));
 		expect(keys.forRow(3, 's1')).not.toBe(keys.forRow(3, 's2'));
 		expect(keys.forRow(3, 's1')).not.toBe(other.forRow(3, 's1'));
-		expect(keys.forChunk(7, 's1')).toMatch(
+		expect(keys.forChunk(7, 2, 's1')).toMatch(
 			/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
 		);
 	});

@@ -128,6 +128,52 @@ describe('a request budget shared with other clients (X-RateLimit-*)', () => {
 	});
 });
 
+describe('a session’s own 429 (its anti-ban limit, used up by another sender on the number)', () => {
+	const SESSION_LIMITED: SendResult = {
+		ok: false,
+		retryable: true,
+		retryAfterMs: 30_000,
+		sessionLimited: true,
+		reason: 'SendApi: Session daily limit (sending_limited 4029)',
+	};
+
+	it('pauses only that session; its row goes to another session at once', async () => {
+		let refusals = 0;
+		const respond: Responder = (call, n) => {
+			if (call.sessionId === 'sess_1' && call.t < 30_000) {
+				refusals++;
+				return SESSION_LIMITED;
+			}
+			return { ok: true, id: `m${n}` };
+		};
+		const limits = PLAN_LIMITS.growth;
+		const { api, run } = setup(makeRows(90), limits, sessionIds(3), respond);
+		const outcomes = await run({ concurrency: 1 });
+
+		expect(refusals).toBe(1);
+		const refused = api.calls[0];
+		expect(refused.sessionId).toBe('sess_1');
+		// the others went on at once, and sess_1 waited out its Retry-After
+		expect(api.calls[1]).toMatchObject({ t: 0, indexes: refused.indexes, attempt: 1 });
+		expect(api.calls[1].sessionId).not.toBe('sess_1');
+		const toFirst = api.calls.filter((c) => c.sessionId === 'sess_1').slice(1);
+		expect(toFirst.length).toBeGreaterThan(0);
+		expect(toFirst.every((c) => c.t >= 30_000)).toBe(true);
+		expect(outcomes[refused.indexes[0]]).toMatchObject({ status: 'sent', attempts: 2 });
+		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+		expect(api.acceptedCounts().size).toBe(90);
+	});
+
+	it('a row refused on every session in turn gives up after maxAttempts, saying why', async () => {
+		const respond: Responder = () => SESSION_LIMITED;
+		const { api, run } = setup(makeRows(1), PLAN_LIMITS.growth, sessionIds(3), respond);
+		const [outcome] = await run({ concurrency: 1, maxAttempts: 4 });
+		expect(api.calls).toHaveLength(4);
+		expect(outcome).toMatchObject({ status: 'not_sent', attempts: 4 });
+		expect(outcome.reason).toMatch(/sending_limited.*gave up after 4 attempts/);
+	});
+});
+
 const NOT_CONNECTED: SendResult = {
 	ok: false,
 	retryable: false,

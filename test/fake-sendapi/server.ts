@@ -121,6 +121,11 @@ export interface FakeSendApi {
 	/** Another client of the key made `count` requests just now: they count in its request window. */
 	useRequests(count: number, apiKey?: string): void;
 	/**
+	 * Another sender on the same WhatsApp number sent `count` messages just now: they count in the
+	 * session's anti-ban windows (and the plan's), but are not stored as messages.
+	 */
+	useSessionMessages(sessionId: string | number, count: number): void;
+	/**
 	 * Keep refusals (4xx) under their Idempotency-Key and replay them, as a stricter SendApi might
 	 * (undocumented). Default false: only successes are kept. reset() turns it off.
 	 */
@@ -304,6 +309,11 @@ export class FakeSendApiServer implements FakeSendApi {
 
 	setLimits(l: Partial<FakeLimits>): void {
 		this.limiter.set(l);
+	}
+
+	useSessionMessages(sessionId: string | number, count: number): void {
+		const refused = this.limiter.hitMessages(this.apiKey, String(sessionId), count, this.now());
+		if (refused) throw new Error(`useSessionMessages: over a limit (${refused.message})`);
 	}
 
 	useRequests(count: number, apiKey: string = this.apiKey): void {

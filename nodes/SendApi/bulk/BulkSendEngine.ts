@@ -137,6 +137,9 @@ class BulkSendRun<P> {
 	/** Why each session was found unable to send (undefined: it can). */
 	private readonly sessionDown: Array<string | undefined>;
 
+	/** No dispatch to a session before this instant (its own 429: anti-ban limit). */
+	private readonly sessionPausedUntil: number[];
+
 	private serverBudget: ServerBudget | undefined;
 
 	private retries: Unit[] = [];
@@ -169,6 +172,7 @@ class BulkSendRun<P> {
 		assertSettings(this.settings);
 		this.outcomes = new Array<BulkOutcome | undefined>(opts.rows.length);
 		this.sessionDown = opts.sessions.map(() => undefined);
+		this.sessionPausedUntil = opts.sessions.map(() => -Infinity);
 		const { windowMs } = this.limits;
 		this.planWindow = new HeldWindow({ limit: this.limits.planMessagesPerWindow, windowMs });
 		this.requestWindow = new HeldWindow({ limit: this.limits.requestsPerWindow, windowMs });
@@ -284,6 +288,7 @@ class BulkSendRun<P> {
 			this.planWindow.delayUntilAllowed(now, weight),
 			this.requestWindow.delayUntilAllowed(now, 1),
 			this.sessionWindows[session].delayUntilAllowed(now, weight),
+			this.sessionPausedUntil[session] - now,
 		);
 	}
 
@@ -304,8 +309,9 @@ class BulkSendRun<P> {
 			if (dayLeft < 1 || this.sessionDown[session] !== undefined) continue;
 			const window = this.sessionWindows[session];
 			const room = Math.min(window.available(now), dayLeft);
-			if (shared === 0 && room >= 1) return { session, delay: 0, room };
-			const delay = Math.max(shared, room >= 1 ? 0 : window.delayUntilAllowed(now, 1));
+			const paused = Math.max(0, this.sessionPausedUntil[session] - now);
+			if (shared === 0 && room >= 1 && paused === 0) return { session, delay: 0, room };
+			const delay = Math.max(shared, paused, room >= 1 ? 0 : window.delayUntilAllowed(now, 1));
 			if (!soonest || delay < soonest.delay) soonest = { session, delay, room: 0 };
 		}
 		return soonest;
@@ -474,8 +480,18 @@ class BulkSendRun<P> {
 		const retryAfterMs = isNonNegativeNumber(failure.retryAfterMs)
 			? failure.retryAfterMs
 			: undefined;
-		if (retryAfterMs !== undefined) this.pauseUntil(now + retryAfterMs);
-		const canRetry = failure.retryable && unit.attempt < this.settings.maxAttempts;
+		const canRetry = failure.retryable && attemptsMade(unit) < this.settings.maxAttempts;
+		if (failure.sessionLimited === true && retryAfterMs !== undefined) {
+			// Only this session waits; the rows (nothing was sent) go to the first session free.
+			const session = unit.session;
+			this.sessionPausedUntil[session] = Math.max(this.sessionPausedUntil[session], now + retryAfterMs);
+			if (canRetry && !this.aborted()) {
+				this.move(unit);
+				return;
+			}
+		} else if (retryAfterMs !== undefined) {
+			this.pauseUntil(now + retryAfterMs);
+		}
 		if (canRetry && !this.aborted()) {
 			const delay = retryAfterMs ?? this.backoff(unit.attempt);
 			this.retries.push({ ...unit, attempt: unit.attempt + 1, notBefore: now + delay });

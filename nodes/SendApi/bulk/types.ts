@@ -75,6 +75,12 @@ export interface SendFailure {
 	 * stops using the session for the rest of the run and moves its rows to the other sessions.
 	 */
 	sessionUnavailable?: boolean;
+	/**
+	 * The 429 is about this session alone (its anti-ban limit, which other senders on the same
+	 * WhatsApp number may have used up): only this session pauses for `retryAfterMs`, and the rows
+	 * go to whichever session can take them first.
+	 */
+	sessionLimited?: boolean;
 	rateLimit?: RateLimitInfo;
 }
 

@@ -103,6 +103,14 @@ export function isSessionUnavailable(status: number | undefined, info: SendApiEr
 
 const SESSION_NOT_CONNECTED = 'session_not_connected';
 
+/**
+ * Whether a 429 is about the session alone (its anti-ban limit) rather than the plan or the key:
+ * SendApi's documented type for it is `sending_limited`.
+ */
+export function isSessionLimit(info: SendApiErrorInfo): boolean {
+	return info.type === 'sending_limited' || info.code === 'sending_limited';
+}
+
 /** A send answer carries `id` or `message_id`; both are exposed as `message_id`. */
 export function readMessageId(body: IDataObject): string | undefined {
 	const id = body.message_id ?? body.id;

@@ -16,9 +16,10 @@ import type {
 } from '../../../bulk';
 import type { AttemptOutcome } from '../../../transport';
 import { attemptRequest, isCancelled, uuidShaped } from '../../../transport';
-import type { MessageFragment } from '../../../transport/dialect';
+import type { MessageFragment, SendApiErrorInfo } from '../../../transport/dialect';
 import {
 	isObject,
+	isSessionLimit,
 	isSessionUnavailable,
 	readMessageId,
 	sendBody,
@@ -70,7 +71,7 @@ export function createBulkSender(context: IExecuteFunctions, opts: SenderOpts): 
 			return unsure.qualify(key, toSendResult(context, outcome, 'one', opts.now));
 		},
 		sendBulk: async ({ rows, sessionId }) => {
-			const key = keys.forChunk(rows[0].index, sessionId);
+			const key = keys.forChunk(rows[0].index, rows.length, sessionId);
 			const body = bulkBody(sessionId, rows, opts.delayMs);
 			const outcome = await attempt('/send-bulk', body, rows[0].index, key);
 			return unsure.qualify(key, toSendResult(context, outcome, 'bulk', opts.now));
@@ -112,11 +113,12 @@ function bulkBody(sessionId: string, rows: Row[], delayMs?: number): IDataObject
 }
 
 /**
- * Idempotency-Keys derived from a random secret per run, the row (or the first row of a bulk
- * chunk) and the session: the engine retries the very same request, so the same derivation gives
- * the same key on every attempt, with nothing to remember per row. A chunk's first row belongs to
- * no other chunk on that session, so it names the chunk. Rows moved off a session that cannot send
- * go out with another session_id, a different body, so they need (and get) a different key.
+ * Idempotency-Keys derived from a random secret per run, the row (or the first row and size of a
+ * bulk chunk) and the session: the engine retries the very same request, so the same derivation
+ * gives the same key on every attempt, with nothing to remember per row. Rows taken off a session
+ * (it cannot send, or its anti-ban limit refused them) may go out with another session_id, or in a
+ * chunk of another size: a different body, so they need (and get) a different key; the same first
+ * row, size and session always make the same chunk.
  * The keys are shaped as UUID v4, the format SendApi documents.
  */
 export class IdempotencyKeys {
@@ -126,8 +128,8 @@ export class IdempotencyKeys {
 		return this.derive(`row:${index}:${sessionId}`);
 	}
 
-	forChunk(firstIndex: number, sessionId: string): string {
-		return this.derive(`chunk:${firstIndex}:${sessionId}`);
+	forChunk(firstIndex: number, size: number, sessionId: string): string {
+		return this.derive(`chunk:${firstIndex}:${size}:${sessionId}`);
 	}
 
 	private derive(name: string): string {
@@ -160,33 +162,37 @@ export function toSendResult(
 	}
 	if (outcome.kind === 'rateLimited') {
 		const wait = outcome.retryAfterMs;
+		const sessionLimited = isSessionLimit(sendApiError(outcome.error).info);
 		if (wait !== undefined && wait > MAX_RETRY_AFTER_MS) {
-			// E.g. a session's day cap: pausing every session for hours helps no row.
+			// E.g. a session's day cap: pausing for hours helps no row. A session at its cap is
+			// left for the rest of the run (its rows move to the others); a plan-wide one ends the row.
 			const seconds = Math.ceil(wait / 1000);
 			return {
 				ok: false,
 				retryable: false,
+				sessionUnavailable: sessionLimited,
 				reason: `${reason}; SendApi asked to wait ${seconds} s`,
 				rateLimit,
 			};
 		}
-		return { ok: false, retryable: true, retryAfterMs: wait, reason, rateLimit };
+		return { ok: false, retryable: true, retryAfterMs: wait, sessionLimited, reason, rateLimit };
 	}
-	const sessionUnavailable = outcome.kind === 'failed' && refusedForSession(outcome.error);
+	const refusal = sendApiError(outcome.error);
+	const sessionUnavailable =
+		outcome.kind === 'failed' && isSessionUnavailable(refusal.status, refusal.info);
 	return { ok: false, retryable: outcome.kind === 'retryable', sessionUnavailable, reason, rateLimit };
 }
 
-/** The transport keeps SendApi's error fields on the error's context (transport/errors.ts). */
-function refusedForSession(error: Error): boolean {
-	if (!(error instanceof NodeApiError)) return false;
-	const fields = error.context.sendApi;
-	if (!isObject(fields)) return false;
+/** SendApi's error fields, which the transport keeps on the error's context (transport/errors.ts). */
+function sendApiError(error: Error): { status?: number; info: SendApiErrorInfo } {
+	const fields = error instanceof NodeApiError ? error.context.sendApi : undefined;
+	if (!isObject(fields)) return { info: {} };
+	const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 	const status = Number(fields.httpCode);
-	return isSessionUnavailable(Number.isFinite(status) ? status : undefined, {
-		type: typeof fields.type === 'string' ? fields.type : undefined,
-		code: typeof fields.code === 'string' ? fields.code : undefined,
-		param: typeof fields.param === 'string' ? fields.param : undefined,
-	});
+	return {
+		status: Number.isFinite(status) ? status : undefined,
+		info: { type: text(fields.type), code: text(fields.code), param: text(fields.param) },
+	};
 }
 
 /**
