@@ -10,6 +10,11 @@
  * a server window over. Work starts as soon as a window has room (bursts at window boundaries),
  * which is what makes the schedule optimal for the "last message starts as early as possible"
  * measure; see `optimalMs`. Latency costs one round trip per window on top of it.
+ *
+ * What the run cannot see it learns from the answers: X-RateLimit-Remaining (other clients of the
+ * key) caps how many requests may start before the reset; a 429 pauses everything for Retry-After,
+ * or only its session when it is the session's own anti-ban limit; a session that cannot send is
+ * left out and its rows move to the others. Every row ends with exactly one outcome.
  */
 import { HeldWindow } from './HeldWindow';
 import { resolveBulkLimits, type ResolvedBulkLimits } from './limits';
