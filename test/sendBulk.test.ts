@@ -473,6 +473,18 @@ describe('Send Bulk: sharing the key and sessions with others', () => {
 		expect(firstWindow).toHaveLength(20);
 	});
 
+	test('a row whose earlier answer was lost stays on its session after a session 429 (a new key could send it twice)', async () => {
+		const sessions = [fake.api.seedSession(), fake.api.seedSession()];
+		fake.api.faults.push(
+			{ kind: 'drop', path: '/whatsapp/send', afterProcessing: true },
+			{ kind: '429', path: '/whatsapp/send', errorType: 'sending_limited', retryAfterMs: 30 },
+		);
+		const { outputs } = await sendBulk({ items: rows(1), sessions: sessions.map((s) => s.id) });
+		expect(outputs[0][0].json).toMatchObject({ status: 'sent', session_id: sessions[0].id });
+		expect([...deliveredCounts().values()]).toEqual([1]);
+		expect(new Set(sends().map((r) => r.headers['idempotency-key'])).size).toBe(1);
+	});
+
 	test('one session at its anti-ban day cap (another sender): it is left out, its rows go to the others', async () => {
 		const sessions = [fake.api.seedSession(), fake.api.seedSession()];
 		fake.api.setLimits({ windowMs: WINDOW_MS, sessionMessagesPerDay: 50 });

@@ -164,6 +164,22 @@ describe('a session’s own 429 (its anti-ban limit, used up by another sender o
 		expect(api.acceptedCounts().size).toBe(90);
 	});
 
+	it('gives back the day budget a refused attempt took, so the day still carries every row', async () => {
+		const limits: BulkLimits = { ...PLAN_LIMITS.growth, sessionMessagesPerDay: 5 };
+		let refusals = 0;
+		const respond: Responder = (call, n) => {
+			if (call.sessionId === 'sess_1' && refusals < 2) {
+				refusals++;
+				return { ...SESSION_LIMITED, retryAfterMs: 1_000 };
+			}
+			return { ok: true, id: `m${n}` };
+		};
+		const { run } = setup(makeRows(10), limits, sessionIds(2), respond);
+		const outcomes = await run({ concurrency: 1 });
+		expect(refusals).toBe(2);
+		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+	});
+
 	it('a row refused on every session in turn gives up after maxAttempts, saying why', async () => {
 		const respond: Responder = () => SESSION_LIMITED;
 		const { api, run } = setup(makeRows(1), PLAN_LIMITS.growth, sessionIds(3), respond);

@@ -14,6 +14,8 @@ export interface Fault {
 	retryAfterSeconds?: number;
 	/** '429': exact wait; sets Retry-After-Ms (and Retry-After = ceil(ms/1000), min 1, unless retryAfterSeconds). */
 	retryAfterMs?: number;
+	/** '429': the error type (default rate_limit_exceeded; sending_limited is a session's own limit). */
+	errorType?: 'rate_limit_exceeded' | 'sending_limited';
 	/** 'slow': delay before the (normal) answer, default 1000 ms. */
 	delayMs?: number;
 	/**

@@ -566,7 +566,7 @@ export class FakeSendApiServer implements FakeSendApi {
 				const secs = f.retryAfterSeconds ?? (f.retryAfterMs !== undefined ? Math.max(1, Math.ceil(f.retryAfterMs / 1000)) : 1);
 				const headers: Record<string, string> = { 'Retry-After': String(secs) };
 				if (f.retryAfterMs !== undefined) headers['Retry-After-Ms'] = String(f.retryAfterMs);
-				return this.errA(429, 'rate_limit_exceeded', 4029, 'Too many requests (injected fault)', requestId, headers);
+				return this.errA(429, f.errorType ?? 'rate_limit_exceeded', 4029, 'Too many requests (injected fault)', requestId, headers);
 			}
 			case '500':
 			case '503':

@@ -522,8 +522,12 @@ class BulkSendRun<P> {
 		for (const retry of waiting) this.move({ ...retry, attempt: retry.attempt - 1 });
 	}
 
-	/** Nothing was sent: the unit's rows go back to be handed to another session. */
+	/**
+	 * Nothing was sent: the unit's rows go back to be handed to another session, and the day
+	 * budget their first attempt took from this one is given back.
+	 */
 	private move(unit: Unit): void {
+		this.sessionDayLeft[unit.session] += unit.positions.length;
 		const earlierAttempts = attemptsMade(unit);
 		this.moved.push(
 			unit.positions.length === 1

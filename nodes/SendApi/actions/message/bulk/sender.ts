@@ -99,9 +99,10 @@ class UnansweredAttempts {
 			return result;
 		return {
 			...result,
-			// An earlier attempt may have gone out before the session dropped: moving the rows to
-			// another session could send them twice.
+			// An earlier attempt may have gone out: moving the rows to another session (a new key)
+			// could send them twice, so they stay on this one, where the same key is safe.
 			sessionUnavailable: false,
+			sessionLimited: false,
 			reason: `${result.reason}; an earlier answer was lost, so ${MAY_HAVE_BEEN_SENT}`,
 		};
 	}
