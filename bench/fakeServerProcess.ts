@@ -14,6 +14,7 @@ export type ServerCommand =
 	| { cmd: 'reset'; limits: Partial<FakeLimits> }
 	| { cmd: 'seedSessions'; count: number; status?: string }
 	| { cmd: 'otherClient'; requestsPerWindow: number; windowMs: number }
+	| { cmd: 'otherSender'; sessionId: string; messagesPerWindow: number; windowMs: number }
 	| { cmd: 'seedMessages'; sessionId: string; count: number; startAt: number }
 	| { cmd: 'faultPlan'; plan: WireFaultPlan }
 	| { cmd: 'snapshot' }
@@ -57,7 +58,7 @@ async function handle(
 	if (!api) throw new Error('server not started');
 	switch (command.cmd) {
 		case 'reset':
-			stopOtherClient();
+			stopOther();
 			restoreTake?.();
 			faultsFired = 0;
 			api.reset();
@@ -72,6 +73,12 @@ async function handle(
 		case 'otherClient':
 			startOtherClient(api, command.requestsPerWindow, command.windowMs);
 			return {};
+		case 'otherSender': {
+			const { sessionId, messagesPerWindow, windowMs } = command;
+			const server = api;
+			startOther(messagesPerWindow, windowMs, () => server.useSessionMessages(sessionId, 1));
+			return {};
+		}
 		case 'seedMessages':
 			api.seedMessages(command.sessionId, command.count, { startAt: command.startAt, stepMs: 1 });
 			return {};
@@ -81,7 +88,7 @@ async function handle(
 		case 'snapshot':
 			return { snapshot: snapshot(api) };
 		case 'close':
-			stopOtherClient();
+			stopOther();
 			await api.close();
 			setImmediate(() => process.exit(0));
 			return {};
@@ -103,21 +110,26 @@ export interface WireFaultPlan {
 
 let faultsFired = 0;
 
-let otherClient: NodeJS.Timeout | undefined;
+let other: NodeJS.Timeout | undefined;
 
 /**
- * Another client of the key: one request every window / n, so any window holds n of them. Its
- * requests count like the node's (a refused one is simply not counted).
+ * Someone else using what the node uses: `n` times at once, then once every window / n, so any
+ * window holds n of them. Refused uses are simply not counted.
  */
-function startOtherClient(server: FakeSendApi, requestsPerWindow: number, windowMs: number): void {
-	stopOtherClient();
-	server.useRequests(requestsPerWindow);
-	otherClient = setInterval(() => server.useRequests(1), windowMs / requestsPerWindow);
+function startOther(perWindow: number, windowMs: number, use: () => unknown): void {
+	stopOther();
+	for (let i = 0; i < perWindow; i++) use();
+	other = setInterval(use, windowMs / perWindow);
 }
 
-function stopOtherClient(): void {
-	if (otherClient) clearInterval(otherClient);
-	otherClient = undefined;
+/** Another client of the key, making requests. */
+function startOtherClient(server: FakeSendApi, requestsPerWindow: number, windowMs: number): void {
+	startOther(requestsPerWindow, windowMs, () => server.useRequests(1));
+}
+
+function stopOther(): void {
+	if (other) clearInterval(other);
+	other = undefined;
 }
 
 let restoreTake: (() => void) | undefined;

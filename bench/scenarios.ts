@@ -43,6 +43,11 @@ export interface Scenario {
 	otherClientRequestsPerWindow?: number;
 	/** The first this many sessions are disconnected: the node must move their rows. */
 	disconnectedSessions?: number;
+	/**
+	 * Someone else sends this many messages a window from the first session's number, evenly
+	 * spread: only that session's 429s (sending_limited) show it. Ratio reported, not a target.
+	 */
+	otherSenderMessagesPerWindow?: number;
 }
 
 const SEND_PATHS = '/whatsapp/send(-bulk)?$';
@@ -184,6 +189,17 @@ export const SCENARIOS: Scenario[] = [
 		plan: 'growth',
 		windowMs: 3000,
 		disconnectedSessions: 1,
+	},
+	{
+		// Someone else uses 20 of the first number's 30 a window; the three still have 70 for
+		// Growth's 60. A 3 s "minute" for the reason given at growth-3s-personalised.
+		name: 'growth-3s-busy-number',
+		rows: 300,
+		sessions: 3,
+		content: 'personalised',
+		plan: 'growth',
+		windowMs: 3000,
+		otherSenderMessagesPerWindow: 20,
 	},
 	{
 		// Memory at scale: 100 bulk calls of 500. The fake server needs 10–30 ms for each (500

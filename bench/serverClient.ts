@@ -76,6 +76,11 @@ export class ServerClient {
 		return (await this.call({ cmd: 'seedSessions', count, status })).sessions ?? [];
 	}
 
+	/** Someone else starts sending from a session's number (fakeServerProcess.ts). */
+	async startOtherSender(sessionId: string, messagesPerWindow: number, windowMs: number): Promise<void> {
+		await this.call({ cmd: 'otherSender', sessionId, messagesPerWindow, windowMs });
+	}
+
 	/** Another client starts using the key's requests (fakeServerProcess.ts). */
 	async startOtherClient(requestsPerWindow: number, windowMs: number): Promise<void> {
 		await this.call({ cmd: 'otherClient', requestsPerWindow, windowMs });

@@ -369,6 +369,8 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 		if (scenario.faults) await server.injectFaults(scenario.faults);
 		const other = scenario.otherClientRequestsPerWindow ?? 0;
 		if (other > 0) await server.startOtherClient(other, scenario.windowMs);
+		const busy = scenario.otherSenderMessagesPerWindow ?? 0;
+		if (busy > 0) await server.startOtherSender(sessions[down], busy, scenario.windowMs);
 		const rssBefore = process.memoryUsage().rss;
 		const memory = sampleMemory();
 		const cpuBefore = process.cpuUsage();

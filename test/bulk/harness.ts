@@ -202,8 +202,9 @@ export interface WindowViolation {
 /**
  * Scans every window [a, a + windowMs) that starts at a call (those are the only windows that
  * can hold a maximum) and reports the first one over each limit. Every attempt counts, refused
- * ones included, because the server may count them too; only a send refused because its session
- * cannot send carries no messages (the engine's documented choice), though its request counts.
+ * ones included, because the server may count them too; only a send SendApi refused (429, or
+ * its session cannot send) carries no messages (the engine's documented choice), though its
+ * request counts.
  */
 export function findWindowViolations(
 	calls: readonly SendCall[],
@@ -218,7 +219,7 @@ export function findWindowViolations(
 		}
 	};
 	const messages = (c: SendCall) =>
-		c.result && !c.result.ok && c.result.sessionUnavailable === true ? 0 : c.weight;
+		c.result && !c.result.ok && (c.result.refused || c.result.sessionUnavailable) ? 0 : c.weight;
 	check(
 		'plan messages',
 		resolved.planMessagesPerWindow,

@@ -134,6 +134,7 @@ describe('a session’s own 429 (its anti-ban limit, used up by another sender o
 		retryable: true,
 		retryAfterMs: 30_000,
 		sessionLimited: true,
+		refused: true,
 		reason: 'SendApi: Session daily limit (sending_limited 4029)',
 	};
 
@@ -162,6 +163,22 @@ describe('a session’s own 429 (its anti-ban limit, used up by another sender o
 		expect(outcomes[refused.indexes[0]]).toMatchObject({ status: 'sent', attempts: 2 });
 		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
 		expect(api.acceptedCounts().size).toBe(90);
+	});
+
+	it('a refused send costs no message capacity: the window still carries its 60', async () => {
+		let refusals = 0;
+		const respond: Responder = (call, n) => {
+			if (call.sessionId === 'sess_1' && refusals < 3) {
+				refusals++;
+				return SESSION_LIMITED;
+			}
+			return { ok: true, id: `m${n}` };
+		};
+		const { api, run } = setup(makeRows(60), PLAN_LIMITS.growth, sessionIds(3), respond, () => 50);
+		const outcomes = await run({ concurrency: 12 });
+		expect(refusals).toBeGreaterThan(0);
+		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+		expect(api.calls.every((c) => c.t < 60_000)).toBe(true);
 	});
 
 	it('gives back the day budget a refused attempt took, so the day still carries every row', async () => {

@@ -215,4 +215,16 @@ export class Limiter {
 		sw.add(now, n);
 		return null;
 	}
+
+	/** Counts `n` messages against the session's anti-ban windows only; false when over them. */
+	hitSessionMessages(sessionKey: string, n: number, now: number): boolean {
+		const L = this.limits;
+		const sd = windowOf(this.sessionDay, sessionKey);
+		const sw = windowOf(this.sessionWindow, sessionKey);
+		if (sd.retryAfter(now, L.dayMs, L.sessionMessagesPerDay, n) !== null) return false;
+		if (sw.retryAfter(now, L.windowMs, L.sessionMessagesPerWindow, n) !== null) return false;
+		sd.add(now, n);
+		sw.add(now, n);
+		return true;
+	}
 }

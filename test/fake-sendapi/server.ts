@@ -121,10 +121,11 @@ export interface FakeSendApi {
 	/** Another client of the key made `count` requests just now: they count in its request window. */
 	useRequests(count: number, apiKey?: string): void;
 	/**
-	 * Another sender on the same WhatsApp number sent `count` messages just now: they count in the
-	 * session's anti-ban windows (and the plan's), but are not stored as messages.
+	 * Another sender on the same WhatsApp number (say, someone on the phone) sent `count` messages
+	 * just now: they count in the session's anti-ban windows only, and are not stored. False when
+	 * the windows had no room (nothing counted).
 	 */
-	useSessionMessages(sessionId: string | number, count: number): void;
+	useSessionMessages(sessionId: string | number, count: number): boolean;
 	/**
 	 * Keep refusals (4xx) under their Idempotency-Key and replay them, as a stricter SendApi might
 	 * (undocumented). Default false: only successes are kept. reset() turns it off.
@@ -311,9 +312,8 @@ export class FakeSendApiServer implements FakeSendApi {
 		this.limiter.set(l);
 	}
 
-	useSessionMessages(sessionId: string | number, count: number): void {
-		const refused = this.limiter.hitMessages(this.apiKey, String(sessionId), count, this.now());
-		if (refused) throw new Error(`useSessionMessages: over a limit (${refused.message})`);
+	useSessionMessages(sessionId: string | number, count: number): boolean {
+		return this.limiter.hitSessionMessages(String(sessionId), count, this.now());
 	}
 
 	useRequests(count: number, apiKey: string = this.apiKey): void {

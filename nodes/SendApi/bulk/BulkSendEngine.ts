@@ -393,7 +393,8 @@ class BulkSendRun<P> {
 
 	private settle(unit: Unit, result: SendResult): void {
 		const now = this.settings.now();
-		this.releaseCapacity(unit, now, !result.ok && result.sessionUnavailable === true);
+		const nothingSent = !result.ok && (result.refused === true || result.sessionUnavailable === true);
+		this.releaseCapacity(unit, now, nothingSent);
 		// The settling request is still in the in-flight set: the others are the rest.
 		this.followServerBudget(result.rateLimit, now, this.inFlight.size - 1);
 		if (result.ok) {
@@ -412,8 +413,9 @@ class BulkSendRun<P> {
 	/**
 	 * The answer is in, so the request has reached SendApi (or never will): from now on its weight
 	 * is held for exactly one window. A failed attempt stays counted: the server may have counted
-	 * it too. Except for the messages of a send refused because its session cannot send: nothing
-	 * was sent, so (our choice, SendApi is silent) they do not count; the request still does.
+	 * it too. Except for the messages of a send SendApi refused (a 429, or a session that cannot
+	 * send): nothing was sent, so (our choice, SendApi is silent) they do not count; the request
+	 * still does.
 	 */
 	private releaseCapacity(unit: Unit, now: number, nothingSent: boolean): void {
 		const weight = unit.positions.length;

@@ -69,6 +69,11 @@ export interface SendFailure {
 	retryAfterMs?: number;
 	/** True for 429, 5xx and connection failures; false for anything a retry cannot fix. */
 	retryable: boolean;
+	/**
+	 * SendApi refused the request before sending anything (a 429; implied by sessionUnavailable):
+	 * its messages do not count against the message windows; the request itself still does.
+	 */
+	refused?: boolean;
 	reason: string;
 	/**
 	 * The session cannot send at all (not connected, deleted) and nothing was sent: the engine

@@ -171,12 +171,21 @@ export function toSendResult(
 			return {
 				ok: false,
 				retryable: false,
+				refused: true,
 				sessionUnavailable: sessionLimited,
 				reason: `${reason}; SendApi asked to wait ${seconds} s`,
 				rateLimit,
 			};
 		}
-		return { ok: false, retryable: true, retryAfterMs: wait, sessionLimited, reason, rateLimit };
+		return {
+			ok: false,
+			retryable: true,
+			refused: true,
+			retryAfterMs: wait,
+			sessionLimited,
+			reason,
+			rateLimit,
+		};
 	}
 	const refusal = sendApiError(outcome.error);
 	const sessionUnavailable =
