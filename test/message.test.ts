@@ -487,23 +487,26 @@ describe('Message → Send: n8n’s Retry On Fail never sends twice', () => {
 		fake.api.requests
 			.filter((r) => r.method === 'POST' && r.path.endsWith('/send'))
 			.map((r) => r.headers['idempotency-key']);
+	/** One text, with n8n's Retry On Fail on: two tries, `waitMs` apart. */
+	const sendWithRetryOnFail = (sessionId: string | number, waitMs: number) =>
+		runNode({
+			parameters: {
+				resource: 'message',
+				operation: 'send',
+				session: byId(sessionId),
+				to: TO,
+				text: 'Your code is 1234',
+			},
+			credentials: fake.credentials,
+			nodeSettings: { retryOnFail: true, maxTries: 2, waitBetweenTries: waitMs },
+		});
 
 	test('SendApi acted but every answer was lost: the node fails, n8n retries it, the same key comes back', async () => {
 		const session = fake.api.seedSession();
 		// Five lost answers exhaust the transport's own retries (the node fails); the sixth request,
 		// from n8n's retry of the node, is answered.
 		fake.api.faults.push({ kind: 'drop', path: '/whatsapp/send', times: 5, afterProcessing: true });
-		const { outputs, error } = await runNode({
-			parameters: {
-				resource: 'message',
-				operation: 'send',
-				session: byId(session.id),
-				to: TO,
-				text: 'Your code is 1234',
-			},
-			credentials: fake.credentials,
-			nodeSettings: { retryOnFail: true, maxTries: 2, waitBetweenTries: 10 },
-		});
+		const { outputs, error } = await sendWithRetryOnFail(session.id, 10);
 		expect(error).toBeUndefined();
 		expect(outputs[0][0].json).toMatchObject({ status: 'accepted' });
 		expect(sent()).toHaveLength(1);
@@ -516,17 +519,7 @@ describe('Message → Send: n8n’s Retry On Fail never sends twice', () => {
 		// A stricter SendApi might keep the refusal under the key and only replay it.
 		fake.api.idempotencyKeepsRefusals = true;
 		const session = fake.api.seedSession({ status: 'disconnected' });
-		const running = runNode({
-			parameters: {
-				resource: 'message',
-				operation: 'send',
-				session: byId(session.id),
-				to: TO,
-				text: 'Your code is 1234',
-			},
-			credentials: fake.credentials,
-			nodeSettings: { retryOnFail: true, maxTries: 2, waitBetweenTries: 300 },
-		});
+		const running = sendWithRetryOnFail(session.id, 300);
 		// The session reconnects while n8n waits to retry.
 		while (fake.api.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
 		fake.api.state.getSession(session.id)!.status = 'connected';
