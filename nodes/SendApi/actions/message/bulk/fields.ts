@@ -17,7 +17,7 @@ const sessionEntry: INodeProperties = {
 	type: 'resourceLocator',
 	default: { mode: 'list', value: '' },
 	description: 'A connected WhatsApp number (SendApi session) to send from',
-	modes: sessionLocatorModes('sess_abc123, sess_def456', false),
+	...sessionLocatorModes('sess_abc123, sess_def456', false),
 };
 
 export const sessionsField: INodeProperties = {
@@ -44,7 +44,14 @@ export const recipientField: INodeProperties = {
 		"Each row's recipient, with country code. Defaults to the row's phone column; map another column with an expression.",
 };
 
-const perMinuteNote = 'Limits are counted per minute (or per Rate Window, see Options).';
+/**
+ * What the Custom plan's limit fields share: no negative numbers (0 is no limit), Custom plan only.
+ * Declared before planFields, whose initialiser calls customLimitFields().
+ */
+const customLimit = {
+	typeOptions: { minValue: 0 },
+	displayOptions: { show: { plan: ['custom'] } },
+} satisfies Partial<INodeProperties>;
 
 export const planFields: INodeProperties[] = [
 	{
@@ -80,45 +87,45 @@ export const planFields: INodeProperties[] = [
 			},
 		],
 		default: 'starter',
-		description: `Your SendApi plan: the node sends as fast as its limits allow and never faster. ${perMinuteNote}`,
+		// A whole literal, not a template: n8n's node lint (run by its verification gate) cannot see
+		// what a `${…}` puts in, so it would misjudge the final period.
+		description:
+			'Your SendApi plan: the node sends as fast as its limits allow and never faster. Limits are counted per minute (or per Rate Window, see Options).',
 	},
 	...customLimitFields(),
 ];
 
+/**
+ * Written out field by field, each with its whole description, so n8n's node lint (which sees
+ * object literals, not what a helper would assemble) checks every one of them.
+ */
 function customLimitFields(): INodeProperties[] {
-	const field = (
-		displayName: string,
-		name: string,
-		fallback: number,
-		description: string,
-	): INodeProperties => ({
-		displayName,
-		name,
-		type: 'number',
-		typeOptions: { minValue: 0 },
-		default: fallback,
-		description: `${description} 0 means no limit.`,
-		displayOptions: { show: { plan: ['custom'] } },
-	});
 	return [
-		field(
-			'Messages per Minute',
-			'planMessagesPerMinute',
-			10,
-			'Messages the plan allows per minute, all sessions together.',
-		),
-		field(
-			'Messages per Day',
-			'planMessagesPerDay',
-			500,
-			'Messages the plan allows per day, all sessions together.',
-		),
-		field(
-			'Requests per Minute',
-			'requestsPerMinute',
-			60,
-			'API requests the key allows per minute (a bulk call is one request).',
-		),
+		{
+			displayName: 'Messages per Minute',
+			name: 'planMessagesPerMinute',
+			type: 'number',
+			default: 10,
+			description: 'Messages the plan allows per minute, all sessions together. 0 means no limit.',
+			...customLimit,
+		},
+		{
+			displayName: 'Messages per Day',
+			name: 'planMessagesPerDay',
+			type: 'number',
+			default: 500,
+			description: 'Messages the plan allows per day, all sessions together. 0 means no limit.',
+			...customLimit,
+		},
+		{
+			displayName: 'Requests per Minute',
+			name: 'requestsPerMinute',
+			type: 'number',
+			default: 60,
+			description:
+				'API requests the key allows per minute (a bulk call is one request). 0 means no limit.',
+			...customLimit,
+		},
 	];
 }
 
