@@ -218,6 +218,50 @@ describe('sessions', () => {
 	});
 });
 
+describe('integerIds: the client-code dialect numbers everything', () => {
+	let ints: FakeSendApi;
+	beforeAll(async () => {
+		ints = await startFakeSendApi({ integerIds: true, autoConnectSessions: true });
+	});
+	afterAll(async () => {
+		await ints.close();
+	});
+	beforeEach(() => ints.reset());
+
+	test('sessions, messages, batches, groups, webhooks and contacts get integers per kind; lookups by path work', async () => {
+		const created = await call('POST', '/whatsapp/sessions', { server: ints, body: { name: 'A' } });
+		expect(created.json.id).toBe(1);
+		const sent = await call('POST', '/whatsapp/send', { server: ints, body: { session_id: 1, to: '+447700900001', content: 'hi' } });
+		expect(sent.json.data).toMatchObject({ id: 1, message_id: 1, session_id: 1 });
+		const bulk = await call('POST', '/whatsapp/send-bulk', {
+			server: ints,
+			body: { session_id: 1, recipients: ['+447700900002', '+447700900003'], content: 'hi' },
+		});
+		expect(bulk.json.batch_id).toBe(1);
+		const got = await call('GET', '/whatsapp/messages/3', { server: ints });
+		expect(got.json.data).toMatchObject({ id: 3, session_id: 1, batch_id: 1, to: '+447700900003' });
+		const group = await call('POST', '/whatsapp/groups', { server: ints, body: { session_id: 1, name: 'G', participants: ['+447700900001'] } });
+		expect(group.json.data).toMatchObject({ id: 1, session_id: 1 });
+		expect((await call('PUT', '/whatsapp/groups/1', { server: ints, body: { name: 'H' } })).json.data.name).toBe('H');
+		const hook = await call('POST', '/webhooks', { server: ints, body: { url: 'https://example.com/h', events: ['*'] } });
+		expect(hook.json.data.id).toBe(1);
+		expect((await call('DELETE', '/webhooks/1', { server: ints })).status).toBe(200);
+		ints.seedContacts(1, 2);
+		const contacts = await call('GET', '/whatsapp/contacts?session_id=1', { server: ints });
+		expect(contacts.json.data.map((c: { id: number }) => c.id)).toEqual([1, 2]);
+		expect((await call('DELETE', '/whatsapp/sessions/1', { server: ints })).json.data).toEqual({ id: 1, deleted: true });
+	});
+
+	test('a session seeded with an integer id is skipped when numbering, and error bodies carry an integer request id', async () => {
+		ints.seedSession({ id: 1 });
+		expect((await call('POST', '/whatsapp/sessions', { server: ints, body: { name: 'B' } })).json.id).toBe(2);
+		const refused = await call('GET', '/whatsapp/sessions', { server: ints, key: 'sk_test_nope' });
+		expect(refused.status).toBe(401);
+		expect(typeof refused.json.meta.request_id).toBe('number');
+		expect(refused.headers['x-request-id']).toBe(String(refused.json.meta.request_id));
+	});
+});
+
 describe('send', () => {
 	test('docs dialect (text + content twin) → {data:{id,message_id,status:accepted}}', async () => {
 		const s = fake.seedSession();

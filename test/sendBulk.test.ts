@@ -160,6 +160,7 @@ describe('Send Bulk: every row comes out exactly once', () => {
 		expect(out[4].json).toEqual({
 			phone: phone(4),
 			name: 'Ann 4',
+			to: phone(4),
 			status: 'sent',
 			message_id: expect.stringMatching(/^msg_/),
 			session_id: sessions[0],
@@ -512,7 +513,61 @@ describe('Send Bulk: sharing the key and sessions with others', () => {
 			expect(String(item.json.reason)).toMatch(/no session can send/);
 			expect(String(item.json.reason)).toContain(String(sessions[0].id));
 		}
+		// Not sent, but the number it was for is known: it is still reported.
+		expect(out.map((item) => item.json.to)).toEqual(Array.from({ length: 6 }, (_, row) => phone(row)));
 		expect(outMessages()).toHaveLength(0);
+	});
+});
+
+describe('Send Bulk: the number sent', () => {
+	const shown = (item: INodeExecutionData) => {
+		const { phone: number, to, sent_to: sentTo, status } = item.json;
+		return { phone: number, to, sent_to: sentTo, status };
+	};
+
+	test('each row gets the E.164 number in `to`; its own columns, `to` included, are never changed', async () => {
+		const items: INodeExecutionData[] = [
+			{ json: { phone: '+44 7700 900000' } },
+			{ json: { phone: '+447700900001', to: 'Ann (mobile)' } },
+			{ json: { phone: '+447700900002', to: '+447700900002' } },
+			{ json: { phone: '+44 7700 900003', to: '+44 7700 900003' } },
+			{ json: { phone: 'call me' } },
+			{ json: { phone: 'call me', to: 'keep me' } },
+			{ json: { phone: '0044 7700 900006', to: '' } },
+			// Fed back from an earlier run: that run's `sent_to` is a result field, not the row's.
+			{ json: { phone: '+447700900007', to: 'Bo', sent_to: '+449999', status: 'not_sent' } },
+		];
+		const { outputs } = await sendBulk({ items });
+		expect(outputs[0].map(shown)).toEqual([
+			{ phone: '+44 7700 900000', to: '+447700900000', sent_to: undefined, status: 'queued' },
+			{ phone: '+447700900001', to: 'Ann (mobile)', sent_to: '+447700900001', status: 'queued' },
+			{ phone: '+447700900002', to: '+447700900002', sent_to: undefined, status: 'queued' },
+			{ phone: '+44 7700 900003', to: '+44 7700 900003', sent_to: '+447700900003', status: 'queued' },
+			{ phone: 'call me', to: undefined, sent_to: undefined, status: 'not_sent' },
+			{ phone: 'call me', to: 'keep me', sent_to: undefined, status: 'not_sent' },
+			{ phone: '0044 7700 900006', to: '+447700900006', sent_to: undefined, status: 'queued' },
+			{ phone: '+447700900007', to: 'Bo', sent_to: '+447700900007', status: 'queued' },
+		]);
+		// What the output says went out is what SendApi received.
+		const recipients = sends().flatMap((r) => body(r).recipients as string[]);
+		expect(recipients).toEqual(
+			outputs[0]
+				.filter((item) => item.json.status !== 'not_sent')
+				.map((item) => item.json.sent_to ?? item.json.to),
+		);
+		expect(Object.keys(outputs[0][0].json)).toEqual(['phone', 'to', 'status', 'batch_id', 'session_id', 'attempts']);
+	});
+
+	test('when the recipient column itself is `to`, a number already in E.164 stays the one column', async () => {
+		const { outputs } = await sendBulk({
+			items: [{ json: { to: '+447700900010' } }, { json: { to: '+44 (7700) 900-011' } }],
+			parameters: { to: '={{ $json.to }}', text: '=Hi {{ $json.to }}' },
+		});
+		expect(outputs[0].map((item) => [item.json.to, item.json.sent_to, item.json.status])).toEqual([
+			['+447700900010', undefined, 'sent'],
+			['+44 (7700) 900-011', '+447700900011', 'sent'],
+		]);
+		expect(sends().map((r) => body(r).to)).toEqual(['+447700900010', '+447700900011']);
 	});
 });
 

@@ -98,16 +98,34 @@ describe('Session resource', () => {
 		expect(fake.api.state.getSession(session.id)).toBeUndefined();
 	});
 
-	test('an unknown session becomes a NodeApiError with SendApi type, code and request id', async () => {
+	test('an unknown session becomes a NodeApiError naming the item, with SendApi type, code and request id', async () => {
 		const { error } = await runNode({
 			parameters: { resource: 'session', operation: 'get', session: byId('sess_missing') },
 			credentials: fake.credentials,
 		});
 		expect(error?.name).toBe('NodeApiError');
-		expect(error?.message).toMatch(/^SendApi: /);
+		expect(error?.message).toBe(
+			'Item 1: SendApi: No such session: sess_missing (invalid_request_error resource_missing)',
+		);
+		expect(error?.context?.itemIndex).toBe(0);
 		expect(error?.httpCode).toBe('404');
 		expect(error?.description).toMatch(/SendApi request id: \S+/);
 		expect(error?.context?.sendApi).toMatchObject({ httpCode: '404' });
+	});
+
+	test('an API error of a later item names that item (1-based), as input errors do', async () => {
+		const good = fake.api.seedSession({ name: 'Good' });
+		const { error } = await runNode({
+			parameters: { resource: 'session', operation: 'get', session: byId('={{ $json.id }}') },
+			items: [{ json: { id: good.id } }, { json: { id: 'sess_nope' } }],
+			credentials: fake.credentials,
+		});
+		expect(error?.name).toBe('NodeApiError');
+		expect(error?.message).toBe(
+			'Item 2: SendApi: No such session: sess_nope (invalid_request_error resource_missing)',
+		);
+		expect(error?.context?.itemIndex).toBe(1);
+		expect(error?.context?.sendApi).toMatchObject({ httpCode: '404', code: 'resource_missing' });
 	});
 
 	test('a session expression that resolves to nothing is refused before any request, naming item and field', async () => {
@@ -141,7 +159,9 @@ describe('Session resource', () => {
 		});
 		expect(error).toBeUndefined();
 		const [missing, found, empty] = outputs[0];
-		expect(missing.json.error).toMatch(/^SendApi: /);
+		expect(missing.json.error).toBe(
+			'Item 1: SendApi: No such session: sess_nope (invalid_request_error resource_missing)',
+		);
 		expect(missing.json.sendapi_error).toMatchObject({ httpCode: '404' });
 		expect(found.json.name).toBe('Good');
 		expect(empty.json.error).toBe('Item 3: Session is empty');

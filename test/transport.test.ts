@@ -1,7 +1,7 @@
 import { runNode } from './harness/n8n';
 import { useFakeSendApi } from './harness/fakeServer';
 import { retrySettings } from '../nodes/SendApi/transport';
-import { readErrorBody, sessionIdForApi, unwrapEnvelope } from '../nodes/SendApi/transport/dialect';
+import { readErrorBody, sessionIdForApi, stringifyIds, unwrapEnvelope } from '../nodes/SendApi/transport/dialect';
 import { backoffDelayMs, readRateLimit, retryAfterMs } from '../nodes/SendApi/transport/retryPolicy';
 
 const fake = useFakeSendApi();
@@ -65,7 +65,26 @@ describe('transport retries through n8n-core helpers', () => {
 		const { error } = await runNode({ parameters: createSession, credentials: fake.credentials });
 		expect(error?.name).toBe('NodeApiError');
 		expect(error?.httpCode).toBe('500');
+		expect(error?.message).toBe('Item 1: SendApi: Internal error (injected 500 fault) (api_error 5000)');
+		expect(error?.description).toMatch(/SendApi request id: req_\w+\./);
 		expect(sessionPosts()).toHaveLength(retrySettings.maxAttempts);
+	});
+
+	test('a connection that keeps dropping names the item, in the error output too', async () => {
+		fake.api.faults.push({ method: 'POST', path: '/whatsapp/sessions', kind: 'drop', times: Infinity });
+		const { outputs, error } = await runNode({
+			parameters: { ...createSession, name: '={{ $json.name }}' },
+			items: [{ json: { name: '' } }, { json: { name: 'Second' } }],
+			credentials: fake.credentials,
+			continueOnFail: true,
+		});
+		expect(error).toBeUndefined();
+		expect(outputs[0].map((item) => item.json.error)).toEqual([
+			'Item 1: Name is empty',
+			expect.stringMatching(/^Item 2: Could not reach SendApi \(.+\)$/),
+		]);
+		expect(outputs[0][1].json.error_description).toMatch(/^Request: POST \/whatsapp\/sessions\./);
+		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 	});
 
 	test('4xx answers are not retried', async () => {
@@ -111,6 +130,39 @@ describe('dialect: both documented shapes are read', () => {
 		expect(unwrapEnvelope({ data: { id: 1 }, meta: {} })).toEqual({ id: 1 });
 		expect(unwrapEnvelope({ id: 'sess_1', status: 'pending' })).toEqual({ id: 'sess_1', status: 'pending' });
 		expect(unwrapEnvelope({ id: 'x', data: 'payload' })).toEqual({ id: 'x', data: 'payload' });
+	});
+
+	test('ids in answers are read as strings, at any depth; other numbers are left alone', () => {
+		expect(
+			stringifyIds({
+				data: [
+					{ id: 5, message_id: 5, session_id: 4, batch_id: 9, to: '+447700900000', status: 'sent' },
+					{ id: 'msg_a', session_id: 'sess_b', content: { buttons: [{ id: 1, title: 'Yes' }] } },
+				],
+				meta: { total: 2, page: 1, per_page: 100, last_page: 1, request_id: 77 },
+				error: { code: 4029 },
+				whatsapp_id: 447700900000,
+				participant_ids: [1, 'x'],
+				groupId: 3,
+				paid: 12,
+				message_count: 3,
+			}),
+		).toEqual({
+			data: [
+				{ id: '5', message_id: '5', session_id: '4', batch_id: '9', to: '+447700900000', status: 'sent' },
+				{ id: 'msg_a', session_id: 'sess_b', content: { buttons: [{ id: '1', title: 'Yes' }] } },
+			],
+			meta: { total: 2, page: 1, per_page: 100, last_page: 1, request_id: '77' },
+			error: { code: 4029 },
+			whatsapp_id: '447700900000',
+			participant_ids: ['1', 'x'],
+			groupId: '3',
+			paid: 12,
+			message_count: 3,
+		});
+		expect(stringifyIds([{ id: 1 }, 2, null])).toEqual([{ id: '1' }, 2, null]);
+		expect(stringifyIds('plain text')).toBe('plain text');
+		expect(stringifyIds(undefined)).toBeUndefined();
 	});
 
 	test('session ids stay opaque, all-digit ids go out as integers', () => {

@@ -5,6 +5,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'crypto';
 import type { IDataObject } from 'n8n-workflow';
 
+import { stringifyIds } from '../SendApi/transport/dialect';
+
 /** SendApi signs every delivery in this header (Node lower-cases incoming header names). */
 export const SIGNATURE_HEADER = 'x-sendapi-signature';
 
@@ -62,10 +64,11 @@ export function normaliseEvent(payload: unknown): SendApiEvent | undefined {
 /**
  * The item the workflow receives: the event's `data` fields at top level (so the next node can
  * reply with `{{$json.from}}` and `{{$json.session_id}}` without mapping), `text` from the message
- * content, the envelope fields, and the untouched `data` under `raw`.
+ * content, the envelope fields, and the untouched `data` under `raw`. Ids are strings, as in
+ * every output of the SendApi node, also from a server that numbers them (`raw` keeps them as sent).
  */
 export function toOutputItem(delivery: SendApiEvent): IDataObject {
-	const { data } = delivery;
+	const data = stringifyIds(delivery.data) as IDataObject;
 	const item: IDataObject = { ...data };
 	const messageId = data.message_id ?? data.id;
 	if (messageId !== undefined) item.message_id = messageId;
@@ -74,7 +77,7 @@ export function toOutputItem(delivery: SendApiEvent): IDataObject {
 	item.event = delivery.event;
 	if (delivery.timestamp !== undefined) item.timestamp = delivery.timestamp;
 	if (delivery.eventId !== undefined) item.event_id = delivery.eventId;
-	item.raw = data;
+	item.raw = delivery.data;
 	return item;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Standalone fake SendApi for a human sandbox:
- *   npm run fake-sendapi [-- --emit-events] [--auto-connect] [--starter-limits] [--api-key=sk_test_x]
+ *   npm run fake-sendapi [-- --emit-events] [--auto-connect] [--starter-limits] [--integer-ids] [--api-key=sk_test_x]
  * Listens on 127.0.0.1:$PORT (default 3333), seeds one connected session and stays up until Ctrl-C.
  */
 import { STARTER_LIMITS, startFakeSendApi } from './index';
@@ -9,11 +9,11 @@ async function main(): Promise<void> {
 	const args = process.argv.slice(2);
 	const flag = (name: string) => args.includes(`--${name}`);
 	const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
-	const known = ['--emit-events', '--auto-connect', '--starter-limits', '--help'];
+	const known = ['--emit-events', '--auto-connect', '--starter-limits', '--integer-ids', '--help'];
 	const unknown = args.filter((a) => !known.includes(a) && !a.startsWith('--api-key='));
 	if (flag('help') || unknown.length) {
 		if (unknown.length) console.error(`Unknown argument(s): ${unknown.join(' ')}`);
-		console.log('Usage: fake-sendapi [--emit-events] [--auto-connect] [--starter-limits] [--api-key=KEY]   (PORT env, default 3333)');
+		console.log('Usage: fake-sendapi [--emit-events] [--auto-connect] [--starter-limits] [--integer-ids] [--api-key=KEY]   (PORT env, default 3333)');
 		process.exit(unknown.length ? 2 : 0);
 	}
 	const port = Number(process.env.PORT ?? 3333);
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
 		port,
 		emitEvents: flag('emit-events'),
 		autoConnectSessions: flag('auto-connect'),
+		integerIds: flag('integer-ids'),
 		limits: flag('starter-limits') ? STARTER_LIMITS : undefined,
 		apiKeys: apiKey ? [apiKey] : undefined,
 	});

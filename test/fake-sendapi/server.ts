@@ -11,7 +11,7 @@ import { type ArmedFault, type FaultKind, FaultQueue } from './faults';
 import { type FakeLimits, Limiter, type LimitRefusal, type WindowEntry } from './limits';
 import { qrDataUrl } from './png';
 import * as S from './schemas';
-import { type Contact, FakeState, type Group, type Message, type Session, type WebhookRecord } from './state';
+import { type Contact, type FakeId, FakeState, type Group, type Message, type Session, type WebhookRecord } from './state';
 import {
 	buildEvent,
 	type DeliverOptions,
@@ -37,6 +37,12 @@ export interface FakeSendApiOptions {
 	now?: () => number;
 	/** Timeout of each webhook delivery the server makes (default 5000 ms). */
 	webhookTimeoutMs?: number;
+	/**
+	 * Issue integer ids, as SendApi's client-code dialect does: sessions, messages, groups, batches,
+	 * webhooks and seeded contacts are numbered 1, 2, … per kind, and error bodies carry an integer
+	 * `meta.request_id` (default false: `sess_…`, `msg_…`, `req_…` strings, as the docs show).
+	 */
+	integerIds?: boolean;
 }
 
 export interface LoggedRequest {
@@ -217,6 +223,8 @@ export class FakeSendApiServer implements FakeSendApi {
 
 	idempotencyKeepsRefusals = false;
 	private seq = 0;
+	/** Last integer id issued per kind (`integerIds`). */
+	private readonly idCounters = new Map<string, number>();
 	private closed = false;
 
 	constructor(private readonly opts: FakeSendApiOptions = {}) {
@@ -306,6 +314,7 @@ export class FakeSendApiServer implements FakeSendApi {
 		this.limiter.reset(this.opts.limits);
 		this._refused429 = 0;
 		this.idempotencyKeepsRefusals = false;
+		this.idCounters.clear();
 	}
 
 	setLimits(l: Partial<FakeLimits>): void {
@@ -333,8 +342,23 @@ export class FakeSendApiServer implements FakeSendApi {
 		return `+4477009${String(10000 + (this.seq % 90000)).padStart(5, '0')}`;
 	}
 
+	/** A new id of one kind: `<prefix>_<hex>` as SendApi documents, or with `integerIds` the kind's next integer. */
+	private newId(prefix: string): FakeId {
+		if (!this.opts.integerIds) return `${prefix}_${hex(12)}`;
+		const next = (this.idCounters.get(prefix) ?? 0) + 1;
+		this.idCounters.set(prefix, next);
+		return next;
+	}
+
+	/** Integer session ids may also be seeded by hand: skip those already taken. */
+	private newSessionId(): FakeId {
+		let id = this.newId('sess');
+		while (this.state.getSession(id)) id = this.newId('sess');
+		return id;
+	}
+
 	seedSession(p: SeedSessionParams = {}): Session {
-		const id = p.id ?? `sess_${hex(12)}`;
+		const id = p.id ?? this.newSessionId();
 		if (this.state.getSession(id)) throw new Error(`seedSession: session ${String(id)} already exists`);
 		const status = p.status ?? 'connected';
 		const s: Session = {
@@ -366,6 +390,7 @@ export class FakeSendApiServer implements FakeSendApi {
 			const idx = list.length + 1;
 			const phone = `+44770090${String(idx).padStart(4, '0')}`;
 			const c: Contact = { ...this.whatsappInfo(phone), name: `Contact ${idx}` };
+			if (this.opts.integerIds) c.id = this.newId('contact') as number;
 			list.push(c);
 			added.push(c);
 		}
@@ -380,7 +405,7 @@ export class FakeSendApiServer implements FakeSendApi {
 		const out: Message[] = [];
 		for (let i = 0; i < n; i++) {
 			const direction = o.direction ?? 'out';
-			const id = `msg_${hex(12)}`;
+			const id = this.newId('msg');
 			const other = o.counterpart ?? `+44770090${String((i % 9999) + 1).padStart(4, '0')}`;
 			const m: Message = {
 				id,
@@ -412,7 +437,7 @@ export class FakeSendApiServer implements FakeSendApi {
 	seedWebhook(p: { url: string; events?: string[]; secret?: string; is_active?: boolean }): WebhookRecord {
 		const t = this.iso();
 		const w: WebhookRecord = {
-			id: `wh_${hex(12)}`,
+			id: this.newId('wh'),
 			url: p.url,
 			events: p.events ?? ['*'],
 			secret: p.secret ?? `whsec_${hex(24)}`,
@@ -421,7 +446,7 @@ export class FakeSendApiServer implements FakeSendApi {
 			created_at: t,
 			updated_at: t,
 		};
-		this.state.webhooks.set(w.id, w);
+		this.state.webhooks.set(String(w.id), w);
 		return w;
 	}
 
@@ -446,7 +471,8 @@ export class FakeSendApiServer implements FakeSendApi {
 		return Promise.all(
 			targets.map(async (t) => {
 				const body = this.buildEvent(event, data);
-				const log: WebhookDeliveryLog = { url: t.url, event, webhookId: t.hook?.id, status: 0, body, at: this.now() };
+				const webhookId = t.hook ? String(t.hook.id) : undefined;
+				const log: WebhookDeliveryLog = { url: t.url, event, webhookId, status: 0, body, at: this.now() };
 				try {
 					const r = await deliverWebhook(
 						t.url,
@@ -474,7 +500,7 @@ export class FakeSendApiServer implements FakeSendApi {
 	async simulateIncomingMessage(p: SimulateIncomingParams): Promise<{ message: Message; deliveries: WebhookDeliveryLog[] }> {
 		const s = this.state.getSession(p.session_id);
 		if (!s) throw new Error(`simulateIncomingMessage: unknown session ${String(p.session_id)}`);
-		const id = `msg_${hex(12)}`;
+		const id = this.newId('msg');
 		const m = this.state.addMessage({
 			id,
 			message_id: id,
@@ -543,7 +569,11 @@ export class FakeSendApiServer implements FakeSendApi {
 		return {
 			status,
 			headers,
-			body: { success: false, error: { type, message, code }, meta: { request_id: requestId, timestamp: this.iso() } },
+			body: {
+				success: false,
+				error: { type, message, code },
+				meta: { request_id: this.opts.integerIds ? Number(requestId) : requestId, timestamp: this.iso() },
+			},
 		};
 	}
 
@@ -590,7 +620,7 @@ export class FakeSendApiServer implements FakeSendApi {
 	}
 
 	private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-		const requestId = `req_${hex(12)}`;
+		const requestId = String(this.newId('req'));
 		res.setHeader('X-Request-Id', requestId);
 		let raw: string;
 		try {
@@ -931,7 +961,7 @@ export class FakeSendApiServer implements FakeSendApi {
 		const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 		const code = Array.from(randomBytes(22), (b) => alphabet[b % alphabet.length]).join('');
 		const g: Group = {
-			id: `grp_${hex(12)}`,
+			id: this.newId('grp'),
 			session_id: s.id,
 			name,
 			description,
@@ -940,7 +970,7 @@ export class FakeSendApiServer implements FakeSendApi {
 			created_at: t,
 			updated_at: t,
 		};
-		this.state.groups.set(g.id, g);
+		this.state.groups.set(String(g.id), g);
 		return g;
 	}
 
@@ -1003,7 +1033,7 @@ export class FakeSendApiServer implements FakeSendApi {
 		const s = this.sessionOr404(b.session_id, 'session_id');
 		this.requireConnected(s);
 		this.countMessages(c, s, 1);
-		const id = `msg_${hex(12)}`;
+		const id = this.newId('msg');
 		const m = this.state.addMessage({
 			id,
 			message_id: id,
@@ -1029,10 +1059,10 @@ export class FakeSendApiServer implements FakeSendApi {
 		const s = this.sessionOr404(b.session_id, 'session_id');
 		this.requireConnected(s);
 		this.countMessages(c, s, b.recipients.length);
-		const batchId = `batch_${hex(12)}`;
+		const batchId = this.newId('batch');
 		const created = this.iso(c.now);
 		for (const to of b.recipients) {
-			const id = `msg_${hex(12)}`;
+			const id = this.newId('msg');
 			const m = this.state.addMessage({
 				id,
 				message_id: id,
@@ -1198,7 +1228,7 @@ export class FakeSendApiServer implements FakeSendApi {
 	private deleteWebhook(c: Ctx): Reply {
 		this.parse(S.emptyQuery, c.query, 'query');
 		const w = this.webhookOr404(c.params[0]);
-		this.state.webhooks.delete(w.id);
+		this.state.webhooks.delete(String(w.id));
 		return { status: 200, body: { data: { id: w.id, deleted: true } } };
 	}
 }

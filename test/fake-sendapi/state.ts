@@ -1,11 +1,17 @@
 /** In-memory store of the fake SendApi. Tests may read and mutate it directly. */
 import type { MessageStatus, MessageType } from './schemas';
 
+/**
+ * An id the fake issued: a prefixed string (`msg_…`), as SendApi documents, or an integer when the
+ * server runs with `integerIds` (the client-code dialect). Maps are keyed by String(id).
+ */
+export type FakeId = string | number;
+
 export type SessionStatus = 'pending' | 'connected' | 'disconnected' | (string & {});
 
 export interface Session {
-	/** `sess_…` for created sessions; may be an integer when seeded with one. Looked up by String(id). */
-	id: string | number;
+	/** `sess_…` for created sessions; an integer with `integerIds` or when seeded with one. Looked up by String(id). */
+	id: FakeId;
 	name: string;
 	status: SessionStatus;
 	phone_number: string | null;
@@ -17,9 +23,9 @@ export interface Session {
 }
 
 export interface Message {
-	id: string;
-	message_id: string;
-	session_id: string | number;
+	id: FakeId;
+	message_id: FakeId;
+	session_id: FakeId;
 	direction: 'in' | 'out';
 	to?: string;
 	from?: string;
@@ -27,14 +33,14 @@ export interface Message {
 	content: Record<string, unknown>;
 	status: MessageStatus;
 	created_at: string;
-	batch_id?: string;
+	batch_id?: FakeId;
 	/** Which request dialect created it (not part of the API answer). */
 	dialect?: 'docs' | 'client' | 'incoming' | 'seed';
 }
 
 export interface Group {
-	id: string;
-	session_id: string | number;
+	id: FakeId;
+	session_id: FakeId;
 	name: string;
 	description: string | null;
 	participants: string[];
@@ -44,6 +50,8 @@ export interface Group {
 }
 
 export interface Contact {
+	/** Only with `integerIds`: SendApi documents no contact id; the client-code dialect numbers rows. */
+	id?: number;
 	phone: string;
 	name: string | null;
 	whatsapp_id: string | null;
@@ -51,7 +59,7 @@ export interface Contact {
 }
 
 export interface WebhookRecord {
-	id: string;
+	id: FakeId;
 	url: string;
 	events: string[];
 	/** Full secret (`whsec_…`); the API shows it only in the create answer. */
@@ -75,10 +83,11 @@ export class FakeState {
 	readonly sessions = new Map<string, Session>();
 	/** Every message, oldest first. */
 	readonly messages: Message[] = [];
+	/** Keyed by String(group.id). */
 	readonly groups = new Map<string, Group>();
 	/** Keyed by String(session id). */
 	readonly contacts = new Map<string, Contact[]>();
-	/** Keyed by webhook id; records hold the full secret. */
+	/** Keyed by String(webhook id); records hold the full secret. */
 	readonly webhooks = new Map<string, WebhookRecord>();
 	/** Keyed by `<api key>\n<Idempotency-Key>`. */
 	readonly idempotency = new Map<string, IdempotencyRecord>();
@@ -97,10 +106,11 @@ export class FakeState {
 		return m;
 	}
 
-	getMessage(id: string): Message | undefined {
+	getMessage(id: FakeId): Message | undefined {
+		const wanted = String(id);
 		for (let i = this.messages.length - 1; i >= 0; i--) {
 			const m = this.messages[i];
-			if (m.id === id || m.message_id === id) return m;
+			if (String(m.id) === wanted || String(m.message_id) === wanted) return m;
 		}
 		return undefined;
 	}

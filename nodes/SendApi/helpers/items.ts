@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { itemPrefix } from './validation';
+
 export type ItemResult = IDataObject | IDataObject[] | INodeExecutionData | INodeExecutionData[];
 
 /**
@@ -17,8 +19,9 @@ export async function forEachItem(
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			output.push(...toExecutionData(context, await handle(itemIndex), itemIndex));
-		} catch (error) {
-			if (!context.continueOnFail()) throw withItemIndex(context, error, itemIndex);
+		} catch (caught) {
+			const error = errorOfItem(context, caught, itemIndex);
+			if (!context.continueOnFail()) throw error;
 			output.push({
 				json: { error: error.message, ...(error.description ? { error_description: error.description } : {}), ...errorContext(error) },
 				pairedItem: { item: itemIndex },
@@ -46,7 +49,22 @@ function errorContext(error: { context?: IDataObject }): IDataObject {
 	return details && typeof details === 'object' ? { sendapi_error: details as IDataObject } : {};
 }
 
-function withItemIndex(context: IExecuteFunctions, error: Error & { context?: IDataObject }, itemIndex: number) {
+type ItemError = Error & { context?: IDataObject; description?: string | null };
+
+/**
+ * The error as this item's: it carries the item index, and its message starts "Item 2: …" as input
+ * errors already do (inputError), so API and connection errors (NodeApiError) name the item too,
+ * both in the error n8n shows and in the `error` field of a Continue On Fail output. SendApi's
+ * type, code and request id stay where the transport put them (message, description, context).
+ */
+function errorOfItem(context: IExecuteFunctions, caught: ItemError, itemIndex: number): ItemError {
+	const error = withItemIndex(context, caught, itemIndex);
+	const prefix = itemPrefix(itemIndex);
+	if (!error.message.startsWith(prefix)) error.message = `${prefix}${error.message}`;
+	return error;
+}
+
+function withItemIndex(context: IExecuteFunctions, error: ItemError, itemIndex: number): ItemError {
 	if (error instanceof NodeOperationError || (error.context && error.context.itemIndex !== undefined)) return error;
 	if (error.context) {
 		error.context.itemIndex = itemIndex;

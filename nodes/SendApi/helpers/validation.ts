@@ -4,6 +4,11 @@ import { NodeOperationError } from 'n8n-workflow';
 import { MessageInputError } from './messagePayload';
 import { normalisePhone, splitPhoneList } from './phone';
 
+/** How the message of every error of one input item starts: "Item 2: ", 1-based as the n8n UI counts. */
+export function itemPrefix(itemIndex: number): string {
+	return `Item ${itemIndex + 1}: `;
+}
+
 /** Bad input: names the item (1-based, as the n8n UI counts) and the field, and says what to change. */
 export function inputError(
 	context: IExecuteFunctions,
@@ -12,7 +17,7 @@ export function inputError(
 	problem: string,
 	fix?: string,
 ): NodeOperationError {
-	return new NodeOperationError(context.getNode(), `Item ${itemIndex + 1}: ${field} ${problem}`, {
+	return new NodeOperationError(context.getNode(), `${itemPrefix(itemIndex)}${field} ${problem}`, {
 		itemIndex,
 		description: fix,
 	});

@@ -37,6 +37,35 @@ export function unwrapEnvelope(body: unknown): unknown {
 	return looksLikeEnvelope ? body.data : body;
 }
 
+/**
+ * SendApi documents string ids (`sess_…`, `msg_…`, `grp_…`), but a server speaking its client-code
+ * dialect issues integers (`id: 5`). So that an id has one type in every output of every
+ * operation, every answer is read through this: the value of any id field (`id`, `…_id`, or the
+ * camelCase `…Id`) that is a number becomes its decimal string, and so do the numbers in id lists
+ * (`ids`, `…_ids`), at any depth (list items, a message's `session_id`, error `meta.request_id`).
+ * Nothing else is touched: counts, pages and codes stay numbers.
+ */
+export function stringifyIds(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(stringifyIds);
+	if (!isObject(value)) return value;
+	const result: IDataObject = {};
+	for (const [key, field] of Object.entries(value)) {
+		result[key] = stringifyField(key, field) as IDataObject[string];
+	}
+	return result;
+}
+
+const ID_KEY = /(?:^|_)id$|[a-z0-9]Id$/;
+const ID_LIST_KEY = /(?:^|_)ids$|[a-z0-9]Ids$/;
+
+function stringifyField(key: string, field: unknown): unknown {
+	if (ID_KEY.test(key) && typeof field === 'number') return String(field);
+	if (ID_LIST_KEY.test(key) && Array.isArray(field)) {
+		return field.map((entry) => (typeof entry === 'number' ? String(entry) : stringifyIds(entry)));
+	}
+	return stringifyIds(field);
+}
+
 export interface PageMeta {
 	total?: number;
 	page?: number;

@@ -15,7 +15,15 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
-import { isObject, MAX_PAGE_SIZE, readErrorBody, readListItems, readPageMeta, unwrapEnvelope } from './dialect';
+import {
+	isObject,
+	MAX_PAGE_SIZE,
+	readErrorBody,
+	readListItems,
+	readPageMeta,
+	stringifyIds,
+	unwrapEnvelope,
+} from './dialect';
 import { toNodeApiError } from './errors';
 import type { RateLimitState } from './retryPolicy';
 import { backoffDelayMs, MAX_RETRY_AFTER_MS, readRateLimit, retryAfterMs } from './retryPolicy';
@@ -109,9 +117,12 @@ function classify(
 	options: ApiRequestOptions,
 ): AttemptOutcome {
 	const { status } = response;
+	// Every answer, success or error, is read with string ids (`stringifyIds`): what comes out of
+	// an operation then has one id type whichever dialect the server speaks.
+	const parsed = parseBody(response.body);
+	const body = stringifyIds(parsed.value);
 	if ((status >= 200 && status < 300) || options.acceptStatuses?.includes(status)) {
-		const parsed = parseBody(response.body);
-		if (parsed.ok) return { kind: 'ok', response: { ...response, body: parsed.value } };
+		if (parsed.ok) return { kind: 'ok', response: { ...response, body } };
 		const error = new NodeApiError(
 			context.getNode(),
 			{ message: 'Malformed response', httpCode: String(status) },
@@ -126,7 +137,7 @@ function classify(
 
 	const error = toNodeApiError(context.getNode(), {
 		status,
-		info: readErrorBody(parseBody(response.body).value, response.headers),
+		info: readErrorBody(body, response.headers),
 		itemIndex: options.itemIndex,
 		request,
 	});

@@ -20,6 +20,7 @@ import type { MultipleOutputs } from './bulk/outputs';
 import { readDailyUsage } from './bulk/dailyUsage';
 import { optionsField, planFields, recipientField, sessionsField } from './bulk/fields';
 import { resultOutputs } from './bulk/results';
+import type { BulkSendRow } from './bulk/rows';
 import { readRows } from './bulk/rows';
 import { createBulkSender, toEngineRateLimit } from './bulk/sender';
 import type { BulkSettings } from './bulk/settings';
@@ -65,16 +66,16 @@ export async function execute(
 		// Settings errors already are NodeOperationErrors, which this hands back unchanged.
 		throw new NodeOperationError(this.getNode(), error as Error);
 	}
-	const outcomes = await sendRows(this, items, settings);
-	return { outputs: resultOutputs(items, outcomes, settings.splitOutputs) };
+	const rows = await readRows(this, items.length, settings.messageType);
+	const outcomes = await sendRows(this, rows, settings);
+	return { outputs: resultOutputs(items, outcomes, settings.splitOutputs, rows) };
 }
 
 async function sendRows(
 	context: IExecuteFunctions,
-	items: INodeExecutionData[],
+	rows: BulkSendRow[],
 	settings: BulkSettings,
 ): Promise<BulkOutcome[]> {
-	const rows = await readRows(context, items.length, settings.messageType);
 	const usage =
 		settings.checkTodaysUsage && rows.some(isValidRow)
 			? await readDailyUsage(context, settings.sessions)

@@ -20,6 +20,7 @@ import {
 	messageKey,
 } from '../../../helpers/messagePayload';
 import { normalisePhone } from '../../../helpers/phone';
+import { itemPrefix } from '../../../helpers/validation';
 import type { MessageFragment, MessageType } from '../../../transport/dialect';
 import { BULK_MESSAGE_TYPES } from '../../../transport/dialect';
 import { readMessageInput } from '../messageContent';
@@ -92,6 +93,6 @@ function invalid(index: number, problem: string): BulkSendRow {
 function describeRowError(error: unknown, index: number): string {
 	if (error instanceof MessageInputError) return `${error.field} ${error.problem}`;
 	const message = error instanceof Error ? error.message : String(error);
-	const prefix = `Item ${index + 1}: `;
+	const prefix = itemPrefix(index);
 	return message.startsWith(prefix) ? message.slice(prefix.length) : message;
 }
