@@ -113,14 +113,21 @@ describe('helpers', () => {
 			const item = toOutputItem({
 				event: 'message.sent',
 				eventId: 'evt_9',
-				data: { id: 'msg_9', to: '+1', content: 'Hi', status: 'accepted', session_id: 7 },
+				data: { id: 'msg_9', to: '+1', content: 'Hi', status: 'accepted', session_id: 'sess_7' },
 			});
 			expect(item).toMatchObject({
 				message_id: 'msg_9',
 				text: 'Hi',
 				event_id: 'evt_9',
-				session_id: 7,
+				session_id: 'sess_7',
 			});
+		});
+
+		it('gives integer ids as strings, like every output of the SendApi node, and keeps raw as sent', () => {
+			const data = { id: 5, from: '+447700900000', content: { body: 'Hi' }, session_id: 7 };
+			const item = toOutputItem({ event: 'message.received', data });
+			expect(item).toMatchObject({ id: '5', message_id: '5', session_id: '7', text: 'Hi' });
+			expect(item.raw).toEqual(data);
 		});
 
 		it('lets the envelope win over data fields with the same name', () => {
@@ -212,6 +219,26 @@ describe('SendApiTrigger description', () => {
 		const session = description.properties.find((p) => p.name === 'session');
 		expect(session).toMatchObject({ type: 'resourceLocator', required: false });
 		expect(node.methods.listSearch.searchSessions).toBe(searchSessions);
+	});
+
+	it('names its events so that n8n’s node panel lists them as “On …” sentences', () => {
+		const events = node.description.properties.find((p) => p.name === 'events');
+		const options = (events?.options ?? []) as Array<{ name: string; value: string; action?: string }>;
+		// The node panel shows `action`; n8n versions that ignore it for triggers show "On " + the
+		// lower-cased name (splitting it at dots), so both must give the same sentence.
+		expect(options.map((o) => [o.value, o.name, o.action])).toEqual([
+			['*', 'Any Event', 'On any event'],
+			['message.*', 'Any Message Event', 'On any message event'],
+			['message.delivered', 'Message Delivered', 'On message delivered'],
+			['message.failed', 'Message Failed', 'On message failed'],
+			['message.read', 'Message Read', 'On message read'],
+			['message.received', 'Message Received', 'On message received'],
+			['message.sent', 'Message Sent', 'On message sent'],
+		]);
+		for (const o of options) {
+			expect(o.name).toMatch(/^[A-Za-z ]+$/);
+			expect(o.action).toBe(`On ${o.name.toLowerCase()}`);
+		}
 	});
 });
 
@@ -339,9 +366,9 @@ describe('SendApiTrigger in n8n-core', () => {
 			expect(fake.state.webhooks.size).toBe(2);
 
 			expect(await harness.deactivate()).toBe(true);
-			expect(fake.state.webhooks.get(foreign.id)).toEqual(foreignBefore);
+			expect(fake.state.webhooks.get(String(foreign.id))).toEqual(foreignBefore);
 			expect(fake.state.webhooks.has(ours.id)).toBe(false);
-			const touched = fake.requests.filter((r) => r.path.includes(foreign.id));
+			const touched = fake.requests.filter((r) => r.path.includes(String(foreign.id)));
 			expect(touched).toEqual([]);
 		});
 

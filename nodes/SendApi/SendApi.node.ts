@@ -14,7 +14,10 @@ export class SendApi implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Send WhatsApp messages, bulk-send within rate limits and manage sessions with SendApi',
+		// Shown where this node appears on its own (e.g. its "SendApi Tool" variant for AI agents); the
+		// node panel's merged "SendApi" entry shows the trigger's description instead.
+		description:
+			'Send and bulk-send WhatsApp messages within rate limits, and manage sessions, groups and contacts with SendApi',
 		defaults: { name: 'SendApi' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -20,7 +20,10 @@ export class SendApiTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["events"].join(", ")}}',
-		description: 'Starts the workflow when WhatsApp messages arrive or change status in SendApi',
+		// n8n's node panel merges this trigger and the SendApi node into one "SendApi" entry and shows
+		// this description for it, so it names what both nodes do.
+		description:
+			'Send and bulk-send WhatsApp messages, and start workflows when messages arrive or change status, with SendApi',
 		defaults: { name: 'SendApi Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
@@ -41,40 +44,49 @@ export class SendApiTrigger implements INodeType {
 				required: true,
 				default: ['message.received'],
 				description: 'The SendApi events that start the workflow',
+				// n8n's node panel lists each option as a trigger action: `action` is its text there (without
+				// it n8n writes "On " + the lower-cased name). The values are what saved workflows hold.
 				options: [
 					{
-						name: 'All (*)',
+						name: 'Any Event',
 						value: '*',
-						description: 'Every event SendApi sends, including ones added later',
+						action: 'On any event',
+						description: 'Every event SendApi sends (*), including event types added later',
 					},
 					{
-						name: 'All Message Events (message.*)',
+						name: 'Any Message Event',
 						value: 'message.*',
-						description: 'Every message event, including ones added later',
+						action: 'On any message event',
+						description: 'Every message event (message.*), including message events added later',
 					},
 					{
 						name: 'Message Delivered',
 						value: 'message.delivered',
+						action: 'On message delivered',
 						description: "A message you sent reached the recipient's phone",
 					},
 					{
 						name: 'Message Failed',
 						value: 'message.failed',
+						action: 'On message failed',
 						description: 'A message you sent could not be delivered',
 					},
 					{
 						name: 'Message Read',
 						value: 'message.read',
+						action: 'On message read',
 						description: 'The recipient read a message you sent',
 					},
 					{
 						name: 'Message Received',
 						value: 'message.received',
+						action: 'On message received',
 						description: 'Someone sent a WhatsApp message to your number',
 					},
 					{
 						name: 'Message Sent',
 						value: 'message.sent',
+						action: 'On message sent',
 						description: 'SendApi sent one of your messages to WhatsApp',
 					},
 				],
