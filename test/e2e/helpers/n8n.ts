@@ -1,7 +1,8 @@
 /**
- * Drives a real n8n (cached by scripts/n8n-runtime.js) through its CLI only: each test file gets a
- * user folder of its own, copied from the template that global-setup.ts prepared (packed package
- * installed as a community node, database migrated).
+ * Drives a real n8n (cached by scripts/n8n-runtime.js; the version of the test file's jest project)
+ * through its CLI only: each test file gets a user folder of its own, copied from the template that
+ * global-setup.ts prepared for that version (packed package installed as a community node, database
+ * migrated). What differs between n8n versions is in ./n8n-differences.ts.
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -9,16 +10,19 @@ import * as path from 'path';
 import type { ChildProcess } from 'child_process';
 import * as runtime from '../../../scripts/n8n-runtime';
 import type { ExecN8nResult, N8nItem, N8nRun } from '../../../scripts/n8n-runtime';
-import { E2E_DIR, SETUP_FILE, type E2eSetup } from './paths';
+import { differencesFor, type N8nDifferences } from './n8n-differences';
+import { currentN8nVersion, setupFile, versionDir, type E2eSetup } from './paths';
 import type { Workflow } from './workflows';
 
 export type { N8nItem, N8nRun };
 
-export function readSetup(): E2eSetup {
-	if (!fs.existsSync(SETUP_FILE)) {
-		throw new Error(`${SETUP_FILE} is missing: run the e2e through jest -c test/e2e/jest.e2e.config.js (its globalSetup)`);
+/** What global-setup.ts prepared for the n8n version of the running test file. */
+export function readSetup(n8nVersion = currentN8nVersion()): E2eSetup {
+	const file = setupFile(n8nVersion);
+	if (!fs.existsSync(file)) {
+		throw new Error(`${file} is missing: run the e2e through jest -c test/e2e/jest.e2e.config.js (its globalSetup)`);
 	}
-	return JSON.parse(fs.readFileSync(SETUP_FILE, 'utf8')) as E2eSetup;
+	return JSON.parse(fs.readFileSync(file, 'utf8')) as E2eSetup;
 }
 
 export interface ExecuteResult {
@@ -30,15 +34,24 @@ export class N8nHome {
 	/** Every CLI call made, for timing reports. */
 	readonly calls: Array<{ args: string[]; ms: number; code: number | null }> = [];
 
+	/** How this n8n version does what differs between versions. */
+	readonly differences: N8nDifferences;
+
 	private constructor(
 		readonly dir: string,
 		readonly setup: E2eSetup,
-	) {}
+	) {
+		this.differences = differencesFor(setup.n8nVersion);
+	}
 
-	/** A fresh user folder `.e2e/<name>/`, a copy of the template. */
+	get n8nVersion(): string {
+		return this.setup.n8nVersion;
+	}
+
+	/** A fresh user folder `.e2e/<version>/<name>/`, a copy of the version's template. */
 	static create(name: string): N8nHome {
 		const setup = readSetup();
-		const dir = path.join(E2E_DIR, name);
+		const dir = path.join(versionDir(setup.n8nVersion), name);
 		fs.rmSync(dir, { recursive: true, force: true });
 		fs.cpSync(setup.templateHome, dir, { recursive: true });
 		fs.mkdirSync(path.join(dir, 'files'), { recursive: true });
@@ -53,6 +66,7 @@ export class N8nHome {
 
 	async cli(args: string[], opts: { allowFail?: boolean; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ExecN8nResult> {
 		const r = await runtime.execN8n(args, {
+			n8nVersion: this.n8nVersion,
 			userFolder: this.dir,
 			allowFail: opts.allowFail,
 			env: opts.env,
@@ -98,14 +112,16 @@ export class N8nHome {
 		return { run, cli };
 	}
 
+	/** Makes the workflow's triggers run at the next `n8n start` (n8n stopped). */
 	async publish(workflowId: string): Promise<void> {
-		const r = await this.cli(['publish:workflow', `--id=${workflowId}`]);
-		assertNoCliError(r, 'publish:workflow');
+		const args = this.differences.workflowActivation.publishArgs(workflowId);
+		assertNoCliError(await this.cli(args), args[0]);
 	}
 
+	/** The opposite of publish() (n8n stopped). */
 	async unpublish(workflowId: string): Promise<void> {
-		const r = await this.cli(['unpublish:workflow', `--id=${workflowId}`]);
-		assertNoCliError(r, 'unpublish:workflow');
+		const args = this.differences.workflowActivation.unpublishArgs(workflowId);
+		assertNoCliError(await this.cli(args), args[0]);
 	}
 
 	/**
@@ -129,13 +145,14 @@ export class N8nHome {
 		const logFile = path.join(this.dir, `n8n-start-${port}.log`);
 		const log = fs.openSync(logFile, 'a');
 		const child = runtime.runN8n(['start'], {
+			n8nVersion: this.n8nVersion,
 			userFolder: this.dir,
 			stdio: ['ignore', log, log],
 			env: {
 				N8N_PORT: String(port),
 				N8N_LISTEN_ADDRESS: '127.0.0.1',
 				N8N_RUNNERS_BROKER_PORT: String(brokerPort),
-				N8N_WEBHOOK_URL: `${url}/`,
+				[this.differences.webhookBaseUrlEnv]: `${url}/`,
 				N8N_EDITOR_BASE_URL: `${url}/`,
 			},
 		});
@@ -170,15 +187,24 @@ export class N8nServer {
 		}
 	}
 
+	/**
+	 * Until the editor's REST API answers. /healthz/readiness alone is not enough: n8n opens the port
+	 * and answers it before registering the REST routes (n8n 1.123 was seen answering
+	 * `POST /rest/owner/setup` with 404 right after), so the public `GET /rest/settings` must answer too.
+	 */
 	async waitReady(timeoutMs: number): Promise<void> {
 		const t0 = Date.now();
 		for (;;) {
 			if (this.child.exitCode !== null) throw new Error(`n8n start exited with ${this.child.exitCode}:\n${tail(this.log())}`);
-			const r = await httpGet(`${this.url}/healthz/readiness`).catch(() => undefined);
-			if (r && r.status === 200) return;
+			if ((await this.answers200('/healthz/readiness')) && (await this.answers200('/rest/settings'))) return;
 			if (Date.now() - t0 > timeoutMs) throw new Error(`n8n start not ready after ${timeoutMs} ms:\n${tail(this.log())}`);
 			await sleep(500);
 		}
+	}
+
+	private async answers200(urlPath: string): Promise<boolean> {
+		const r = await httpGet(`${this.url}${urlPath}`).catch(() => undefined);
+		return r?.status === 200;
 	}
 
 	/** SIGTERM (n8n shuts down gracefully, deactivating its triggers), SIGKILL after timeoutMs. */
