@@ -10,12 +10,16 @@ import type { AddressInfo } from 'node:net';
 import type { IDataObject } from 'n8n-workflow';
 
 import { searchSessions } from '../nodes/SendApi/methods/listSearch';
+import type { SendApiEvent } from '../nodes/SendApiTrigger/helpers';
 import {
-	deliveryKey,
+	canonicalJson,
+	deliveryKeys,
+	eventIdentity,
 	eventMatches,
 	matchesAnyEvent,
 	matchesSession,
 	normaliseEvent,
+	REPLAY_MEMORY_KEYS,
 	REPLAY_MEMORY_SIZE,
 	rememberDelivery,
 	sameEvents,
@@ -162,34 +166,94 @@ describe('helpers', () => {
 	});
 
 	describe('replay memory', () => {
-		it('keys a message event by event and message id, whatever the envelope timestamp', () => {
-			const received = (timestamp: string) =>
-				deliveryKey({ event: 'message.received', timestamp, data: { message_id: 'msg_1' } }, timestamp);
-			expect(received('2026-01-01T00:00:00Z')).toBe('message:message.received:msg_1');
-			expect(received('2026-01-01T00:00:05Z')).toBe(received('2026-01-01T00:00:00Z'));
-			expect(deliveryKey({ event: 'message.read', data: { message_id: 'msg_1' } }, '')).not.toBe(
-				received('2026-01-01T00:00:00Z'),
-			);
+		const received = (data: IDataObject, extra: Partial<SendApiEvent> = {}): SendApiEvent => ({
+			event: 'message.received',
+			data,
+			...extra,
 		});
 
-		it('keys by event id, else by the digest of the raw body', () => {
-			expect(deliveryKey({ event: 'e', eventId: 'evt_1', data: {} }, 'x')).toBe('id:evt_1');
-			const a = deliveryKey({ event: 'e', data: {} }, 'body-a');
+		it('keys an incoming message by event, session and message id, whatever the envelope timestamp', () => {
+			const at = (timestamp: string) =>
+				deliveryKeys(received({ message_id: 'msg_1', session_id: 'sess_A' }, { timestamp }), timestamp);
+			expect(at('2026-01-01T00:00:00Z')).toEqual(['event:["message.received","sess_A","msg_1",""]']);
+			expect(at('2026-01-01T00:00:05Z')).toEqual(at('2026-01-01T00:00:00Z'));
+			expect(eventIdentity(received({ message_id: 42, session_id: 7 }))).toBe(
+				eventIdentity(received({ message_id: '42', session_id: '7' })),
+			);
+			expect(eventIdentity(received({ message_id: 'msg_1', session_id: 'sess_B' }))).not.toBe(
+				eventIdentity(received({ message_id: 'msg_1', session_id: 'sess_A' })),
+			);
+			// Without a session the message id alone identifies it.
+			expect(eventIdentity(received({ message_id: 'msg_1' }))).toBe('event:["message.received","","msg_1",""]');
+		});
+
+		it('keys by the event id and the identity together; by the digest only when there is neither', () => {
+			const data = { message_id: 'msg_1', session_id: 'sess_A' };
+			expect(deliveryKeys(received(data, { eventId: 'evt_1' }), 'x')).toEqual([
+				'id:evt_1',
+				eventIdentity(received(data)),
+			]);
+			expect(deliveryKeys({ event: 'session.connected', eventId: 'evt_2', data }, 'x')).toEqual(['id:evt_2']);
+			const [a] = deliveryKeys({ event: 'e', data: {} }, 'body-a');
 			expect(a).toMatch(/^sha256:[0-9a-f]{64}$/);
-			expect(deliveryKey({ event: 'e', data: {} }, Buffer.from('body-a'))).toBe(a);
-			expect(deliveryKey({ event: 'e', data: {} }, 'body-b')).not.toBe(a);
+			expect(deliveryKeys({ event: 'e', data: {} }, Buffer.from('body-a'))).toEqual([a]);
+			expect(deliveryKeys({ event: 'e', data: {} }, 'body-b')).not.toEqual([a]);
+			expect(deliveryKeys(received({ session_id: 'sess_A' }), 'body-a')).toEqual([a]);
 		});
 
-		it('reports a repeat and forgets the oldest beyond the limit', () => {
-			const first = rememberDelivery([], 'k1', 3) as string[];
-			expect(rememberDelivery(first, 'k1', 3)).toBeUndefined();
-			const full = ['k2', 'k3', 'k4'].reduce(
-				(list, key) => rememberDelivery(list, key, 3) as string[],
-				first,
+		it('identifies a status event also by its status, and a failure by its error', () => {
+			const status = (event: string, data: IDataObject) =>
+				eventIdentity({ event, data: { message_id: 'msg_1', session_id: 'sess_A', ...data } });
+			expect(status('message.delivered', { status: 'delivered' })).toBe(
+				'event:["message.delivered","sess_A","msg_1","delivered"]',
 			);
-			expect(full).toEqual(['k2', 'k3', 'k4']);
-			expect(rememberDelivery(full, 'k1', 3)).toEqual(['k3', 'k4', 'k1']);
+			expect(status('message.read', { status: 'read' })).not.toBe(status('message.delivered', { status: 'read' }));
+			expect(status('message.sent', { status: 'accepted' })).not.toBe(status('message.sent', { status: 'sent' }));
+
+			const failed = (data: IDataObject) => status('message.failed', { status: 'failed', ...data });
+			const error = { code: 131026, message: 'Recipient is not a WhatsApp user' };
+			expect(failed({ error })).toBe(failed({ error: { message: error.message, code: error.code } }));
+			expect(failed({ error })).not.toBe(failed({ error: { ...error, code: 131047 } }));
+			// A retry restamping the failure is still the same failure…
+			expect(failed({ error, failed_at: 'T1' })).toBe(failed({ error, failed_at: 'T2' }));
+			expect(failed({ error_code: 1, failure_reason: 'x' })).not.toBe(failed({ error_code: 1, failure_reason: 'y' }));
+			// …but without any error field only the very same payload is.
+			expect(failed({ failed_at: 'T1' })).not.toBe(failed({ failed_at: 'T2' }));
+			expect(failed({ failed_at: 'T1' })).toBe(failed({ failed_at: 'T1' }));
+		});
+
+		it('identifies only the documented message events, and only with a message id', () => {
+			const data = { message_id: 'msg_1', session_id: 'sess_A' };
+			for (const event of ['message.reaction', 'session.connected', 'message']) {
+				expect(eventIdentity({ event, data })).toBeUndefined();
+			}
+			expect(eventIdentity(received({ session_id: 'sess_A', id: 'msg_1' }))).toBeUndefined();
+			expect(eventIdentity(received({ session_id: 'sess_A', message_id: '' }))).toBeUndefined();
+		});
+
+		it('writes JSON with sorted keys at every depth', () => {
+			expect(canonicalJson({ b: [{ d: 1, c: 2 }], a: 'x', u: undefined })).toBe('{"a":"x","b":[{"c":2,"d":1}]}');
+		});
+
+		it('reports a repeat when any key was seen, adds nothing then, and forgets the oldest beyond the limit', () => {
+			const first = rememberDelivery([], ['k1', 'i1'], 4) as string[];
+			expect(rememberDelivery(first, ['k1'], 4)).toBeUndefined();
+			expect(rememberDelivery(first, ['k9', 'i1'], 4)).toBeUndefined();
+			const full = rememberDelivery(first, ['k2', 'i2'], 4) as string[];
+			expect(full).toEqual(['k1', 'i1', 'k2', 'i2']);
+			expect(rememberDelivery(full, ['k3'], 4)).toEqual(['i1', 'k2', 'i2', 'k3']);
+		});
+
+		it('remembers at least the last 500 deliveries, however many keys each left', () => {
 			expect(REPLAY_MEMORY_SIZE).toBe(500);
+			let memory: string[] = [];
+			for (let i = 0; i <= REPLAY_MEMORY_SIZE; i++) {
+				memory = rememberDelivery(memory, [`id:evt_${i}`, `event:${i}`]) as string[];
+			}
+			expect(memory).toHaveLength(REPLAY_MEMORY_KEYS);
+			expect(rememberDelivery(memory, ['event:1'])).toBeUndefined();
+			expect(rememberDelivery(memory, ['id:evt_1'])).toBeUndefined();
+			expect(rememberDelivery(memory, ['event:0'])).toBeDefined();
 		});
 	});
 });
@@ -481,6 +545,7 @@ describe('SendApiTrigger in n8n-core', () => {
 				secret?: string;
 				signature?: 'valid' | 'forged' | 'missing';
 				rawBody?: string;
+				headers?: Record<string, string>;
 			} = {},
 		) => {
 			const { test, ...rest } = opts;
@@ -554,17 +619,29 @@ describe('SendApiTrigger in n8n-core', () => {
 		});
 
 		it('answers 400 without a run for a signed body that is not JSON or not an event', async () => {
-			for (const rawBody of [
-				'{"event": "message.received", "data": {',
-				'[1,2]',
-				'{"data":{}}',
-				'',
-			]) {
-				const response = await deliver({}, { rawBody });
+			const asText = { 'Content-Type': 'text/plain' };
+			for (const [rawBody, headers] of [
+				// n8n parses only JSON before the node runs: text reaches the node as sent.
+				['{"event": "message.received", "data": {', asText],
+				['[1,2]', undefined],
+				['{"data":{}}', undefined],
+				['', undefined],
+			] as const) {
+				const response = await deliver({}, { rawBody, headers });
 				expect(response.status).toBe(400);
+				expect(JSON.parse(response.body)).toMatchObject({ message: expect.stringMatching(/not a SendApi event/) });
 			}
 			expect(harness.runs).toEqual([]);
-			expect(harness.handled.every((h) => h.error === undefined)).toBe(true);
+			expect(harness.handled).toHaveLength(4);
+			expect(harness.handled.every((h) => h.result !== undefined && h.error === undefined)).toBe(true);
+		});
+
+		it('leaves a JSON body that does not parse to n8n, which answers 422 before the node runs', async () => {
+			const response = await deliver({}, { rawBody: '{"event": "message.received", "data": {' });
+			expect(response.status).toBe(422);
+			expect(JSON.parse(response.body)).toMatchObject({ message: 'Failed to parse request body' });
+			expect(harness.handled).toEqual([{ test: false, status: 422 }]);
+			expect(harness.runs).toEqual([]);
 		});
 
 		it('runs a delivery once: the same body or event id again answers 200 without a run', async () => {
@@ -577,28 +654,115 @@ describe('SendApiTrigger in n8n-core', () => {
 				message: expect.stringMatching(/Duplicate/),
 			});
 
-			const legacy = fake.buildEvent('message.received', receivedData, 'legacy') as IDataObject;
+			// No message id to identify it by: the event id alone tells the repeat, re-sent with
+			// another timestamp and even another body.
+			const { message_id: _unused, ...anonymous } = receivedData;
+			const legacy = fake.buildEvent('message.received', anonymous, 'legacy') as IDataObject;
 			expect((await deliver(legacy)).status).toBe(200);
-			// Same event id, re-sent with another timestamp: still the same event.
-			expect((await deliver({ ...legacy, created_at: '2030-01-01T00:00:00.000Z' })).status).toBe(
-				200,
-			);
+			const resent = { ...legacy, created_at: '2030-01-01T00:00:00.000Z', data: { ...anonymous, from: '+1' } };
+			expect(JSON.parse((await deliver(resent)).body)).toMatchObject({ message: expect.stringMatching(/Duplicate/) });
 
 			const another = fake.buildEvent('message.received', { ...receivedData, message_id: 'msg_2' });
 			expect((await deliver(another)).status).toBe(200);
-			expect(items().map((item) => item.message_id)).toEqual(['msg_1', 'msg_1', 'msg_2']);
+			expect(items().map((item) => item.message_id)).toEqual(['msg_1', undefined, 'msg_2']);
+		});
+
+		describe('the same event under a new event id (SendApi retrying with a new envelope)', () => {
+			/** The older envelope with a chosen event id: every retry below gets a new one. */
+			const underEventId = (id: string, type: string, data: IDataObject) => ({
+				id,
+				type,
+				data,
+				created_at: new Date().toISOString(),
+			});
+			const statusData = (status: string, extra: IDataObject = {}): IDataObject => ({
+				message_id: 'msg_out_1',
+				session_id: 'sess_A',
+				to: '+447700900002',
+				status,
+				...extra,
+			});
+			const notRecipient = { code: 131026, message: 'Recipient is not a WhatsApp user' };
+			const outsideWindow = { code: 131047, message: 'More than 24 hours since the last reply' };
+			const answers = (body: string) => JSON.parse(body) as IDataObject;
+
+			it('runs the same bytes once', async () => {
+				const event = underEventId('evt_a', 'message.received', receivedData);
+				expect((await deliver(event)).status).toBe(200);
+				const again = await deliver(event);
+				expect(answers(again.body).message).toMatch(/Duplicate/);
+				expect(harness.runs).toHaveLength(1);
+			});
+
+			it('runs one incoming message once, whatever event ids it arrives under', async () => {
+				expect((await deliver(underEventId('evt_a', 'message.received', receivedData))).status).toBe(200);
+				const retry = await deliver(underEventId('evt_b', 'message.received', receivedData));
+				expect(retry.status).toBe(200);
+				expect(answers(retry.body).message).toMatch(/Duplicate/);
+				// The current envelope (no event id at all) of the same message is the same event too.
+				await deliver(fake.buildEvent('message.received', receivedData));
+				expect(items().map((item) => item.event_id)).toEqual(['evt_a']);
+			});
+
+			it('tells messages apart by session and by message id', async () => {
+				await deliver(underEventId('evt_a', 'message.received', receivedData));
+				await deliver(underEventId('evt_b', 'message.received', { ...receivedData, session_id: 'sess_B' }));
+				await deliver(underEventId('evt_c', 'message.received', { ...receivedData, message_id: 'msg_2' }));
+				expect(items().map((item) => item.event_id)).toEqual(['evt_a', 'evt_b', 'evt_c']);
+			});
+
+			it('runs delivered and read of one message, each once', async () => {
+				harness.setParameters({ events: ['message.*'] });
+				const delivered = statusData('delivered', { delivered_at: '2026-11-25T10:00:01.000Z' });
+				const read = statusData('read', { read_at: '2026-11-25T10:05:00.000Z' });
+				await deliver(underEventId('evt_d1', 'message.delivered', delivered));
+				await deliver(underEventId('evt_r1', 'message.read', read));
+				await deliver(underEventId('evt_d2', 'message.delivered', delivered));
+				await deliver(underEventId('evt_r2', 'message.read', read));
+				expect(items().map((item) => item.event_id)).toEqual(['evt_d1', 'evt_r1']);
+			});
+
+			it('runs two failures of one message with different errors, each once', async () => {
+				harness.setParameters({ events: ['message.failed'] });
+				const first = statusData('failed', { error: notRecipient });
+				const second = statusData('failed', { error: outsideWindow });
+				await deliver(underEventId('evt_f1', 'message.failed', first));
+				await deliver(underEventId('evt_f2', 'message.failed', second));
+				await deliver(underEventId('evt_f3', 'message.failed', first));
+				expect(items().map((item) => item.event_id)).toEqual(['evt_f1', 'evt_f2']);
+			});
+
+			it('runs two failures with different errors also in the envelope without event ids', async () => {
+				harness.setParameters({ events: ['message.failed'] });
+				await deliver(fake.buildEvent('message.failed', statusData('failed', { error: notRecipient })));
+				await deliver(fake.buildEvent('message.failed', statusData('failed', { error: outsideWindow })));
+				expect(items().map((item) => item.error)).toEqual([notRecipient, outsideWindow]);
+			});
+
+			it('runs the same failure once under new event ids', async () => {
+				harness.setParameters({ events: ['message.failed'] });
+				const failed = statusData('failed', { error: notRecipient });
+				await deliver(underEventId('evt_f1', 'message.failed', failed));
+				const retry = await deliver(underEventId('evt_f2', 'message.failed', failed));
+				expect(answers(retry.body).message).toMatch(/Duplicate/);
+				// The same error with its fields in another order is still the same error.
+				const reordered = { message: notRecipient.message, code: notRecipient.code };
+				await deliver(underEventId('evt_f3', 'message.failed', { ...failed, error: reordered }));
+				expect(items().map((item) => item.event_id)).toEqual(['evt_f1']);
+			});
 		});
 
 		it('keeps the replay memory bounded', async () => {
 			const { id, secret, events } = stored();
-			const recent = Array.from({ length: REPLAY_MEMORY_SIZE }, (_, i) => `id:evt_old_${i}`);
+			const recent = Array.from({ length: REPLAY_MEMORY_KEYS }, (_, i) => `id:evt_old_${i}`);
 			harness.staticData.webhooks = { [harness.webhookUrl()]: { id, secret, events, recent } };
 
-			const event = fake.buildEvent('message.received', receivedData);
+			const event = fake.buildEvent('message.received', receivedData, 'legacy') as IDataObject;
 			expect((await deliver(event)).status).toBe(200);
 			const memory = stored().recent ?? [];
-			expect(memory).toHaveLength(REPLAY_MEMORY_SIZE);
-			expect(memory[0]).toBe('id:evt_old_1');
+			expect(memory).toHaveLength(REPLAY_MEMORY_KEYS);
+			expect(memory[0]).toBe('id:evt_old_2');
+			expect(memory.slice(-2)).toEqual([`id:${String(event.id)}`, expect.stringMatching(/^event:/)]);
 			expect(harness.runs).toHaveLength(1);
 		});
 

@@ -6,7 +6,7 @@ import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-w
 
 import type { SendApiEvent } from './helpers';
 import {
-	deliveryKey,
+	deliveryKeys,
 	headerValue,
 	matchesAnyEvent,
 	matchesSession,
@@ -29,9 +29,9 @@ import { readRegistry, saveWebhook } from './state';
 const recentInProcess = new Map<string, string[]>();
 const MAX_REMEMBERED_URLS = 100;
 
-/** False when this process has already seen `key` for `url`; otherwise remembers it. */
-function rememberInProcess(url: string, key: string): boolean {
-	const updated = rememberDelivery(recentInProcess.get(url) ?? [], key);
+/** False when this process has already seen any of `keys` for `url`; otherwise remembers them. */
+function rememberInProcess(url: string, keys: string[]): boolean {
+	const updated = rememberDelivery(recentInProcess.get(url) ?? [], keys);
 	if (!updated) return false;
 	recentInProcess.delete(url);
 	recentInProcess.set(url, updated);
@@ -62,9 +62,11 @@ export async function receiveDelivery(this: IWebhookFunctions): Promise<IWebhook
 
 	if (!isSelected(this, delivery)) return acknowledge('Event or session not selected here');
 
-	const key = deliveryKey(delivery, rawBody);
-	const recent = rememberDelivery(verified.entry.recent ?? [], key);
-	if (!recent || !rememberInProcess(verified.url, key)) {
+	// Checked and remembered without an await in between, so two copies of one event arriving
+	// together cannot both pass.
+	const keys = deliveryKeys(delivery, rawBody);
+	const recent = rememberDelivery(verified.entry.recent ?? [], keys);
+	if (!recent || !rememberInProcess(verified.url, keys)) {
 		return acknowledge('Duplicate delivery: already received');
 	}
 	saveWebhook(staticData, verified.url, { ...verified.entry, recent });

@@ -10,8 +10,11 @@ import { stringifyIds } from '../SendApi/transport/dialect';
 /** SendApi signs every delivery in this header (Node lower-cases incoming header names). */
 export const SIGNATURE_HEADER = 'x-sendapi-signature';
 
-/** How many recent deliveries each webhook remembers to recognise a replay. */
+/** How many recent deliveries each webhook remembers (at least) to recognise a replay. */
 export const REPLAY_MEMORY_SIZE = 500;
+
+/** A delivery leaves at most two keys (its event id and its identity, see `deliveryKeys`). */
+export const REPLAY_MEMORY_KEYS = REPLAY_MEMORY_SIZE * 2;
 
 const SIGNATURE_PATTERN = /^sha256=([0-9a-f]{64})$/i;
 
@@ -112,30 +115,95 @@ export function sameEvents(a: string[], b: string[]): boolean {
 }
 
 /**
- * What identifies a delivery for the replay guard: the event id when the envelope has one; else
- * the event with its message id, because a message is received, sent, delivered or read once
- * and a retried delivery may carry a new envelope timestamp; else the digest of the exact bytes.
+ * The message events whose identity is known from SendApi's docs. An event added later (or a
+ * session or group event) may well occur several times for one message, so it is recognised as a
+ * repeat only by its event id or its exact bytes, never by its message id.
  */
-export function deliveryKey(delivery: SendApiEvent, rawBody: Buffer | string): string {
-	if (delivery.eventId) return `id:${delivery.eventId}`;
-	const messageId = delivery.data.message_id;
-	if ((typeof messageId === 'string' && messageId !== '') || typeof messageId === 'number') {
-		return `message:${delivery.event}:${messageId}`;
-	}
-	return `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+const IDENTIFIED_EVENTS = new Set([
+	'message.received',
+	'message.sent',
+	'message.delivered',
+	'message.read',
+	'message.failed',
+]);
+
+/**
+ * The keys the replay guard remembers a delivery by; it is a repeat when ANY of them was seen.
+ * Whether SendApi keeps the event id when it retries is undocumented, so the event id alone is not
+ * enough: the same message's event under a new id is recognised by its identity (see
+ * `eventIdentity`). A delivery with neither is known by the digest of its exact bytes.
+ */
+export function deliveryKeys(delivery: SendApiEvent, rawBody: Buffer | string): string[] {
+	const keys: string[] = [];
+	if (delivery.eventId) keys.push(`id:${delivery.eventId}`);
+	const identity = eventIdentity(delivery);
+	if (identity) keys.push(identity);
+	if (keys.length === 0) keys.push(`sha256:${sha256(rawBody)}`);
+	return keys;
 }
 
 /**
- * Records `key` in the bounded list of recent deliveries. Returns the new list, or `undefined`
- * when `key` was already there (a replay). The caller stores the list, so this stays pure.
+ * What makes a message event the same event for the user, whichever envelope, timestamp or event id
+ * it came with: the event, the session (message ids are unique per session at worst) and the
+ * message id; for status events also the status, and for `message.failed` the error, since one
+ * message can fail twice for different reasons. `undefined` when the event cannot be identified.
+ */
+export function eventIdentity(delivery: SendApiEvent): string | undefined {
+	if (!IDENTIFIED_EVENTS.has(delivery.event)) return undefined;
+	const messageId = idText(delivery.data.message_id);
+	if (messageId === undefined) return undefined;
+	const sessionId = idText(delivery.data.session_id) ?? '';
+	const parts = [delivery.event, sessionId, messageId, statusDetail(delivery)];
+	return `event:${JSON.stringify(parts)}`;
+}
+
+/** The part of a message event's identity beyond its message: empty for an incoming message. */
+function statusDetail(delivery: SendApiEvent): string {
+	if (delivery.event === 'message.received') return '';
+	if (delivery.event === 'message.failed') {
+		return `failure:${sha256(canonicalJson(failureOf(delivery.data)))}`;
+	}
+	return asText(delivery.data.status) ?? '';
+}
+
+/**
+ * The failure a `message.failed` reports. Its payload is undocumented, so the failure is the data's
+ * error fields (`error`, `error_code`, `failure_reason`, …) when it has any, which a retry repeats
+ * even if it restamps the event; without any, the whole data, so that two failures count as one
+ * only when SendApi sent exactly the same thing twice.
+ */
+function failureOf(data: IDataObject): unknown {
+	const errorFields = Object.keys(data).filter((name) => /error|reason/i.test(name));
+	if (errorFields.length === 0) return data;
+	return Object.fromEntries(errorFields.map((name) => [name, data[name]]));
+}
+
+/** JSON with object keys sorted, so the same content gives the same text in any key order. */
+export function canonicalJson(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
+	if (isObject(value)) {
+		const fields = Object.keys(value)
+			.sort()
+			.filter((name) => value[name] !== undefined)
+			.map((name) => `${JSON.stringify(name)}:${canonicalJson(value[name])}`);
+		return `{${fields.join(',')}}`;
+	}
+	return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * Records a delivery's keys in the bounded list of recent ones. Returns the new list, or
+ * `undefined` when any of the keys was already there (a repeat: nothing is added). The caller
+ * stores the list, so this stays pure. The default bound keeps at least the last
+ * `REPLAY_MEMORY_SIZE` deliveries.
  */
 export function rememberDelivery(
 	recent: readonly string[],
-	key: string,
-	limit: number = REPLAY_MEMORY_SIZE,
+	keys: readonly string[],
+	limit: number = REPLAY_MEMORY_KEYS,
 ): string[] | undefined {
-	if (recent.includes(key)) return undefined;
-	return [...recent, key].slice(-limit);
+	if (keys.some((key) => recent.includes(key))) return undefined;
+	return [...recent, ...keys].slice(-limit);
 }
 
 /** The body as JSON; `ok: false` when it is not JSON at all. */
@@ -154,6 +222,15 @@ export function isObject(value: unknown): value is IDataObject {
 /** ISO strings in the docs; a Unix time is kept as the number it was sent as. */
 function asTimestamp(value: unknown): string | number | undefined {
 	return typeof value === 'number' && Number.isFinite(value) ? value : asText(value);
+}
+
+/** An id as text: SendApi's ids are strings or integers (`42` and `"42"` name the same thing). */
+function idText(value: unknown): string | undefined {
+	return typeof value === 'number' && !Number.isFinite(value) ? undefined : asText(value);
+}
+
+function sha256(data: Buffer | string): string {
+	return createHash('sha256').update(data).digest('hex');
 }
 
 function asText(value: unknown): string | undefined {

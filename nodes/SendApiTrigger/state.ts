@@ -14,7 +14,7 @@ export interface StoredWebhook {
 	id: string;
 	secret?: string;
 	events: string[];
-	/** Keys of recent deliveries (see `deliveryKey`), oldest first, for the replay guard. */
+	/** Keys of recent deliveries (see `deliveryKeys`), oldest first, for the replay guard. */
 	recent?: string[];
 }
 

@@ -1,6 +1,7 @@
 /**
  * SendApi Trigger in a real `n8n start`: publishing registers a webhook at the fake SendApi, a
- * signed delivery runs the workflow exactly once, a forged one does not, unpublishing removes the
+ * signed delivery runs the workflow exactly once (also when it comes again, under the same or a new
+ * event id), a forged one does not, a body that is not JSON is refused, unpublishing removes the
  * webhook.
  */
 import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8n';
@@ -101,6 +102,41 @@ test('the same delivery again (SendApi retrying) is acknowledged without a secon
 	expect(await rest.executions(WF_ID)).toHaveLength(2);
 });
 
+test('the same incoming message under a new event id (older envelope) runs once', async () => {
+	const [hook] = registeredWebhooks();
+	const payload = incoming('+447700900557', 'retried under a new id');
+	// The older envelope `{id, type, data, created_at}`: each delivery gets an event id of its own.
+	const options = { secret: hook.secret, envelope: 'legacy' as const, event: 'message.received' };
+	const first = await fake.deliverWebhook(hook.url, payload, options);
+	const retry = await fake.deliverWebhook(hook.url, payload, options);
+	const eventIds = [first, retry].map((r) => (JSON.parse(r.sentBody) as { id: string }).id);
+	expect(eventIds[0]).toMatch(/^evt_/);
+	expect(eventIds[1]).not.toBe(eventIds[0]);
+	expect([first.status, retry.status]).toEqual([200, 200]);
+	expect(JSON.parse(retry.body)).toMatchObject({ received: true, message: expect.stringMatching(/Duplicate/) });
+
+	await waitUntil('the run of this message', async () => ((await rest.executions(WF_ID)).length >= 3 ? true : undefined), 30_000);
+	await sleep(2000);
+	expect(await rest.executions(WF_ID)).toHaveLength(3);
+	const checks = requestsTo(fake, 'GET', /\/contacts\/.+\/check$/).map((r) => r.path);
+	expect(checks.filter((p) => p.endsWith('%2B447700900557/check'))).toHaveLength(1);
+});
+
+test('n8n itself answers a body that is not JSON with 422; the trigger answers 400 only where n8n does not parse', async () => {
+	const [hook] = registeredWebhooks();
+	const rawBody = '{"id":"evt_broken","type":"message.received","data":{';
+	const asJson = await fake.deliverWebhook(hook.url, {}, { secret: hook.secret, rawBody });
+	expect(asJson.status).toBe(422);
+	// n8n's own answer (the trigger's refusal would say "not a SendApi event").
+	expect(JSON.parse(asJson.body)).toMatchObject({ code: 422, message: 'Failed to parse request body' });
+
+	const asText = await fake.deliverWebhook(hook.url, {}, { secret: hook.secret, rawBody, headers: { 'Content-Type': 'text/plain' } });
+	expect(asText.status).toBe(400);
+	expect(JSON.parse(asText.body)).toMatchObject({ received: false, message: expect.stringMatching(/not a SendApi event/) });
+	await sleep(1000);
+	expect(await rest.executions(WF_ID)).toHaveLength(3);
+});
+
 test('a forged or unsigned delivery is refused (401) and runs nothing', async () => {
 	const [hook] = registeredWebhooks();
 	const forged = await fake.deliverWebhook(hook.url, incoming('+447700900666', 'forged'), {
@@ -112,7 +148,7 @@ test('a forged or unsigned delivery is refused (401) and runs nothing', async ()
 	const unsigned = await fake.deliverWebhook(hook.url, incoming('+447700900667', 'unsigned'), { signature: 'missing', envelope: 'event' });
 	expect(unsigned.status).toBe(401);
 	await sleep(2000);
-	expect(await rest.executions(WF_ID)).toHaveLength(2);
+	expect(await rest.executions(WF_ID)).toHaveLength(3);
 });
 
 test('an event of another session is acknowledged without a run; the fake server’s own delivery runs it', async () => {
@@ -125,15 +161,16 @@ test('an event of another session is acknowledged without a run; the fake server
 
 	const { deliveries } = await fake.simulateIncomingMessage({ session_id: S1, from: '+447700900888', text: 'via emit' });
 	expect(deliveries.map((d) => d.status)).toEqual([200]);
-	await waitUntil('a third execution', async () => ((await rest.executions(WF_ID)).length >= 3 ? true : undefined), 30_000);
+	await waitUntil('a fourth execution', async () => ((await rest.executions(WF_ID)).length >= 4 ? true : undefined), 30_000);
 	await sleep(1000);
 	const list = await rest.executions(WF_ID);
-	expect(list).toHaveLength(3);
+	expect(list).toHaveLength(4);
 	expect(list.every((e) => e.status === 'success')).toBe(true);
 	const checked = requestsTo(fake, 'GET', /\/contacts\/.+\/check$/).map((r) => r.path);
 	expect(checked).toEqual([
 		'/v1/whatsapp/contacts/%2B447700900555/check',
 		'/v1/whatsapp/contacts/%2B447700900556/check',
+		'/v1/whatsapp/contacts/%2B447700900557/check',
 		'/v1/whatsapp/contacts/%2B447700900888/check',
 	]);
 });
@@ -146,5 +183,5 @@ test('unpublishing removes the webhook at SendApi; later deliveries are not acce
 	expect(requestsTo(fake, 'DELETE', `/webhooks/${hook.id}`)).toHaveLength(1);
 	const late = await fake.deliverWebhook(hook.url, incoming('+447700900999', 'late'), { secret: hook.secret, envelope: 'event' });
 	expect(late.status).toBe(404);
-	expect(await rest.executions(WF_ID)).toHaveLength(3);
+	expect(await rest.executions(WF_ID)).toHaveLength(4);
 });

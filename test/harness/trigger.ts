@@ -16,9 +16,10 @@
  * What the server does with the node's answer mirrors n8n's webhook-helpers: with
  * `noWebhookResponse` the node has answered itself; with `workflowData` the workflow starts
  * (recorded in `runs`) and `onReceived` answers 200; otherwise 200 with `webhookResponse`.
- * Body parsing mirrors n8n's `parseBody` (rawBody kept as a Buffer, JSON parsed into `body`),
- * except that a body that is not valid JSON reaches the node instead of being refused with 422
- * by n8n for `application/json`: the node must refuse it itself (other content types, old n8n).
+ * Body parsing mirrors n8n's `parseBody` (rawBody kept as a Buffer, JSON parsed into `body`): an
+ * `application/json` body that does not parse is answered 422 by n8n before the node runs (seen in
+ * `n8n start` 2.40.7 and 1.123.81, test/e2e/trigger.e2e.ts), so it never reaches the node. Other
+ * content types (`text/plain`, …) reach the node with whatever bytes were sent.
  */
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
@@ -71,6 +72,7 @@ export interface TriggerRun {
 export interface HandledDelivery {
 	test: boolean;
 	status: number;
+	/** Neither `result` nor `error`: n8n answered before the node ran (a body that is not JSON). */
 	result?: IWebhookResponseData;
 	error?: Error;
 }
@@ -238,8 +240,17 @@ export class TriggerHarness {
 			return;
 		}
 
-		const request = toWebhookRequest(req, rawBody, url);
+		const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim() || undefined;
+		const parsed = parseBody(contentType, rawBody);
 		const response = toWebhookResponse(res);
+		if ('error' in parsed) {
+			// n8n's answer (plus a stack trace outside production), before any node code runs.
+			this.handled.push({ test, status: 422 });
+			const answer = { code: 422, message: 'Failed to parse request body', hint: parsed.error };
+			response.status(422).json(answer);
+			return;
+		}
+		const request = toWebhookRequest(req, rawBody, url, contentType, parsed.body);
 		const additionalData = this.additionalData({ request, response });
 		const context = new WebhookContext(
 			this.workflow,
@@ -290,16 +301,13 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
 }
 
 /** An Express-like request with what n8n's body parser leaves on it. */
-function toWebhookRequest(req: http.IncomingMessage, rawBody: Buffer, url: URL): WebhookRequest {
-	const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim() || undefined;
-	let body: unknown = {};
-	if (contentType === 'application/json' && rawBody.length > 0) {
-		try {
-			body = JSON.parse(rawBody.toString('utf8'));
-		} catch {
-			body = {};
-		}
-	}
+function toWebhookRequest(
+	req: http.IncomingMessage,
+	rawBody: Buffer,
+	url: URL,
+	contentType: string | undefined,
+	body: unknown,
+): WebhookRequest {
 	return Object.assign(req, {
 		body,
 		rawBody,
@@ -307,6 +315,26 @@ function toWebhookRequest(req: http.IncomingMessage, rawBody: Buffer, url: URL):
 		query: Object.fromEntries(url.searchParams),
 		params: {},
 	});
+}
+
+/**
+ * n8n's `parseBody` for the content types a SendApi delivery may come with: JSON is parsed (after
+ * a byte order mark), text kept as text, anything else left as `{}`. `error` is the JSON parse
+ * error n8n answers 422 with.
+ */
+function parseBody(
+	contentType: string | undefined,
+	rawBody: Buffer,
+): { body: unknown } | { error: string } {
+	if (rawBody.length === 0) return { body: {} };
+	const text = rawBody.toString('utf8');
+	if (contentType === 'text/plain') return { body: text };
+	if (contentType !== 'application/json') return { body: {} };
+	try {
+		return { body: JSON.parse(text.replace(/^\uFEFF/, '')) as unknown };
+	} catch (error) {
+		return { error: (error as Error).message };
+	}
 }
 
 /** An Express-like response: the ServerResponse with `status()`, `json()` and `send()`. */
