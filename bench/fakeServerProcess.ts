@@ -23,6 +23,8 @@ export type ServerCommand =
 /** What the bench needs from the server's records, in a compact form. */
 export interface ServerSnapshot {
 	refused429: number;
+	/** Sends refused with 402 quota_exceeded (a daily quota spent). */
+	refused402: number;
 	faultsFired: number;
 	/** POST /send and /send-bulk requests, in arrival order. */
 	sends: Array<{
@@ -191,6 +193,7 @@ function snapshot(server: FakeSendApi): ServerSnapshot {
 		}));
 	return {
 		refused429: server.refused429,
+		refused402: server.refused402,
 		faultsFired: server.faults.fired + faultsFired,
 		sends,
 		messages,

@@ -20,6 +20,8 @@ import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { concurrencyForSessions } from '../nodes/SendApi/bulk';
+
 import { type Scenario, SCENARIOS } from './scenarios';
 import { TS_NODE_ARGS, TS_NODE_ENV } from './serverClient';
 import { transpileForBench } from './transpile';
@@ -121,6 +123,10 @@ export function checkTargets(
 		add(result.scenario, 'duplicated = 0', result.duplicated, result.duplicated === 0, true);
 		add(result.scenario, 'misreported = 0', result.misreported, result.misreported === 0, true);
 		if (scenario.faulty) return;
+		if (scenario.accountMessagesLeftToday !== undefined) {
+			checkQuotaSpent(scenario, result, add);
+			return;
+		}
 		add(result.scenario, 'not_sent = 0', result.not_sent, result.not_sent === 0, true);
 		if (result.ratio !== null && !scenario.scale && !racing) {
 			add(
@@ -175,6 +181,27 @@ export function checkTargets(
 	return checks;
 }
 
+/**
+ * The account's day runs out mid-run: what it had left goes out, and after SendApi's first
+ * refusal only the requests already in flight then may still reach it (no request per row left).
+ */
+function checkQuotaSpent(
+	scenario: Scenario,
+	result: ScenarioResult,
+	add: (scenario: string, target: string, value: number | null, ok: boolean, hard?: boolean) => void,
+): void {
+	const left = scenario.accountMessagesLeftToday as number;
+	add(result.scenario, `sent = ${left} (what the account had)`, result.sent, result.sent === left, true);
+	const inFlight = concurrencyForSessions(scenario.sessions);
+	add(
+		result.scenario,
+		`refused_402 ≤ ${inFlight} (in flight at the refusal)`,
+		result.refused_402,
+		result.refused_402 >= 1 && result.refused_402 <= inFlight,
+		true,
+	);
+}
+
 const COLUMNS: Array<[string, (r: ScenarioResult) => unknown]> = [
 	['scenario', (r) => r.scenario],
 	['rows', (r) => r.rows],
@@ -186,6 +213,7 @@ const COLUMNS: Array<[string, (r: ScenarioResult) => unknown]> = [
 	['optimal_ms', (r) => r.optimal_ms],
 	['ratio', (r) => r.ratio],
 	['429', (r) => r.refused_429],
+	['402', (r) => r.refused_402],
 	['faults', (r) => r.faults_fired],
 	['lost', (r) => r.lost],
 	['dup', (r) => r.duplicated],

@@ -48,6 +48,12 @@ export interface Scenario {
 	 * spread: only that session's 429s (sending_limited) show it. Ratio reported, not a target.
 	 */
 	otherSenderMessagesPerWindow?: number;
+	/**
+	 * The account really has only this many messages left today, fewer than the plan's daily
+	 * limit the node is told: SendApi refuses the next send with 402 quota_exceeded, and the rows
+	 * not yet started must end not_sent without further requests.
+	 */
+	accountMessagesLeftToday?: number;
 }
 
 const SEND_PATHS = '/whatsapp/send(-bulk)?$';
@@ -194,6 +200,19 @@ export const SCENARIOS: Scenario[] = [
 		name: 'growth-3s-busy-number',
 		...GROWTH_PERSONALISED,
 		otherSenderMessagesPerWindow: 20,
+	},
+	{
+		// The node is told Growth's 5,000 a day; the account has 60 left. The 61st send is
+		// refused with 402 quota_exceeded in the second window: the other 59 rows end not_sent
+		// at once, without a request each (see the 402 and request columns).
+		name: 'plan-quota-lower-than-set',
+		rows: 120,
+		sessions: 2,
+		content: 'personalised',
+		plan: 'growth',
+		windowMs: 1000,
+		accountMessagesLeftToday: 60,
+		optional: true,
 	},
 	{
 		// Memory at scale: 100 bulk calls of 500. The fake server needs 10–30 ms for each (500

@@ -53,6 +53,8 @@ export interface ScenarioResult {
 	ratio: number | null;
 	wall_ms: number;
 	refused_429: number;
+	/** Sends SendApi refused because a daily quota was spent. */
+	refused_402: number;
 	faults_fired: number;
 	lost: number;
 	duplicated: number;
@@ -97,6 +99,14 @@ export function scenarioLimits(scenario: Scenario): Required<BulkLimits> {
 
 function serverLimits(limits: Required<BulkLimits>): Partial<FakeLimits> {
 	return { ...limits, dayMs: 86_400_000 };
+}
+
+/** What the server enforces in the measured run: the limits, and what the account has left today. */
+function accountLimits(scenario: Scenario, limits: Required<BulkLimits>): Partial<FakeLimits> {
+	const left = scenario.accountMessagesLeftToday;
+	return left === undefined
+		? serverLimits(limits)
+		: { ...serverLimits(limits), planMessagesPerDay: left };
 }
 
 function phoneOf(row: number): string {
@@ -360,7 +370,7 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 			? { elapsed: 0, method: 'analytic' as const }
 			: await runBaseline(server, scenario, limits, items);
 
-		await server.reset(serverLimits(limits));
+		await server.reset(accountLimits(scenario, limits));
 		const down = scenario.disconnectedSessions ?? 0;
 		const sessions = [
 			...(await server.seedSessions(down, 'disconnected')),
@@ -415,6 +425,7 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 			ratio: optimal > 0 ? round(elapsed / optimal, 3) : null,
 			wall_ms: Math.round(wall),
 			refused_429: snapshot.refused429,
+			refused_402: snapshot.refused402,
 			faults_fired: snapshot.faultsFired,
 			...accounting,
 			same_key_retries: sameKeyRetries(snapshot),

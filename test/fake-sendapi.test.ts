@@ -753,6 +753,50 @@ describe('limits', () => {
 		expect(d.json.error.type).toBe('sending_limited');
 	});
 
+	test('402 quota_exceeded in either documented shape: the plan’s day, or one session’s own quota', async () => {
+		const a = fake.seedSession();
+		const b = fake.seedSession();
+		const send = (s: { id: string | number }) => call('POST', '/whatsapp/send', { body: { session_id: s.id, to: '+447700900000', content: 'x' } });
+		const bulk = (s: { id: string | number }, n: number) =>
+			call('POST', '/whatsapp/send-bulk', {
+				body: { session_id: s.id, recipients: Array.from({ length: n }, (_, i) => `+44770090${String(1000 + i)}`), content: 'x' },
+			});
+
+		fake.setLimits({ sessionQuotaPerDay: 2 });
+		expect((await bulk(a, 2)).status).toBe(202);
+		const coded = await send(a);
+		expect(coded.status).toBe(402);
+		expect(coded.json).toMatchObject({
+			success: false,
+			error: { type: 'quota_exceeded', code: 4020, message: `Session ${String(a.id)} daily quota of 2 messages exceeded` },
+		});
+		expect(coded.json.error.param).toBeUndefined();
+		expect((await bulk(b, 2)).status).toBe(202); // another session has its own quota
+		fake.setLimits({ quotaErrorShape: 'param' });
+		const param = await bulk(b, 1);
+		expect(param.status).toBe(402);
+		expect(param.json).toEqual({
+			error: {
+				type: 'invalid_request_error',
+				code: 'quota_exceeded',
+				param: 'session_id',
+				message: `Session ${String(b.id)} daily quota of 2 messages exceeded`,
+			},
+		});
+		expect(fake.state.messages).toHaveLength(4);
+
+		fake.setLimits({ sessionQuotaPerDay: Infinity, planMessagesPerDay: 4 });
+		const plan = await send(fake.seedSession());
+		expect(plan.status).toBe(402);
+		expect(plan.json).toEqual({
+			error: { type: 'invalid_request_error', code: 'quota_exceeded', message: 'Daily message quota of 4 exceeded for this plan' },
+		});
+		expect(fake.refused402).toBe(3);
+		expect(fake.refused429).toBe(0);
+		// A refusal does not count as a request: the key's budget is untouched by it.
+		expect(plan.headers['x-ratelimit-remaining']).toBe(String(1_000_000 - 2));
+	});
+
 	test('a request refused by a message limit does not count as a request', async () => {
 		const s = fake.seedSession();
 		fake.setLimits({ requestsPerWindow: 2, sessionMessagesPerWindow: 1 });

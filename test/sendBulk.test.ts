@@ -3,16 +3,26 @@
  * short window (a few hundred ms stands for SendApi's minute). Timing is never asserted beyond
  * generous "it finishes" bounds; what is asserted is what the server saw and what came out.
  */
-import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INode,
+	INodeExecutionData,
+	INodeParameters,
+} from 'n8n-workflow';
 import { NodeHelpers, Workflow } from 'n8n-workflow';
 
 import { configuredOutputs } from '../nodes/SendApi/actions/message/bulk/outputs';
-import { IdempotencyKeys, toEngineRateLimit } from '../nodes/SendApi/actions/message/bulk/sender';
+import { IdempotencyKeys, toEngineRateLimit, toSendResult } from '../nodes/SendApi/actions/message/bulk/sender';
 import { startOfTodayUtc } from '../nodes/SendApi/actions/message/bulk/dailyUsage';
 import { engineLimits } from '../nodes/SendApi/actions/message/sendBulk.operation';
 import { PLAN_LIMITS } from '../nodes/SendApi/bulk';
 import { SendApi } from '../nodes/SendApi/SendApi.node';
+import type { SendApiErrorInfo } from '../nodes/SendApi/transport/dialect';
+import { quotaExceededScope } from '../nodes/SendApi/transport/dialect';
+import { toNodeApiError } from '../nodes/SendApi/transport/errors';
 import type { FakeLimits, LoggedRequest } from './fake-sendapi';
+import type { QuotaErrorShape } from './fake-sendapi/limits';
 import { useFakeSendApi } from './harness/fakeServer';
 import { runNode, type RunNodeResult } from './harness/n8n';
 
@@ -719,6 +729,170 @@ describe('Send Bulk: daily quota', () => {
 		expect(fake.api.requests.map((r) => r.method)).toEqual(['POST', 'POST']);
 	});
 });
+
+describe('Send Bulk: SendApi’s quota_exceeded during the run', () => {
+	/** How SendApi's plan refusal reads in each documented error shape. */
+	const PLAN_SAID: Record<QuotaErrorShape, string> = {
+		coded: 'SendApi: Daily message quota of 60 exceeded for this plan (quota_exceeded 4020)',
+		param: 'SendApi: Daily message quota of 60 exceeded for this plan (invalid_request_error quota_exceeded)',
+	};
+	/** Requests one session may have in flight (concurrencyForSessions(1)). */
+	const IN_FLIGHT_PER_SESSION = 4;
+
+	test.each<QuotaErrorShape>(['coded', 'param'])(
+		'the plan’s day runs out at row 61 of 120 (%s shape): the rest end not_sent, no request after the refusal but those in flight',
+		async (quotaErrorShape) => {
+			// The node is told 500 a day; the account really has 60 left today.
+			fake.api.setLimits({ planMessagesPerDay: 60, quotaErrorShape });
+			const items = rows(120);
+			const { outputs, sessions } = await sendBulk({
+				items,
+				parameters: { planMessagesPerDay: 500 },
+			});
+
+			const out = outputs[0];
+			expect(out.map((item) => item.pairedItem)).toEqual(items.map((_, item) => ({ item })));
+			expect(out.map((item) => item.json.phone)).toEqual(items.map((item) => item.json.phone));
+			// What the server saw: 60 accepted, then only refusals of requests that were already
+			// in flight when the first refusal came back (one session: at most 4 at once).
+			const refused = sends().filter((r) => r.status === 402);
+			expect(accepted()).toHaveLength(60);
+			expect(refused.length).toBeGreaterThanOrEqual(1);
+			expect(refused.length).toBeLessThanOrEqual(IN_FLIGHT_PER_SESSION);
+			expect(sends()).toHaveLength(60 + refused.length);
+			expect(fake.api.refused402).toBe(refused.length);
+
+			const sentPhones = new Set(accepted().map((r) => body(r).to));
+			const refusedPhones = new Set(refused.map((r) => body(r).to));
+			expect(out.filter((item) => item.json.status === 'sent').map((item) => item.json.phone)).toEqual(
+				items.map((item) => item.json.phone).filter((to) => sentPhones.has(to)),
+			);
+			const notStarted = out.filter((item) => !sentPhones.has(item.json.phone) && !refusedPhones.has(item.json.phone));
+			expect(notStarted).toHaveLength(60 - refused.length);
+			for (const item of out.filter((entry) => refusedPhones.has(entry.json.phone))) {
+				expect(item.json).toMatchObject({
+					status: 'not_sent',
+					attempts: 1,
+					session_id: sessions[0],
+					reason: PLAN_SAID[quotaErrorShape],
+				});
+			}
+			const reason = new RegExp(
+				`^daily limit: SendApi refused a send with "${literal(PLAN_SAID[quotaErrorShape])}" after this run had sent (\\d+); ` +
+					"0 were already sent today before the run; the node's daily limit is 500 messages/day on the plan; " +
+					'this row was not started$',
+			);
+			for (const item of notStarted) {
+				expect(item.json).toMatchObject({ status: 'not_sent', attempts: 0 });
+				expect(item.json).not.toHaveProperty('session_id');
+				const sentBefore = Number(reason.exec(String(item.json.reason))?.[1]);
+				// Sent before the refusal came back: all 60, less any still in flight then.
+				expect(sentBefore).toBeGreaterThanOrEqual(60 - (IN_FLIGHT_PER_SESSION - 1));
+				expect(sentBefore).toBeLessThanOrEqual(60);
+			}
+			expect([...deliveredCounts().values()]).toEqual(Array(60).fill(1));
+		},
+	);
+
+	test.each<QuotaErrorShape>(['coded', 'param'])(
+		'one session’s own quota is spent (%s shape): only it is left out, its rows go to the other',
+		async (quotaErrorShape) => {
+			const [spent, fresh] = [fake.api.seedSession(), fake.api.seedSession()];
+			fake.api.setLimits({ sessionQuotaPerDay: 50, quotaErrorShape });
+			fake.api.useSessionMessages(spent.id, 50); // sent elsewhere: the usage check cannot see it
+			const items = rows(12);
+			const { outputs } = await sendBulk({ items, sessions: [spent.id, fresh.id] });
+
+			const out = outputs[0];
+			expect(out.map((item) => item.pairedItem)).toEqual(items.map((_, item) => ({ item })));
+			expect(out.every((item) => item.json.status === 'sent')).toBe(true);
+			expect(out.every((item) => item.json.session_id === String(fresh.id))).toBe(true);
+			const toSpent = sends().filter((r) => body(r).session_id === spent.id);
+			expect(toSpent.length).toBeGreaterThanOrEqual(1);
+			expect(toSpent.length).toBeLessThanOrEqual(IN_FLIGHT_PER_SESSION);
+			expect(toSpent.every((r) => r.status === 402)).toBe(true);
+			expect(sends()).toHaveLength(12 + toSpent.length);
+			expect([...deliveredCounts().values()]).toEqual(Array(12).fill(1));
+		},
+	);
+
+	test('a /send-bulk chunk refused for the plan’s day: the rest of the group and the personalised rows are not started', async () => {
+		fake.api.setLimits({ planMessagesPerDay: 500 });
+		const items = rows(703, (row) => ({ promo: row < 700 ? 'SALE' : `Hi ${row}` }));
+		const { outputs, sessions } = await sendBulk({
+			items,
+			// One request a window: the chunks go one after the other, so the count is exact.
+			parameters: { text: '={{ $json.promo }}', planMessagesPerDay: 5_000, requestsPerMinute: 1 },
+		});
+
+		expect(sends().map((r) => [r.path, weightOf(r), r.status])).toEqual([
+			['/v1/whatsapp/send-bulk', 500, 202],
+			['/v1/whatsapp/send-bulk', 200, 402],
+		]);
+		const out = outputs[0];
+		expect(out.map((item) => item.pairedItem)).toEqual(items.map((_, item) => ({ item })));
+		expect(out.slice(0, 500).every((item) => item.json.status === 'queued')).toBe(true);
+		const said = 'SendApi: Daily message quota of 500 exceeded for this plan (quota_exceeded 4020)';
+		for (const item of out.slice(500, 700)) {
+			expect(item.json).toMatchObject({ status: 'not_sent', attempts: 1, session_id: sessions[0], reason: said });
+		}
+		for (const item of out.slice(700)) {
+			expect(item.json).toMatchObject({
+				status: 'not_sent',
+				attempts: 0,
+				reason:
+					`daily limit: SendApi refused a send with "${said}" after this run had sent 500; ` +
+					"0 were already sent today before the run; the node's daily limit is 5000 messages/day on the plan; " +
+					'this row was not started',
+			});
+		}
+	});
+
+	test('which quota_exceeded is about one session is read from what SendApi says (our choice)', () => {
+		const info = (fields: Partial<SendApiErrorInfo>): SendApiErrorInfo => ({ type: 'quota_exceeded', code: 4020, ...fields });
+		expect(quotaExceededScope(402, info({ message: 'Daily message quota of 60 exceeded for this plan' }))).toBe('plan');
+		expect(quotaExceededScope(402, info({ message: 'Daily quota exceeded for all sessions' }))).toBe('plan');
+		expect(quotaExceededScope(402, { type: 'invalid_request_error', code: 'quota_exceeded', message: 'Quota exceeded' })).toBe('plan');
+		expect(quotaExceededScope(402, {})).toBe('plan'); // a bare 402: the only one documented
+		expect(quotaExceededScope(402, { type: 'invalid_request_error', code: 'quota_exceeded', param: 'session_id' })).toBe('session');
+		for (const message of [
+			'Session sess_1 daily quota of 50 messages exceeded',
+			'Session daily limit of 1000 messages reached',
+			"This session's daily quota is used up",
+			'Daily message quota exceeded for this session',
+			'Per-session daily quota exceeded',
+			'quota exceeded for session_id 7',
+		]) {
+			expect([message, quotaExceededScope(402, info({ message }))]).toEqual([message, 'session']);
+		}
+		expect(quotaExceededScope(402, { type: 'api_error', code: 4020 })).toBe('plan');
+		expect(quotaExceededScope(402, { type: 'balance_low', code: 4021 })).toBeUndefined();
+		expect(quotaExceededScope(429, { type: 'rate_limit_exceeded', code: 4029 })).toBeUndefined();
+	});
+
+	test('the sender reads SendApi’s refusal into what the engine acts on, from either error shape', () => {
+		const node: INode = { id: 'n', name: 'SendApi', type: 'sendApi', typeVersion: 1, position: [0, 0], parameters: {} };
+		const context = { getExecutionCancelSignal: () => undefined } as unknown as IExecuteFunctions;
+		const refusedWith = (status: number, info: SendApiErrorInfo) => {
+			const error = toNodeApiError(node, { status, info, request: 'POST /whatsapp/send' });
+			return toSendResult(context, { kind: 'failed', error }, 'one', () => 0);
+		};
+		const plan = { ok: false, retryable: false, refused: true, planQuotaExceeded: true };
+		const session = { ok: false, retryable: false, refused: true, sessionUnavailable: true };
+		// The coded shape may say it with its number alone.
+		expect(refusedWith(402, { type: 'api_error', code: 4020, message: 'Out of messages' })).toMatchObject(plan);
+		expect(refusedWith(402, { code: 'quota_exceeded', param: 'session_id', message: 'Quota' })).toMatchObject(session);
+		expect(refusedWith(402, { type: 'quota_exceeded', code: 4020, message: 'Session 7 daily quota of 5 messages exceeded' })).toMatchObject(session);
+		const other = refusedWith(422, { type: 'invalid_request_error', code: 'invalid_phone', message: 'Bad' });
+		expect(other).not.toHaveProperty('planQuotaExceeded');
+		expect(other).toMatchObject({ ok: false, retryable: false, sessionUnavailable: false });
+	});
+});
+
+/** `text` as a literal inside a RegExp. */
+function literal(text: string): string {
+	return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 describe('Send Bulk: outputs', () => {
 	test('"Not-Sent Rows to Second Output" splits Sent (sent and queued) from Not Sent', async () => {

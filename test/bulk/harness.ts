@@ -282,7 +282,7 @@ export function setupRun<P>(
 	limits: BulkLimits,
 	sessions: string[],
 	respond?: Responder,
-	latencyMs?: () => number,
+	latencyMs?: (call: SendCall) => number,
 ) {
 	const clock = new VirtualClock();
 	const api = new FakeApi<P>(clock, respond, latencyMs);

@@ -1,20 +1,60 @@
 /**
  * Standalone fake SendApi for a human sandbox:
  *   npm run fake-sendapi [-- --emit-events] [--auto-connect] [--starter-limits] [--integer-ids] [--api-key=sk_test_x]
+ *                        [--plan-quota=N] [--session-quota=N] [--quota-shape=coded|param]
  * Listens on 127.0.0.1:$PORT (default 3333), seeds one connected session and stays up until Ctrl-C.
+ * --plan-quota / --session-quota: after N messages a day (the plan's, or each session's own) sends
+ * are refused with 402 quota_exceeded, in the error shape --quota-shape picks (default coded).
  */
 import { STARTER_LIMITS, startFakeSendApi } from './index';
+import type { FakeLimits } from './limits';
+
+const USAGE =
+	'Usage: fake-sendapi [--emit-events] [--auto-connect] [--starter-limits] [--integer-ids] [--api-key=KEY]\n' +
+	'                    [--plan-quota=N] [--session-quota=N] [--quota-shape=coded|param]   (PORT env, default 3333)';
+
+/** A whole number ≥ 0 for a quota flag, or undefined when the flag is absent. */
+function quotaFlag(name: string, text: string | undefined): number | undefined {
+	if (text === undefined) return undefined;
+	const count = Number(text);
+	if (!Number.isInteger(count) || count < 0) throw new Error(`--${name} must be a whole number ≥ 0, got ${text}`);
+	return count;
+}
+
+/** The limits the flags ask for: Starter's, then the daily quotas and their error shape. */
+function limitsFrom(flag: (name: string) => boolean, value: (name: string) => string | undefined): Partial<FakeLimits> | undefined {
+	const limits: Partial<FakeLimits> = flag('starter-limits') ? { ...STARTER_LIMITS } : {};
+	const planQuota = quotaFlag('plan-quota', value('plan-quota'));
+	const sessionQuota = quotaFlag('session-quota', value('session-quota'));
+	const shape = value('quota-shape');
+	if (planQuota !== undefined) limits.planMessagesPerDay = planQuota;
+	if (sessionQuota !== undefined) limits.sessionQuotaPerDay = sessionQuota;
+	if (shape !== undefined) {
+		if (shape !== 'coded' && shape !== 'param') throw new Error(`--quota-shape must be coded or param, got ${shape}`);
+		limits.quotaErrorShape = shape;
+	}
+	return Object.keys(limits).length > 0 ? limits : undefined;
+}
 
 async function main(): Promise<void> {
 	const args = process.argv.slice(2);
 	const flag = (name: string) => args.includes(`--${name}`);
 	const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
 	const known = ['--emit-events', '--auto-connect', '--starter-limits', '--integer-ids', '--help'];
-	const unknown = args.filter((a) => !known.includes(a) && !a.startsWith('--api-key='));
+	const withValue = ['--api-key=', '--plan-quota=', '--session-quota=', '--quota-shape='];
+	const unknown = args.filter((a) => !known.includes(a) && !withValue.some((prefix) => a.startsWith(prefix)));
 	if (flag('help') || unknown.length) {
 		if (unknown.length) console.error(`Unknown argument(s): ${unknown.join(' ')}`);
-		console.log('Usage: fake-sendapi [--emit-events] [--auto-connect] [--starter-limits] [--integer-ids] [--api-key=KEY]   (PORT env, default 3333)');
+		console.log(USAGE);
 		process.exit(unknown.length ? 2 : 0);
+	}
+	let limits: Partial<FakeLimits> | undefined;
+	try {
+		limits = limitsFrom(flag, value);
+	} catch (error) {
+		console.error((error as Error).message);
+		console.log(USAGE);
+		process.exit(2);
 	}
 	const port = Number(process.env.PORT ?? 3333);
 	const apiKey = value('api-key');
@@ -23,7 +63,7 @@ async function main(): Promise<void> {
 		emitEvents: flag('emit-events'),
 		autoConnectSessions: flag('auto-connect'),
 		integerIds: flag('integer-ids'),
-		limits: flag('starter-limits') ? STARTER_LIMITS : undefined,
+		limits,
 		apiKeys: apiKey ? [apiKey] : undefined,
 	});
 	const session = fake.seedSession({ name: 'Sandbox session' });
@@ -32,6 +72,10 @@ async function main(): Promise<void> {
 	console.log(`  API key:    ${fake.apiKey}`);
 	console.log(`  Session:    ${String(session.id)} (connected, ${session.phone_number})`);
 	console.log(`  Events:     ${flag('emit-events') ? 'message.sent is delivered to registered webhooks' : 'off (use --emit-events)'}`);
+	const { planMessagesPerDay, sessionQuotaPerDay, quotaErrorShape } = fake.limits;
+	if (Number.isFinite(planMessagesPerDay) || Number.isFinite(sessionQuotaPerDay)) {
+		console.log(`  Quotas:     ${planMessagesPerDay}/day for the plan, ${sessionQuotaPerDay}/day per session (402 quota_exceeded, ${quotaErrorShape} shape)`);
+	}
 	console.log('  Sandbox:    POST /__sandbox/incoming {session_id, from, text}   GET /__sandbox/requests   GET /__sandbox/state');
 	console.log('              POST /__sandbox/sessions/{id}/status {status: pending|connected|disconnected}');
 	console.log('Press Ctrl-C to stop.');

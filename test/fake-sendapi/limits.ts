@@ -1,7 +1,7 @@
 /**
  * Sliding-window limit enforcement: requests per window per API key, plan messages per window and
- * per day per API key, anti-ban messages per window and per day per session.
- * Refused attempts are never recorded.
+ * per day per API key, anti-ban messages per window and per day per session, and a per-session
+ * daily quota. Refused attempts are never recorded.
  */
 
 export interface FakeLimits {
@@ -18,7 +18,22 @@ export interface FakeLimits {
 	sessionMessagesPerDay: number;
 	/** Length of the "day" window (default 86 400 000; scale it down together with windowMs). */
 	dayMs: number;
+	/**
+	 * Per session, a daily message quota of the account (not the anti-ban cap): past it a send is
+	 * refused with 402 quota_exceeded naming the session. SendApi documents no such quota; it
+	 * stands for an account whose sessions have their own allowance.
+	 */
+	sessionQuotaPerDay: number;
+	/**
+	 * Which documented error shape a 402 quota_exceeded takes: 'coded'
+	 * `{success:false, error:{type:"quota_exceeded", message, code:4020}, meta}` (the session named
+	 * only in the message) or 'param' `{error:{type:"invalid_request_error", code:"quota_exceeded",
+	 * param?, message}}` (a session's quota names `param: "session_id"`).
+	 */
+	quotaErrorShape: QuotaErrorShape;
 }
+
+export type QuotaErrorShape = 'coded' | 'param';
 
 export const DEFAULT_LIMITS: FakeLimits = {
 	windowMs: 60_000,
@@ -28,6 +43,8 @@ export const DEFAULT_LIMITS: FakeLimits = {
 	sessionMessagesPerWindow: Infinity,
 	sessionMessagesPerDay: Infinity,
 	dayMs: 86_400_000,
+	sessionQuotaPerDay: Infinity,
+	quotaErrorShape: 'coded',
 };
 
 /** SendApi's Starter plan (the smallest), for a realistic sandbox. */
@@ -103,6 +120,8 @@ export type LimitRefusal = {
 	code: 4029 | 4020;
 	message: string;
 	retryAfterMs: number;
+	/** A 402's reach: the whole plan, or one session's own daily quota. */
+	scope?: 'plan' | 'session';
 };
 
 function windowOf(map: Map<string, SlidingWindow>, key: string): SlidingWindow {
@@ -181,6 +200,17 @@ export class Limiter {
 				code: 4020,
 				message: `Daily message quota of ${L.planMessagesPerDay} exceeded for this plan`,
 				retryAfterMs: wait,
+				scope: 'plan',
+			};
+		wait = sd.retryAfter(now, L.dayMs, L.sessionQuotaPerDay, n);
+		if (wait !== null)
+			return {
+				status: 402,
+				type: 'quota_exceeded',
+				code: 4020,
+				message: `Session ${sessionKey} daily quota of ${L.sessionQuotaPerDay} messages exceeded`,
+				retryAfterMs: wait,
+				scope: 'session',
 			};
 		wait = pw.retryAfter(now, L.windowMs, L.planMessagesPerWindow, n);
 		if (wait !== null)

@@ -114,6 +114,8 @@ export interface FakeSendApi {
 	readonly requests: LoggedRequest[];
 	/** Requests answered 429 by the limiter (not by faults). */
 	readonly refused429: number;
+	/** Requests answered 402 quota_exceeded by the limiter (a plan's or a session's daily quota). */
+	readonly refused402: number;
 	readonly faults: FaultQueue;
 	/** Every delivery the server made itself (emitted events, simulated incoming messages). */
 	readonly webhookDeliveries: WebhookDeliveryLog[];
@@ -220,6 +222,7 @@ export class FakeSendApiServer implements FakeSendApi {
 	private readonly outgoing = new Set<http.ClientRequest>();
 	private readonly routes: Array<[string, RegExp, Handler]>;
 	private _refused429 = 0;
+	private _refused402 = 0;
 
 	idempotencyKeepsRefusals = false;
 	private seq = 0;
@@ -275,6 +278,10 @@ export class FakeSendApiServer implements FakeSendApi {
 		return this._refused429;
 	}
 
+	get refused402(): number {
+		return this._refused402;
+	}
+
 	get limits(): FakeLimits {
 		return { ...this.limiter.limits };
 	}
@@ -313,6 +320,7 @@ export class FakeSendApiServer implements FakeSendApi {
 		this.faults.reset();
 		this.limiter.reset(this.opts.limits);
 		this._refused429 = 0;
+		this._refused402 = 0;
 		this.idempotencyKeepsRefusals = false;
 		this.idCounters.clear();
 	}
@@ -835,6 +843,7 @@ export class FakeSendApiServer implements FakeSendApi {
 							webhooks: [...this.state.webhooks.values()],
 							limits: this.limits,
 							refused429: this.refused429,
+							refused402: this.refused402,
 						},
 					},
 				};
@@ -896,6 +905,11 @@ export class FakeSendApiServer implements FakeSendApi {
 		if (!refusal) return;
 		c.undoRequest();
 		if (refusal.status === 429) this._refused429 += 1;
+		else this._refused402 += 1;
+		if (refusal.type === 'quota_exceeded' && this.limiter.limits.quotaErrorShape === 'param') {
+			const param = refusal.scope === 'session' ? 'session_id' : undefined;
+			throw new HttpError(this.errB(refusal.status, refusal.type, refusal.message, param));
+		}
 		throw new HttpError(
 			this.errA(
 				refusal.status,

@@ -14,7 +14,8 @@
  * What the run cannot see it learns from the answers: X-RateLimit-Remaining (other clients of the
  * key) caps how many requests may start before the reset; a 429 pauses everything for Retry-After,
  * or only its session when it is the session's own anti-ban limit; a session that cannot send is
- * left out and its rows move to the others. Every row ends with exactly one outcome.
+ * left out and its rows move to the others; the plan's daily quota found spent ends every row not
+ * yet started. Every row ends with exactly one outcome.
  */
 import { HeldWindow } from './HeldWindow';
 import { resolveBulkLimits, type ResolvedBulkLimits } from './limits';
@@ -78,6 +79,11 @@ interface Unit {
 	/** Attempts its rows made on sessions they were moved away from. */
 	earlierAttempts: number;
 	notBefore: number;
+	/**
+	 * An earlier attempt failed without SendApi refusing it (5xx, lost connection): the rows may
+	 * have gone out, and only a retry with the same Idempotency-Key can tell.
+	 */
+	unsettled: boolean;
 }
 
 /**
@@ -153,6 +159,9 @@ class BulkSendRun<P> {
 
 	/** No dispatch before this instant (server's Retry-After or exhausted request budget). */
 	private pausedUntil = -Infinity;
+
+	/** Set once SendApi says the plan's day is spent: why the rows not yet started end. */
+	private planQuotaReason: string | undefined;
 
 	private roundRobin = 0;
 
@@ -335,6 +344,7 @@ class BulkSendRun<P> {
 			attempt: 1,
 			earlierAttempts: job.earlierAttempts ?? 0,
 			notBefore: now,
+			unsettled: false,
 		};
 		if (job.kind === 'one') {
 			this.jobTaken(job);
@@ -393,7 +403,7 @@ class BulkSendRun<P> {
 
 	private settle(unit: Unit, result: SendResult): void {
 		const now = this.settings.now();
-		const nothingSent = !result.ok && (result.refused === true || result.sessionUnavailable === true);
+		const nothingSent = !result.ok && isRefusal(result);
 		this.releaseCapacity(unit, now, nothingSent);
 		// The settling request is still in the in-flight set: the others are the rest.
 		this.followServerBudget(result.rateLimit, now, this.inFlight.size - 1);
@@ -413,9 +423,9 @@ class BulkSendRun<P> {
 	/**
 	 * The answer is in, so the request has reached SendApi (or never will): from now on its weight
 	 * is held for exactly one window. A failed attempt stays counted: the server may have counted
-	 * it too. Except for the messages of a send SendApi refused (a 429, or a session that cannot
-	 * send): nothing was sent, so (our choice, SendApi is silent) they do not count; the request
-	 * still does.
+	 * it too. Except for the messages of a send SendApi refused (a 429, a session that cannot
+	 * send, a spent daily quota): nothing was sent, so (our choice, SendApi is silent) they do not
+	 * count; the request still does.
 	 */
 	private releaseCapacity(unit: Unit, now: number, nothingSent: boolean): void {
 		const weight = unit.positions.length;
@@ -468,9 +478,20 @@ class BulkSendRun<P> {
 
 	/**
 	 * 429: every dispatch pauses for Retry-After, then the same unit is tried again. Other
-	 * retryable failures back off exponentially on their own.
+	 * retryable failures back off exponentially on their own. The plan's day spent: the unit ends
+	 * with SendApi's answer, and so does every row not yet started (stopForPlanQuota).
 	 */
 	private handleFailure(unit: Unit, failure: SendFailure, now: number): void {
+		if (failure.planQuotaExceeded === true) {
+			this.stopForPlanQuota(failure.reason);
+			this.finish(unit.positions, {
+				status: 'not_sent',
+				sessionId: this.sessions[unit.session],
+				reason: failure.reason,
+				attempts: attemptsMade(unit),
+			});
+			return;
+		}
 		if (failure.sessionUnavailable === true) {
 			this.takeSessionOutOfService(unit.session, failure.reason);
 			if (!this.aborted()) this.move(unit);
@@ -488,6 +509,17 @@ class BulkSendRun<P> {
 			? failure.retryAfterMs
 			: undefined;
 		const canRetry = failure.retryable && attemptsMade(unit) < this.settings.maxAttempts;
+		const unsettled = unit.unsettled || !isRefusal(failure);
+		if (canRetry && !unsettled && this.planQuotaReason !== undefined) {
+			// Nothing of it went out, and the day is spent: a retry could only be refused.
+			this.finish(unit.positions, {
+				status: 'not_sent',
+				sessionId: this.sessions[unit.session],
+				reason: this.planQuotaReason,
+				attempts: attemptsMade(unit),
+			});
+			return;
+		}
 		if (failure.sessionLimited === true && retryAfterMs !== undefined) {
 			// Only this session waits; the rows (nothing was sent) go to the first session free.
 			const session = unit.session;
@@ -501,7 +533,7 @@ class BulkSendRun<P> {
 		}
 		if (canRetry && !this.aborted()) {
 			const delay = retryAfterMs ?? this.backoff(unit.attempt);
-			this.retries.push({ ...unit, attempt: unit.attempt + 1, notBefore: now + delay });
+			this.retries.push({ ...unit, attempt: unit.attempt + 1, notBefore: now + delay, unsettled });
 			return;
 		}
 		this.finish(unit.positions, {
@@ -526,15 +558,58 @@ class BulkSendRun<P> {
 
 	/**
 	 * Nothing was sent: the unit's rows go back to be handed to another session, and the day
-	 * budget their first attempt took from this one is given back.
+	 * budget their first attempt took from this one is given back. Once the plan's day is spent
+	 * no session can take them: they end here, as the rows not yet started did.
 	 */
 	private move(unit: Unit): void {
 		this.sessionDayLeft[unit.session] += unit.positions.length;
 		const earlierAttempts = attemptsMade(unit);
+		if (this.planQuotaReason !== undefined) {
+			this.finish(unit.positions, {
+				status: 'not_sent',
+				sessionId: this.sessions[unit.session],
+				reason: this.planQuotaReason,
+				attempts: earlierAttempts,
+			});
+			return;
+		}
 		this.moved.push(
 			unit.positions.length === 1
 				? { kind: 'one', position: unit.positions[0], earlierAttempts }
 				: { kind: 'group', positions: unit.positions, next: 0, earlierAttempts },
+		);
+	}
+
+	/**
+	 * SendApi says the plan's daily quota is spent (the node's daily limit is set higher than the
+	 * account really has). It does not come back within the run, so nothing new is sent: every row
+	 * not yet started ends now, without a request, with SendApi's words and the numbers the run
+	 * knows. Retries of rows SendApi refused outright end too (they could only be refused again);
+	 * a retry whose earlier answer was lost is still made, since only its answer (same
+	 * Idempotency-Key) tells whether the row went out. Requests in flight are answered as usual.
+	 */
+	private stopForPlanQuota(said: string): void {
+		if (this.planQuotaReason !== undefined) return;
+		this.planQuotaReason = this.planQuotaSpentReason(said);
+		const refusedOutright = this.retries.filter((retry) => !retry.unsettled);
+		this.endWaitingWork(this.planQuotaReason, refusedOutright);
+	}
+
+	/**
+	 * The numbers are the ones the run has when SendApi refuses: what it sent (queued counts, it
+	 * was accepted), today's usage as read before the run, and the daily limit it was given.
+	 */
+	private planQuotaSpentReason(said: string): string {
+		const sentByRun = this.counts.sent + this.counts.queued;
+		const sentToday = this.opts.sentToday;
+		const before = sentToday
+			? `${sentToday.plan} were already sent today before the run`
+			: 'what was sent today before the run was not read';
+		const dayLimit = this.limits.planMessagesPerDay;
+		const setting = dayLimit === Infinity ? 'not set' : `${dayLimit} messages/day on the plan`;
+		return (
+			`daily limit: SendApi refused a send with "${said}" after this run had sent ${sentByRun}; ` +
+			`${before}; the node's daily limit is ${setting}; this row was not started`
 		);
 	}
 
@@ -600,16 +675,24 @@ class BulkSendRun<P> {
 	}
 
 	private cancelWaitingWork(): void {
-		for (const retry of this.retries) {
+		this.endWaitingWork('cancelled', this.retries);
+	}
+
+	/**
+	 * The one place that ends work that has not left: the given retries (each after the attempts
+	 * it made) and every row not yet started, all not_sent with `reason`.
+	 */
+	private endWaitingWork(reason: string, retries: readonly Unit[]): void {
+		for (const retry of retries) {
 			this.finish(retry.positions, {
 				status: 'not_sent',
 				sessionId: this.sessions[retry.session],
-				reason: 'cancelled',
+				reason,
 				attempts: attemptsMade(retry) - 1,
 			});
 		}
-		this.retries = [];
-		this.finishWaitingJobs('cancelled');
+		this.retries = this.retries.filter((retry) => !retries.includes(retry));
+		this.finishWaitingJobs(reason);
 		this.reportProgress();
 	}
 
@@ -664,6 +747,15 @@ class BulkSendRun<P> {
 /** Attempts the unit's rows have made, on this session and on any they were moved from. */
 function attemptsMade(unit: Unit): number {
 	return unit.earlierAttempts + unit.attempt;
+}
+
+/** SendApi refused the request, so nothing of it was sent. */
+function isRefusal(failure: SendFailure): boolean {
+	return (
+		failure.refused === true ||
+		failure.sessionUnavailable === true ||
+		failure.planQuotaExceeded === true
+	);
 }
 
 function failureReason(failure: SendFailure, attempts: number, couldRetry: boolean): string {

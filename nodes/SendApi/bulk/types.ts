@@ -70,16 +70,25 @@ export interface SendFailure {
 	/** True for 429, 5xx and connection failures; false for anything a retry cannot fix. */
 	retryable: boolean;
 	/**
-	 * SendApi refused the request before sending anything (a 429; implied by sessionUnavailable):
-	 * its messages do not count against the message windows; the request itself still does.
+	 * SendApi refused the request before sending anything (a 429; implied by sessionUnavailable
+	 * and planQuotaExceeded): its messages do not count against the message windows; the request
+	 * itself still does.
 	 */
 	refused?: boolean;
 	reason: string;
 	/**
-	 * The session cannot send at all (not connected, deleted) and nothing was sent: the engine
-	 * stops using the session for the rest of the run and moves its rows to the other sessions.
+	 * The session cannot send at all (not connected, deleted, its own daily quota spent) and
+	 * nothing was sent: the engine stops using the session for the rest of the run and moves its
+	 * rows to the other sessions.
 	 */
 	sessionUnavailable?: boolean;
+	/**
+	 * SendApi says the plan's daily quota is spent (quota_exceeded about the whole plan) and
+	 * nothing was sent. A day's quota does not come back within a run: nothing new is sent, and
+	 * every row not yet started ends not_sent with this reason and the run's numbers. Requests
+	 * already in flight are answered as SendApi answers them.
+	 */
+	planQuotaExceeded?: boolean;
 	/**
 	 * The 429 is about this session alone (its anti-ban limit, which other senders on the same
 	 * WhatsApp number may have used up): only this session pauses for `retryAfterMs`, and the rows

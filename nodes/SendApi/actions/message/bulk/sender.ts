@@ -10,6 +10,7 @@ import { NodeApiError } from 'n8n-workflow';
 import type {
 	RateLimitInfo,
 	SendBulkRequest,
+	SendFailure,
 	SendOneRequest,
 	SendResult,
 	ValidBulkRow,
@@ -21,6 +22,7 @@ import {
 	isObject,
 	isSessionLimit,
 	isSessionUnavailable,
+	quotaExceededScope,
 	readMessageId,
 	sendBody,
 	sendBulkBody,
@@ -188,9 +190,28 @@ export function toSendResult(
 		};
 	}
 	const refusal = sendApiError(outcome.error);
+	const quota =
+		outcome.kind === 'failed' ? quotaExceededScope(refusal.status, refusal.info) : undefined;
+	if (quota !== undefined) return quotaRefusal(quota, reason, rateLimit);
 	const sessionUnavailable =
 		outcome.kind === 'failed' && isSessionUnavailable(refusal.status, refusal.info);
 	return { ok: false, retryable: outcome.kind === 'retryable', sessionUnavailable, reason, rateLimit };
+}
+
+/**
+ * quota_exceeded: nothing was sent, and a day's quota does not come back within a run. One
+ * session's: that session is left out, as one that cannot send (its rows move to the others).
+ * The plan's: nothing more is started (the engine ends the rows still waiting).
+ */
+function quotaRefusal(
+	scope: 'plan' | 'session',
+	reason: string,
+	rateLimit: RateLimitInfo | undefined,
+): SendFailure {
+	const refused = { ok: false, retryable: false, refused: true, reason, rateLimit } as const;
+	return scope === 'session'
+		? { ...refused, sessionUnavailable: true }
+		: { ...refused, planQuotaExceeded: true };
 }
 
 /** SendApi's error fields, which the transport keeps on the error's context (transport/errors.ts). */
@@ -198,10 +219,17 @@ function sendApiError(error: Error): { status?: number; info: SendApiErrorInfo }
 	const fields = error instanceof NodeApiError ? error.context.sendApi : undefined;
 	if (!isObject(fields)) return { info: {} };
 	const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+	// The coded error shape numbers its codes (4020), the other names them (`quota_exceeded`).
+	const code = typeof fields.code === 'number' ? fields.code : text(fields.code);
 	const status = Number(fields.httpCode);
 	return {
 		status: Number.isFinite(status) ? status : undefined,
-		info: { type: text(fields.type), code: text(fields.code), param: text(fields.param) },
+		info: {
+			type: text(fields.type),
+			code,
+			param: text(fields.param),
+			message: text(fields.message),
+		},
 	};
 }
 
