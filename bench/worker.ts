@@ -10,7 +10,7 @@ import type {
 	INodeType,
 } from 'n8n-workflow';
 
-import { MAY_HAVE_BEEN_SENT } from '../nodes/SendApi/actions/message/bulk/sender';
+import { MAY_HAVE_BEEN_SENT } from '../nodes/SendApi/bulk';
 import type { BulkLimits } from '../nodes/SendApi/bulk';
 import { optimalMs, PLAN_LIMITS, resolveBulkLimits } from '../nodes/SendApi/bulk';
 import { SendApi } from '../nodes/SendApi/SendApi.node';

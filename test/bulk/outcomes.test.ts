@@ -349,8 +349,13 @@ describe('cancellation', () => {
 		const outcomes = await run({ signal, concurrency: 4 });
 
 		expect(api.calls).toHaveLength(callsBeforeAbort); // nothing new after the abort
-		// row 0 was waiting for its retry: cancelled after its one attempt
-		expect(outcomes[0]).toMatchObject({ status: 'not_sent', reason: 'cancelled', attempts: 1 });
+		// row 0 was waiting for its retry after a lost answer: cancelled after its one attempt, and
+		// its reason says it may have gone out, so nobody re-sends it blindly
+		expect(outcomes[0]).toMatchObject({
+			status: 'not_sent',
+			reason: 'cancelled; an earlier answer was lost, so SendApi may have sent it',
+			attempts: 1,
+		});
 		// row 2 failed as the run was cancelled: not retried, its failure kept in the reason
 		expect(outcomes[2]).toMatchObject({
 			status: 'not_sent',

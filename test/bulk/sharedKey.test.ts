@@ -255,19 +255,71 @@ describe('a session that cannot send', () => {
 		expect(api.acceptedCounts().size).toBe(40);
 	});
 
-	it('moves a retry that was waiting for that session, without another request to it', async () => {
+	it('moves a retry SendApi refused outright that was waiting for that session, without another request to it', async () => {
 		const respond: Responder = (call, n) => {
-			if (n === 0) return { ok: false, retryable: true, reason: 'HTTP 503' };
+			if (n === 0) return { ok: false, retryable: true, refused: true, reason: 'HTTP 429' };
 			if (call.sessionId === 'sess_1') return NOT_CONNECTED;
 			return { ok: true, id: `m${n}` };
 		};
 		const { api, run } = setup(makeRows(4), PLAN_LIMITS.growth, sessionIds(2), respond);
 		const outcomes = await run({ concurrency: 1 });
 
-		// call 0: row 0 on sess_1 → 503, retry planned on sess_1; call 2: row 2 on sess_1 → down
+		// call 0: row 0 on sess_1 → 429, retry planned on sess_1; call 2: row 2 on sess_1 → down
 		expect(api.calls.filter((c) => c.sessionId === 'sess_1')).toHaveLength(2);
 		expect(outcomes[0]).toMatchObject({ status: 'sent', sessionId: 'sess_2', attempts: 2 });
 		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+	});
+
+	describe('a retry whose earlier answer was lost stays on its session (another session is a new Idempotency-Key)', () => {
+		/** Row 0's first answer on sess_1 is lost; row 2 then finds sess_1 not connected. */
+		function lostThenDown(rowZeroAgain: SendResult): Responder {
+			return (call, n) => {
+				if (n === 0) return { ok: false, retryable: true, reason: 'HTTP 503' };
+				if (call.sessionId === 'sess_1' && call.indexes[0] === 0) return rowZeroAgain;
+				if (call.sessionId === 'sess_1') return NOT_CONNECTED;
+				return { ok: true, id: `m${n}` };
+			};
+		}
+
+		it('SendApi answers the same key with what it did: the row is sent once, on its session', async () => {
+			const respond = lostThenDown({ ok: true, id: 'm_replayed' });
+			const { api, run } = setup(makeRows(4), PLAN_LIMITS.growth, sessionIds(2), respond);
+			const outcomes = await run({ concurrency: 1 });
+
+			const rowZeroCalls = api.calls.filter((c) => c.indexes.includes(0));
+			expect(rowZeroCalls.map((c) => [c.sessionId, c.attempt])).toEqual([
+				['sess_1', 1],
+				['sess_1', 2],
+			]);
+			expect(outcomes[0]).toMatchObject({ status: 'sent', sessionId: 'sess_1', id: 'm_replayed' });
+			expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+		});
+
+		it('the session refuses the same key: the row ends not_sent saying SendApi may have sent it', async () => {
+			const respond = lostThenDown({ ...NOT_CONNECTED });
+			const { api, run } = setup(makeRows(4), PLAN_LIMITS.growth, sessionIds(2), respond);
+			const outcomes = await run({ concurrency: 1 });
+
+			expect(api.calls.filter((c) => c.indexes.includes(0)).every((c) => c.sessionId === 'sess_1')).toBe(true);
+			expect(outcomes[0]).toMatchObject({ status: 'not_sent', sessionId: 'sess_1', attempts: 2 });
+			expect(outcomes[0].reason).toMatch(/not connected.*an earlier answer was lost, so SendApi may have sent it$/);
+			expect(outcomes.slice(1).every((o) => o.status === 'sent')).toBe(true);
+		});
+
+		it('cancelling while it waits ends it saying SendApi may have sent it', async () => {
+			const signal = { aborted: false };
+			const respond: Responder = (call, n) => {
+				if (n === 0) return { ok: false, retryable: true, reason: 'HTTP 503' };
+				signal.aborted = true;
+				return { ok: true, id: `m${n}` };
+			};
+			const { run } = setup(makeRows(3), PLAN_LIMITS.growth, sessionIds(1), respond);
+			const outcomes = await run({ concurrency: 1, signal });
+
+			expect(outcomes[0]).toMatchObject({ status: 'not_sent', attempts: 1 });
+			expect(outcomes[0].reason).toBe('cancelled; an earlier answer was lost, so SendApi may have sent it');
+			expect(outcomes[2]).toMatchObject({ status: 'not_sent', reason: 'cancelled' });
+		});
 	});
 
 	it('when no session can send, every row ends not_sent once, naming the sessions', async () => {

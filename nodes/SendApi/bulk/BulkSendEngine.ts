@@ -20,6 +20,7 @@
 import { HeldWindow } from './HeldWindow';
 import { resolveBulkLimits, type ResolvedBulkLimits } from './limits';
 import { buildJobs, forecastDailyQuota, isValidRow, type Job } from './planning';
+import { MAY_HAVE_BEEN_SENT } from './types';
 import type {
 	BulkOutcome,
 	BulkRow,
@@ -494,6 +495,16 @@ class BulkSendRun<P> {
 		}
 		if (failure.sessionUnavailable === true) {
 			this.takeSessionOutOfService(unit.session, failure.reason);
+			if (unit.unsettled) {
+				// An earlier attempt may have gone out: another session means a new Idempotency-Key.
+				this.finish(unit.positions, {
+					status: 'not_sent',
+					sessionId: this.sessions[unit.session],
+					reason: mayHaveBeenSent(failure.reason),
+					attempts: attemptsMade(unit),
+				});
+				return;
+			}
 			if (!this.aborted()) this.move(unit);
 			else {
 				this.finish(unit.positions, {
@@ -546,14 +557,17 @@ class BulkSendRun<P> {
 
 	/**
 	 * A session that cannot send (not connected, deleted) gets nothing more in this run; retries
-	 * waiting for it move to the other sessions now rather than each finding out with a request.
+	 * waiting for it that SendApi refused outright move to the other sessions now rather than each
+	 * finding out with a request. A retry whose earlier answer was lost stays: it may have gone
+	 * out, and only the same Idempotency-Key on the same session can tell (a new session is a new
+	 * key, so moving it could send it twice).
 	 */
 	private takeSessionOutOfService(session: number, reason: string): void {
 		if (this.sessionDown[session] !== undefined) return;
 		this.sessionDown[session] = reason;
-		const waiting = this.retries.filter((retry) => retry.session === session);
-		this.retries = this.retries.filter((retry) => retry.session !== session);
-		for (const retry of waiting) this.move({ ...retry, attempt: retry.attempt - 1 });
+		const movable = this.retries.filter((retry) => retry.session === session && !retry.unsettled);
+		this.retries = this.retries.filter((retry) => !movable.includes(retry));
+		for (const retry of movable) this.move({ ...retry, attempt: retry.attempt - 1 });
 	}
 
 	/**
@@ -687,7 +701,7 @@ class BulkSendRun<P> {
 			this.finish(retry.positions, {
 				status: 'not_sent',
 				sessionId: this.sessions[retry.session],
-				reason,
+				reason: retry.unsettled ? mayHaveBeenSent(reason) : reason,
 				attempts: attemptsMade(retry) - 1,
 			});
 		}
@@ -745,6 +759,12 @@ class BulkSendRun<P> {
 }
 
 /** Attempts the unit's rows have made, on this session and on any they were moved from. */
+/** A row given up after an answer was lost says so, so nobody re-sends it blindly. */
+function mayHaveBeenSent(reason: string): string {
+	if (reason.includes(MAY_HAVE_BEEN_SENT)) return reason;
+	return `${reason}; an earlier answer was lost, so ${MAY_HAVE_BEEN_SENT}`;
+}
+
 function attemptsMade(unit: Unit): number {
 	return unit.earlierAttempts + unit.attempt;
 }

@@ -16,6 +16,7 @@ export type { DailyForecast, Job, SentToday } from './planning';
 export { HeldWindow } from './HeldWindow';
 export { SlidingWindowLimiter } from './SlidingWindowLimiter';
 export type { SlidingWindowLimiterOpts } from './SlidingWindowLimiter';
+export { MAY_HAVE_BEEN_SENT } from './types';
 export type {
 	AbortLike,
 	BulkLimits,

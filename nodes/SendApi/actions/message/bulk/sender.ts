@@ -15,6 +15,7 @@ import type {
 	SendResult,
 	ValidBulkRow,
 } from '../../../bulk';
+import { MAY_HAVE_BEEN_SENT } from '../../../bulk';
 import type { AttemptOutcome } from '../../../transport';
 import { attemptRequest, isCancelled, uuidShaped } from '../../../transport';
 import type { MessageFragment, SendApiErrorInfo } from '../../../transport/dialect';
@@ -45,9 +46,6 @@ export interface BulkSender {
 	sendOne: (req: SendOneRequest<MessageFragment>) => Promise<SendResult>;
 	sendBulk: (req: SendBulkRequest<MessageFragment>) => Promise<SendResult>;
 }
-
-/** Said of a row whose fate only SendApi knows. */
-export const MAY_HAVE_BEEN_SENT = 'SendApi may have sent it';
 
 export function createBulkSender(context: IExecuteFunctions, opts: SenderOpts): BulkSender {
 	const keys = new IdempotencyKeys();
