@@ -31,6 +31,8 @@ import { SendApi } from '../../nodes/SendApi/SendApi.node';
 
 export const PACKAGE = 'n8n-nodes-sendapi';
 export const SENDAPI_TYPE = `${PACKAGE}.sendApi`;
+/** The type n8n gives the node's AI Agent tool variant ("SendApi Tool"), which runs the same node. */
+export const SENDAPI_TOOL_TYPE = `${SENDAPI_TYPE}Tool`;
 const INPUT_TYPE = 'test.input';
 
 const credentialTypes: Record<string, ICredentialType> = { sendApiApi: new SendApiApi() };
@@ -188,6 +190,12 @@ export interface RunNodeOptions {
 	abortSignal?: AbortSignal;
 	/** Node settings such as n8n's Retry On Fail (`retryOnFail`, `maxTries`, `waitBetweenTries`). */
 	nodeSettings?: Partial<Pick<INode, 'retryOnFail' | 'maxTries' | 'waitBetweenTries'>>;
+	/**
+	 * Run the node as an AI Agent's tool the way AI Agent v3 has n8n's engine run it: as the type
+	 * `<package>.sendApiTool` (n8n loads that type by running this same node), its output logged as
+	 * `ai_tool`, which is what the agent reads back (`outputs` are then that output's).
+	 */
+	asAiTool?: boolean;
 }
 
 let executions = 0;
@@ -203,21 +211,23 @@ export interface RunNodeResult {
 /** Runs `Input → SendApi` through n8n-core's WorkflowExecute and returns what the node output. */
 export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	const nodeType = options.nodeType ?? new SendApi();
+	const type = options.asAiTool ? SENDAPI_TOOL_TYPE : SENDAPI_TYPE;
 	const nodeTypes = new TestNodeTypes({
 		[INPUT_TYPE]: inputNodeType(options.items ?? [{ json: {} }]),
-		[SENDAPI_TYPE]: nodeType,
+		[type]: nodeType,
 	});
 	const nodes: INode[] = [
 		{ id: 'input', name: 'Input', type: INPUT_TYPE, typeVersion: 1, position: [0, 0], parameters: {} },
 		{
 			id: 'sendapi',
 			name: 'SendApi',
-			type: SENDAPI_TYPE,
+			type,
 			typeVersion: 1,
 			position: [200, 0],
 			parameters: options.parameters,
 			credentials: { sendApiApi: { id: '1', name: 'SendApi account' } },
 			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+			...(options.asAiTool ? { rewireOutputLogTo: NodeConnectionTypes.AiTool } : {}),
 			...options.nodeSettings,
 		},
 	];
@@ -262,6 +272,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 
 	const taskData = run.data.resultData.runData.SendApi?.[0];
 	const error = (taskData?.error ?? run.data.resultData.error) as RunNodeResult['error'];
-	const outputs = (taskData?.data?.main ?? []).map((output: INodeExecutionData[] | null) => output ?? []);
+	const logged = taskData?.data?.[options.asAiTool ? NodeConnectionTypes.AiTool : NodeConnectionTypes.Main];
+	const outputs = (logged ?? []).map((output: INodeExecutionData[] | null) => output ?? []);
 	return { outputs, error, run };
 }

@@ -1,6 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import type { ToolRunError } from '../helpers/aiTool';
+import { inModelTerms, runsAsAiTool } from '../helpers/aiTool';
 import * as contact from './contact/Contact.resource';
 import * as group from './group/Group.resource';
 import type { MultipleOutputs } from './message/bulk/outputs';
@@ -29,6 +31,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	if (!handler) {
 		throw new NodeOperationError(this.getNode(), `The operation "${operation}" of resource "${resource}" is not supported`);
 	}
-	const result = await handler.execute.call(this, items);
-	return isMultipleOutputs(result) ? result.outputs : [result];
+	try {
+		const result = await handler.execute.call(this, items);
+		return isMultipleOutputs(result) ? result.outputs : [result];
+	} catch (error) {
+		// A model gets nothing of an error but its message: it has to say what to change.
+		throw error instanceof Error && runsAsAiTool(this) ? inModelTerms(error as ToolRunError) : error;
+	}
 }

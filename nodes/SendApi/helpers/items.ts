@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { inModelTerms, runsAsAiTool } from './aiTool';
 import { itemPrefix } from './validation';
 
 export type ItemResult = IDataObject | IDataObject[] | INodeExecutionData | INodeExecutionData[];
@@ -20,8 +21,10 @@ export async function forEachItem(
 		try {
 			output.push(...toExecutionData(context, await handle(itemIndex), itemIndex));
 		} catch (caught) {
-			const error = errorOfItem(context, caught, itemIndex);
-			if (!context.continueOnFail()) throw error;
+			const itemError = errorOfItem(context, caught, itemIndex);
+			if (!context.continueOnFail()) throw itemError;
+			// As an agent's tool the error item is what the model reads (the router words thrown errors).
+			const error = runsAsAiTool(context) ? inModelTerms(itemError) : itemError;
 			output.push({
 				json: { error: error.message, ...(error.description ? { error_description: error.description } : {}), ...errorContext(error) },
 				pairedItem: { item: itemIndex },

@@ -15,7 +15,7 @@ import type {
 	MessageType,
 } from '../transport/dialect';
 import { messageFragment } from '../transport/dialect';
-import { normalisePhone } from './phone';
+import { normalisePhone, PHONE_FIX } from './phone';
 
 /** A value the user must change. `field` is the label the user sees, `key` the input property. */
 export class MessageInputError extends Error {
@@ -226,7 +226,7 @@ function validateContact(input: Extract<MessageInput, { type: 'contact' }>): Mes
 		throw new MessageInputError(
 			FIELD_LABELS.contactPhone,
 			phone.reason,
-			'Use the full international number with country code, e.g. +447700900000.',
+			PHONE_FIX,
 			'phone',
 		);
 	}

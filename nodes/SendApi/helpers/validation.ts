@@ -2,11 +2,16 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { MessageInputError } from './messagePayload';
-import { normalisePhone, splitPhoneList } from './phone';
+import { normalisePhone, PHONE_FIX, splitPhoneList } from './phone';
 
 /** How the message of every error of one input item starts: "Item 2: ", 1-based as the n8n UI counts. */
 export function itemPrefix(itemIndex: number): string {
 	return `Item ${itemIndex + 1}: `;
+}
+
+/** The message without the "Item 2: " that itemPrefix put in front of it. */
+export function withoutItemPrefix(message: string): string {
+	return message.replace(/^Item \d+: /, '');
 }
 
 /** Bad input: names the item (1-based, as the n8n UI counts) and the field, and says what to change. */
@@ -36,7 +41,7 @@ export function requirePhone(
 		itemIndex,
 		field,
 		parsed.reason,
-		'Use the full international number with country code, e.g. +447700900000.',
+		PHONE_FIX,
 	);
 }
 

@@ -1,6 +1,7 @@
 import type { INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import { PHONE_FIX } from '../helpers/phone';
 import type { SendApiErrorInfo } from './dialect';
 
 /** What the user should do about an error, by SendApi error type/code or HTTP status. */
@@ -15,7 +16,7 @@ const ADVICE: Record<string, string> = {
 	rate_limit_exceeded: 'SendApi is rate limiting this API key. Slow down, or use Send Bulk which paces itself.',
 	sending_limited: 'SendApi is limiting sends from this WhatsApp session (anti-ban). Spread sends over time or over more sessions.',
 	content_blocked: 'SendApi blocked this content. Change the message text or media.',
-	invalid_phone: 'Use a full international number, e.g. +447700900000.',
+	invalid_phone: PHONE_FIX,
 	session_not_connected: 'Scan the session QR code with WhatsApp first (Session → Get QR Code).',
 };
 
@@ -42,6 +43,13 @@ const ADVICE_BY_STATUS: Record<number, string> = {
 	429: ADVICE.rate_limit_exceeded,
 };
 
+/**
+ * A 404 about a session: the id is wrong (a typo, another account's session, or one deleted since),
+ * which only listing the account's sessions can put right.
+ */
+const UNKNOWN_SESSION =
+	'The session ID is wrong: this SendApi account has no session with that ID. Use the ID of one of its sessions (Session → Get Many lists them).';
+
 export interface ApiErrorDetails {
 	status?: number;
 	info: SendApiErrorInfo;
@@ -60,14 +68,12 @@ export function toNodeApiError(node: INode, details: ApiErrorDetails): NodeApiEr
 	const label = [info.type, info.code].filter((part) => part !== undefined).join(' ');
 	const summary = info.message ?? `SendApi answered HTTP ${status ?? '?'}`;
 	const message = `SendApi: ${summary}${label ? ` (${label})` : ''}`;
-	const description = [
-		adviceFor(info, status),
-		info.param ? `Field: ${info.param}.` : undefined,
+	const fix = sentences([adviceFor(info, status), info.param ? `Field: ${info.param}.` : undefined]);
+	const description = sentences([
+		fix,
 		`Request: ${request}.`,
 		info.requestId ? `SendApi request id: ${info.requestId}.` : undefined,
-	]
-		.filter(Boolean)
-		.join(' ');
+	]);
 
 	const response: JsonObject = {
 		message: summary,
@@ -84,12 +90,31 @@ export function toNodeApiError(node: INode, details: ApiErrorDetails): NodeApiEr
 		itemIndex,
 	});
 	error.context.sendApi = { ...response };
+	// The part of the description that says what to change, which a model reads in the message
+	// when the node runs as an AI Agent's tool (see helpers/aiTool.ts).
+	if (fix) error.context.fix = fix;
 	return error;
+}
+
+function sentences(parts: Array<string | undefined>): string {
+	return parts.filter(Boolean).join(' ');
 }
 
 function adviceFor(info: SendApiErrorInfo, status?: number): string | undefined {
 	const byType = info.type ? ADVICE[info.type] : undefined;
 	const codeKey = info.code === undefined ? undefined : String(info.code);
 	const byCode = codeKey ? (ADVICE[codeKey] ?? ADVICE[ADVICE_BY_CODE[codeKey] ?? '']) : undefined;
-	return byCode ?? byType ?? (status === undefined ? undefined : ADVICE_BY_STATUS[status]);
+	const known = byCode ?? byType;
+	if (known) return known;
+	if (isUnknownSession(info, status)) return UNKNOWN_SESSION;
+	return status === undefined ? undefined : ADVICE_BY_STATUS[status];
+}
+
+/**
+ * Whether SendApi says the session does not exist: a 404 naming `session_id` as the field at fault,
+ * or whose message speaks of a session ("No such session: sess_x", "Session not found").
+ */
+function isUnknownSession(info: SendApiErrorInfo, status?: number): boolean {
+	if (status !== 404) return false;
+	return info.param === 'session_id' || /\bsession\b/i.test(info.message ?? '');
 }

@@ -3,6 +3,8 @@
  * named by what differs, instead of comparing version numbers. Keyed by n8n's major version (the
  * differences found between the supported versions are differences between 1.x and 2.x).
  */
+import type { WorkflowNode } from './workflows';
+
 export interface N8nDifferences {
 	/** How a stopped n8n is told to run a workflow's triggers at its next start. */
 	workflowActivation: WorkflowActivation;
@@ -12,7 +14,26 @@ export interface N8nDifferences {
 	 * deprecated); n8n 1.x reads only WEBHOOK_URL.
 	 */
 	webhookBaseUrlEnv: 'N8N_WEBHOOK_URL' | 'WEBHOOK_URL';
+	/** The AI Agent version the editor puts in new workflows (both run the Tools Agent v3). */
+	aiAgentTypeVersion: number;
+	/** What it takes for an error of a tool node to reach the agent's model. */
+	aiToolErrorsReachAgent: AiToolErrors;
 }
+
+/**
+ * AI Agent v3 has the engine run a tool node like any node. n8n 2.x hands a failed tool's error
+ * message back to the agent as the tool result unless the node is set to stop the workflow
+ * (`aiToolDefaultsToContinue` in its WorkflowExecute); n8n 1.x stops the workflow on the error like
+ * for any node, so there a tool reaches the model with its errors only when set to Continue, and the
+ * node's own error item (message and description) is then the tool result.
+ */
+export interface AiToolErrors {
+	/** Settings a tool node needs so that its errors are handed to the model. */
+	toolNodeSettings: Partial<Pick<WorkflowNode, 'onError'>>;
+}
+
+const TOOL_ERRORS_BY_DEFAULT: AiToolErrors = { toolNodeSettings: {} };
+const TOOL_ERRORS_WITH_CONTINUE: AiToolErrors = { toolNodeSettings: { onError: 'continueRegularOutput' } };
 
 export interface WorkflowActivation {
 	/** n8n CLI arguments that make the workflow's triggers run from the next `n8n start`. */
@@ -34,8 +55,8 @@ const ACTIVE_FLAG: WorkflowActivation = {
 };
 
 const BY_MAJOR: Record<number, N8nDifferences> = {
-	1: { workflowActivation: ACTIVE_FLAG, webhookBaseUrlEnv: 'WEBHOOK_URL' },
-	2: { workflowActivation: PUBLISHING, webhookBaseUrlEnv: 'N8N_WEBHOOK_URL' },
+	1: { workflowActivation: ACTIVE_FLAG, webhookBaseUrlEnv: 'WEBHOOK_URL', aiAgentTypeVersion: 3, aiToolErrorsReachAgent: TOOL_ERRORS_WITH_CONTINUE },
+	2: { workflowActivation: PUBLISHING, webhookBaseUrlEnv: 'N8N_WEBHOOK_URL', aiAgentTypeVersion: 3.1, aiToolErrorsReachAgent: TOOL_ERRORS_BY_DEFAULT },
 };
 
 export function differencesFor(n8nVersion: string): N8nDifferences {

@@ -9,6 +9,11 @@ export const MANUAL_TRIGGER = 'n8n-nodes-base.manualTrigger';
 export const CODE = 'n8n-nodes-base.code';
 export const SET = 'n8n-nodes-base.set';
 export const READ_WRITE_FILE = 'n8n-nodes-base.readWriteFile';
+/** The SendApi node's AI Agent tool variant, as n8n registers it for a `usableAsTool` node. */
+export const SENDAPI_TOOL = `${PACKAGE}.sendApiTool`;
+/** n8n's AI nodes ship with n8n itself (package @n8n/n8n-nodes-langchain). */
+export const AI_AGENT = '@n8n/n8n-nodes-langchain.agent';
+export const OPENAI_CHAT_MODEL = '@n8n/n8n-nodes-langchain.lmChatOpenAi';
 
 export interface WorkflowNode {
 	id: string;
@@ -29,7 +34,8 @@ export interface Workflow {
 	name: string;
 	active: boolean;
 	nodes: WorkflowNode[];
-	connections: Record<string, { main: Array<Array<{ node: string; type: 'main'; index: number }>> }>;
+	/** By source node, then connection type (`main`, or `ai_languageModel`, `ai_tool`, … into an agent). */
+	connections: Record<string, Record<string, Array<Array<{ node: string; type: string; index: number }>>>>;
 	settings: Record<string, unknown>;
 	pinData?: Record<string, unknown>;
 }
@@ -102,4 +108,48 @@ export function graph(id: string, name: string, nodes: WorkflowNode[], edges: Ar
 /** Read/Write File node reading one file into the binary field `data`. */
 export function readFile(name: string, fileSelector: string): WorkflowNode {
 	return node(name, READ_WRITE_FILE, { operation: 'read', fileSelector, options: { dataPropertyName: 'data' } });
+}
+
+/**
+ * An AI Agent (Tools Agent) whose prompt is `prompt`, as the editor makes one after a manual
+ * trigger ("Define below"). `typeVersion`: the agent version the n8n under test puts in new workflows.
+ */
+export function aiAgent(name: string, prompt: string, typeVersion: number): WorkflowNode {
+	return node(name, AI_AGENT, { promptType: 'define', text: prompt, options: {} }, { typeVersion });
+}
+
+/**
+ * n8n's OpenAI Chat Model with a model typed in by ID and the Chat Completions API (the Responses
+ * API switched off, as for a local OpenAI-compatible server); the credential's Base URL says where.
+ */
+export function openAiChatModel(name: string, cred: CredentialRef, model: string): WorkflowNode {
+	return node(
+		name,
+		OPENAI_CHAT_MODEL,
+		{ model: { __rl: true, mode: 'id', value: model }, responsesApiEnabled: false, options: {} },
+		{ typeVersion: 1.3, credentials: { openAiApi: { id: cred.id, name: cred.name } } },
+	);
+}
+
+/** The SendApi node attached to an agent as a tool ("SendApi Tool"). */
+export function sendApiTool(name: string, cred: CredentialRef, parameters: Record<string, unknown>, extra: Partial<WorkflowNode> = {}): WorkflowNode {
+	return node(name, SENDAPI_TOOL, parameters, { credentials: { sendApiApi: { id: cred.id, name: cred.name } }, ...extra });
+}
+
+/**
+ * What the editor writes for a parameter set to "Let the model define this parameter": the model
+ * fills it in through the tool's argument `key`.
+ */
+export function fromAi(key: string, description = '', type: 'string' | 'number' | 'boolean' = 'string'): string {
+	if (!/^[A-Za-z0-9_-]{1,64}$/.test(key) || description.includes('`')) throw new Error(`fromAi: unusable key or description ${key}`);
+	return `={{ /*n8n-auto-generated-fromAI-override*/ $fromAI('${key}', \`${description}\`, '${type}') }}`;
+}
+
+/** Connects a sub-node (model, tool, …) to the node it serves, e.g. `ai_tool` into an agent. */
+export function connectSubNode(workflow: Workflow, from: string, to: string, type: `ai_${string}`): Workflow {
+	const names = new Set(workflow.nodes.map((n) => n.name));
+	if (!names.has(from) || !names.has(to)) throw new Error(`${type} ${from} → ${to}: unknown node`);
+	workflow.connections[from] ??= {};
+	(workflow.connections[from][type] ??= [[]])[0].push({ node: to, type, index: 0 });
+	return workflow;
 }

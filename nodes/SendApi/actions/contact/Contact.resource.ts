@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { ACTIONS } from '../actionTexts';
 import * as checkNumber from './checkNumber.operation';
 import * as getAll from './getAll.operation';
 
@@ -13,8 +14,8 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['contact'] } },
 		options: [
-			{ name: 'Check Number', value: 'checkNumber', description: 'Check whether a phone number uses WhatsApp', action: 'Check a phone number' },
-			{ name: 'Get Many', value: 'getAll', description: 'List the contacts of a session', action: 'Get many contacts' },
+			{ name: 'Check Number', value: 'checkNumber', description: 'Check whether a phone number uses WhatsApp', action: ACTIONS.contact.checkNumber },
+			{ name: 'Get Many', value: 'getAll', description: 'List the contacts of a session', action: ACTIONS.contact.getAll },
 		],
 		default: 'checkNumber',
 	},

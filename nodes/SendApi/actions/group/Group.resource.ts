@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { ACTIONS } from '../actionTexts';
 import * as create from './create.operation';
 import * as getAll from './getAll.operation';
 import * as update from './update.operation';
@@ -18,19 +19,19 @@ export const description: INodeProperties[] = [
 				name: 'Create',
 				value: 'create',
 				description: 'Create a WhatsApp group with participants',
-				action: 'Create a group',
+				action: ACTIONS.group.create,
 			},
 			{
 				name: 'Get Many',
 				value: 'getAll',
 				description: 'List the groups of a session',
-				action: 'Get many groups',
+				action: ACTIONS.group.getAll,
 			},
 			{
 				name: 'Update',
 				value: 'update',
 				description: 'Rename a group, change its description or add and remove participants',
-				action: 'Update a group',
+				action: ACTIONS.group.update,
 			},
 		],
 		default: 'create',

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { ACTIONS } from '../actionTexts';
 import * as get from './get.operation';
 import * as getAll from './getAll.operation';
 import * as send from './send.operation';
@@ -19,26 +20,26 @@ export const description: INodeProperties[] = [
 				name: 'Get',
 				value: 'get',
 				description: 'Get a message and its delivery status',
-				action: 'Get a message',
+				action: ACTIONS.message.get,
 			},
 			{
 				name: 'Get Many',
 				value: 'getAll',
 				description: 'List sent and received messages',
-				action: 'Get many messages',
+				action: ACTIONS.message.getAll,
 			},
 			{
 				name: 'Send',
 				value: 'send',
 				description: 'Send a WhatsApp message of any type',
-				action: 'Send a message',
+				action: ACTIONS.message.send,
 			},
 			{
 				name: 'Send Bulk',
 				value: 'sendBulk',
 				description:
 					'Send one message per input row (e.g. spreadsheet rows), as fast as the plan limits allow',
-				action: 'Send messages in bulk',
+				action: ACTIONS.message.sendBulk,
 			},
 		],
 		default: 'send',

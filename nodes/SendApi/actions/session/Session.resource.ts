@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { ACTIONS } from '../actionTexts';
 import * as create from './create.operation';
 import * as deleteSession from './deleteSession.operation';
 import * as get from './get.operation';
@@ -16,11 +17,11 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['session'] } },
 		options: [
-			{ name: 'Create', value: 'create', description: 'Create a session and get the QR code to pair a WhatsApp number', action: 'Create a session' },
-			{ name: 'Delete', value: 'deleteSession', description: 'Log a WhatsApp number out and delete its session', action: 'Delete a session' },
-			{ name: 'Get', value: 'get', description: 'Get a session and its connection status', action: 'Get a session' },
-			{ name: 'Get Many', value: 'getAll', description: 'List the sessions of the account', action: 'Get many sessions' },
-			{ name: 'Get QR Code', value: 'getQrCode', description: 'Get a fresh QR code to pair a session (valid 2 minutes)', action: 'Get the QR code of a session' },
+			{ name: 'Create', value: 'create', description: 'Create a session and get the QR code to pair a WhatsApp number', action: ACTIONS.session.create },
+			{ name: 'Delete', value: 'deleteSession', description: 'Log a WhatsApp number out and delete its session', action: ACTIONS.session.deleteSession },
+			{ name: 'Get', value: 'get', description: 'Get a session and its connection status', action: ACTIONS.session.get },
+			{ name: 'Get Many', value: 'getAll', description: 'List the sessions of the account', action: ACTIONS.session.getAll },
+			{ name: 'Get QR Code', value: 'getQrCode', description: 'Get a fresh QR code to pair a session (valid 2 minutes)', action: ACTIONS.session.getQrCode },
 		],
 		default: 'getAll',
 	},
