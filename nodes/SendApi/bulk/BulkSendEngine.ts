@@ -485,35 +485,18 @@ class BulkSendRun<P> {
 	private handleFailure(unit: Unit, failure: SendFailure, now: number): void {
 		if (failure.planQuotaExceeded === true) {
 			this.stopForPlanQuota(failure.reason);
-			this.finish(unit.positions, {
-				status: 'not_sent',
-				sessionId: this.sessions[unit.session],
-				reason: failure.reason,
-				attempts: attemptsMade(unit),
-			});
+			this.endUnit(unit, failure.reason);
 			return;
 		}
 		if (failure.sessionUnavailable === true) {
 			this.takeSessionOutOfService(unit.session, failure.reason);
 			if (unit.unsettled) {
 				// An earlier attempt may have gone out: another session means a new Idempotency-Key.
-				this.finish(unit.positions, {
-					status: 'not_sent',
-					sessionId: this.sessions[unit.session],
-					reason: mayHaveBeenSent(failure.reason),
-					attempts: attemptsMade(unit),
-				});
+				this.endUnit(unit, mayHaveBeenSent(failure.reason));
 				return;
 			}
 			if (!this.aborted()) this.move(unit);
-			else {
-				this.finish(unit.positions, {
-					status: 'not_sent',
-					sessionId: this.sessions[unit.session],
-					reason: `cancelled (last attempt: ${failure.reason})`,
-					attempts: attemptsMade(unit),
-				});
-			}
+			else this.endUnit(unit, `cancelled (last attempt: ${failure.reason})`);
 			return;
 		}
 		const retryAfterMs = isNonNegativeNumber(failure.retryAfterMs)
@@ -523,12 +506,7 @@ class BulkSendRun<P> {
 		const unsettled = unit.unsettled || !isRefusal(failure);
 		if (canRetry && !unsettled && this.planQuotaReason !== undefined) {
 			// Nothing of it went out, and the day is spent: a retry could only be refused.
-			this.finish(unit.positions, {
-				status: 'not_sent',
-				sessionId: this.sessions[unit.session],
-				reason: this.planQuotaReason,
-				attempts: attemptsMade(unit),
-			});
+			this.endUnit(unit, this.planQuotaReason);
 			return;
 		}
 		if (failure.sessionLimited === true && retryAfterMs !== undefined) {
@@ -547,10 +525,15 @@ class BulkSendRun<P> {
 			this.retries.push({ ...unit, attempt: unit.attempt + 1, notBefore: now + delay, unsettled });
 			return;
 		}
+		this.endUnit(unit, failureReason(failure, attemptsMade(unit), canRetry));
+	}
+
+	/** The unit's rows end not_sent on its session, after the attempts it made. */
+	private endUnit(unit: Unit, reason: string): void {
 		this.finish(unit.positions, {
 			status: 'not_sent',
 			sessionId: this.sessions[unit.session],
-			reason: failureReason(failure, attemptsMade(unit), canRetry),
+			reason,
 			attempts: attemptsMade(unit),
 		});
 	}
@@ -577,16 +560,11 @@ class BulkSendRun<P> {
 	 */
 	private move(unit: Unit): void {
 		this.sessionDayLeft[unit.session] += unit.positions.length;
-		const earlierAttempts = attemptsMade(unit);
 		if (this.planQuotaReason !== undefined) {
-			this.finish(unit.positions, {
-				status: 'not_sent',
-				sessionId: this.sessions[unit.session],
-				reason: this.planQuotaReason,
-				attempts: earlierAttempts,
-			});
+			this.endUnit(unit, this.planQuotaReason);
 			return;
 		}
+		const earlierAttempts = attemptsMade(unit);
 		this.moved.push(
 			unit.positions.length === 1
 				? { kind: 'one', position: unit.positions[0], earlierAttempts }
