@@ -8,18 +8,9 @@
 const path = require('path');
 const fs = require('fs');
 const { spawnSync } = require('child_process');
+const { cleanNpmEnv } = require('./n8n-runtime');
 
 const ROOT = path.resolve(__dirname, '..');
-
-function cleanNpmEnv() {
-	const env = {};
-	for (const [k, v] of Object.entries(process.env)) {
-		const lk = k.toLowerCase();
-		if (lk.startsWith('npm_config_') || lk.startsWith('npm_package_') || lk.startsWith('npm_lifecycle_')) continue;
-		env[k] = v;
-	}
-	return env;
-}
 
 function allowed(file) {
 	return file === 'package.json' || file === 'README.md' || file === 'LICENSE' || /^dist\/.+/.test(file);

@@ -21,6 +21,7 @@ const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { pathToFileURL } = require('url');
+const { packPackage } = require('./n8n-runtime');
 
 const ROOT = path.resolve(__dirname, '..');
 const SCANNER = require.resolve('@n8n/scan-community-package/scanner/scanner.mjs');
@@ -31,15 +32,6 @@ const fromScanner = (id) => require(require.resolve(id, { paths: [path.dirname(S
 // scanner/scanner.mjs (0.32.0) hands analyzePackage for the downloaded tarball.
 const TARBALL_FILE_PATTERNS = ['**/*.js', 'package.json'];
 
-/** npm run sets npm_config_* variables; the nested `npm pack` must not inherit them. */
-function cleanNpmEnv() {
-	const env = {};
-	for (const [key, value] of Object.entries(process.env)) {
-		if (!/^npm_(config|package|lifecycle)_/i.test(key)) env[key] = value;
-	}
-	return env;
-}
-
 /** The tarball leg scans compiled output, so it is meaningless without a build. */
 function missingBuildOutput() {
 	const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -48,22 +40,16 @@ function missingBuildOutput() {
 	return declared.filter((file) => !fs.existsSync(path.join(ROOT, file)));
 }
 
-/** `npm pack` the working tree into `dir` and unpack it there, as the gate unpacks a download. */
+/** `npm pack` the working tree into `dir` (as `npm start` and the e2e do) and unpack it there, as the gate unpacks a download. */
 function packAndExtract(dir) {
-	const pack = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
-		cwd: ROOT,
-		encoding: 'utf8',
-		env: cleanNpmEnv(),
-	});
-	if (pack.status !== 0) throw new Error(`npm pack failed (exit ${pack.status})\n${pack.stderr}`);
-	const { filename } = JSON.parse(pack.stdout)[0];
+	const tarball = packPackage(dir);
 	const packageDir = path.join(dir, 'package');
 	fs.mkdirSync(packageDir);
-	const tar = spawnSync('tar', ['-xzf', path.join(dir, filename), '-C', packageDir, '--strip-components=1'], {
+	const tar = spawnSync('tar', ['-xzf', tarball, '-C', packageDir, '--strip-components=1'], {
 		encoding: 'utf8',
 	});
 	if (tar.status !== 0) throw new Error(`tar extraction failed\n${tar.stderr}`);
-	return { packageDir, filename };
+	return { packageDir, filename: path.basename(tarball) };
 }
 
 /**
