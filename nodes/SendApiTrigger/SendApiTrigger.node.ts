@@ -11,6 +11,7 @@ import { sessionLocator } from '../SendApi/actions/common.descriptions';
 import { searchSessions } from '../SendApi/methods/listSearch';
 import { receiveDelivery } from './delivery';
 import { createWebhook, deleteWebhook, webhookExists } from './lifecycle';
+import { mediaProperties } from './media';
 
 export class SendApiTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -96,6 +97,7 @@ export class SendApiTrigger implements INodeType {
 				description:
 					'Only start for events of this WhatsApp session (connected number). Leave empty for all sessions.',
 			}),
+			...mediaProperties,
 		],
 	};
 

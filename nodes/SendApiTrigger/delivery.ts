@@ -17,6 +17,7 @@ import {
 	signatureMatches,
 	toOutputItem,
 } from './helpers';
+import { withMedia } from './media';
 import type { StoredWebhook } from './state';
 import { readRegistry, saveWebhook } from './state';
 
@@ -71,7 +72,9 @@ export async function receiveDelivery(this: IWebhookFunctions): Promise<IWebhook
 	}
 	saveWebhook(staticData, verified.url, { ...verified.entry, recent });
 
-	return { workflowData: [[{ json: toOutputItem(delivery) }]] };
+	// After the delivery is authenticated and remembered: a slow or failed download can neither
+	// let a forged delivery in nor run one event twice, and never keeps the workflow from starting.
+	return { workflowData: [[await withMedia.call(this, delivery, toOutputItem(delivery))]] };
 }
 
 /**

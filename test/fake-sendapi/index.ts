@@ -4,6 +4,8 @@ export {
 	startFakeSendApi,
 	type FakeSendApi,
 	type FakeSendApiOptions,
+	type IncomingMediaParams,
+	type PublicMediaRequest,
 	type LoggedRequest,
 	type SeedMessagesOptions,
 	type SeedSessionParams,
@@ -24,5 +26,15 @@ export {
 	type EventEnvelope,
 	type WebhookEvent,
 } from './webhooks';
+export {
+	MediaStore,
+	sampleFile,
+	type IncomingMediaOptions,
+	type IncomingMediaShape,
+	type IncomingMediaType,
+	type MediaFile,
+	type MediaHost,
+	type SampleFile,
+} from './media';
 export { qrDataUrl, qrPng, crc32, PNG_SIGNATURE } from './png';
 export * as schemas from './schemas';

@@ -355,9 +355,24 @@ export const updateWebhookBody = z
 		}
 	});
 
-export const sandboxIncomingBody = z
-	.object({ session_id: sessionId, from: phone(), text: nonEmpty })
+/** An incoming media message for the sandbox (see test/fake-sendapi/media.ts for the fields). */
+export const sandboxIncomingMedia = z
+	.object({
+		type: z.enum(['image', 'video', 'audio', 'voice', 'document', 'sticker']),
+		shape: z.enum(['typed', 'content', 'media', 'flat']).optional(),
+		source: z.enum(['link', 'base64', 'dataUrl']).optional(),
+		host: z.enum(['sendapi', 'public', 'redirect']).optional(),
+		broken: z.boolean().optional(),
+		declareSize: z.boolean().optional(),
+		declareLength: z.boolean().optional(),
+		caption: nonEmpty.optional(),
+	})
 	.strict();
+
+export const sandboxIncomingBody = z
+	.object({ session_id: sessionId, from: phone(), text: nonEmpty.optional(), media: sandboxIncomingMedia.optional() })
+	.strict()
+	.refine((b) => b.text !== undefined || b.media !== undefined, { message: 'text or media is required', path: ['text'] });
 
 export const sandboxStatusBody = z
 	.object({ status: z.enum(['pending', 'connected', 'disconnected']) })

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 
 import { type ArmedFault, type FaultKind, FaultQueue } from './faults';
 import { type FakeLimits, Limiter, type LimitRefusal, type WindowEntry } from './limits';
+import { type IncomingMediaOptions, MediaStore } from './media';
 import { qrDataUrl } from './png';
 import * as S from './schemas';
 import { type Contact, type FakeId, FakeState, type Group, type Message, type Session, type WebhookRecord } from './state';
@@ -99,7 +100,24 @@ export interface SeedMessagesOptions {
 export interface SimulateIncomingParams {
 	session_id: string | number;
 	from: string;
-	text: string;
+	/** The text, or a media message's caption. One of `text` and `media` is needed. */
+	text?: string;
+	/** A media message (see test/fake-sendapi/media.ts): the file it links to is served. */
+	media?: IncomingMediaOptions;
+}
+
+/** What an incoming media message's event `data` is built from. */
+export interface IncomingMediaParams extends IncomingMediaOptions {
+	session_id: string | number;
+	from: string;
+	message_id?: string;
+}
+
+export interface PublicMediaRequest {
+	path: string;
+	/** Lower-cased header names. */
+	headers: Record<string, string | string[] | undefined>;
+	status: number;
 }
 
 export interface FakeSendApi {
@@ -107,6 +125,14 @@ export interface FakeSendApi {
 	readonly url: string;
 	/** url + '/v1' (what the credential's baseUrl is set to). */
 	readonly baseUrl: string;
+	/** The second server, another origin, that serves `public` media files without a key. */
+	readonly publicUrl: string;
+	/** The files incoming media messages link to. */
+	readonly media: MediaStore;
+	/** Every request the public media server answered. */
+	readonly publicMediaRequests: PublicMediaRequest[];
+	/** The `data` of a `message.received` for a media message; stores the file it links to. */
+	incomingMediaData(p: IncomingMediaParams): Record<string, unknown>;
 	/** First accepted key. */
 	readonly apiKey: string;
 	readonly state: FakeState;
@@ -154,6 +180,9 @@ interface Reply {
 	body?: unknown;
 	/** Raw body (used by the malformedJson fault). */
 	raw?: string;
+	/** A file's bytes (media downloads); `chunked` leaves out Content-Length. */
+	bytes?: Buffer;
+	chunked?: boolean;
 	headers?: Record<string, string>;
 }
 
@@ -212,6 +241,10 @@ export class FakeSendApiServer implements FakeSendApi {
 	readonly apiKey: string;
 	url = '';
 	baseUrl = '';
+	publicUrl = '';
+	readonly media = new MediaStore();
+	readonly publicMediaRequests: PublicMediaRequest[] = [];
+	private readonly publicServer = http.createServer((req, res) => this.servePublicMedia(req, res));
 
 	private readonly apiKeys: Set<string>;
 	private readonly limiter: Limiter;
@@ -271,6 +304,7 @@ export class FakeSendApiServer implements FakeSendApi {
 			['GET', /^\/v1\/webhooks\/([^/]+)$/, (c) => this.getWebhook(c)],
 			['PUT', /^\/v1\/webhooks\/([^/]+)$/, (c) => this.updateWebhook(c)],
 			['DELETE', /^\/v1\/webhooks\/([^/]+)$/, (c) => this.deleteWebhook(c)],
+			['GET', new RegExp(`^${W}/media/${id}$`), (c) => this.getMedia(c)],
 		];
 	}
 
@@ -297,6 +331,8 @@ export class FakeSendApiServer implements FakeSendApi {
 		const { port } = this.server.address() as AddressInfo;
 		this.url = `http://127.0.0.1:${port}`;
 		this.baseUrl = `${this.url}/v1`;
+		await new Promise<void>((resolve) => this.publicServer.listen(0, '127.0.0.1', resolve));
+		this.publicUrl = `http://127.0.0.1:${(this.publicServer.address() as AddressInfo).port}`;
 	}
 
 	async close(): Promise<void> {
@@ -311,6 +347,11 @@ export class FakeSendApiServer implements FakeSendApi {
 			this.server.closeAllConnections();
 			for (const s of this.sockets) s.destroy();
 		});
+		await new Promise<void>((resolve) => {
+			if (!this.publicServer.listening) return resolve();
+			this.publicServer.close(() => resolve());
+			this.publicServer.closeAllConnections();
+		});
 	}
 
 	reset(): void {
@@ -323,6 +364,8 @@ export class FakeSendApiServer implements FakeSendApi {
 		this._refused402 = 0;
 		this.idempotencyKeepsRefusals = false;
 		this.idCounters.clear();
+		this.media.clear();
+		this.publicMediaRequests.length = 0;
 	}
 
 	setLimits(l: Partial<FakeLimits>): void {
@@ -508,25 +551,59 @@ export class FakeSendApiServer implements FakeSendApi {
 	async simulateIncomingMessage(p: SimulateIncomingParams): Promise<{ message: Message; deliveries: WebhookDeliveryLog[] }> {
 		const s = this.state.getSession(p.session_id);
 		if (!s) throw new Error(`simulateIncomingMessage: unknown session ${String(p.session_id)}`);
+		if (p.text === undefined && p.media === undefined) throw new Error('simulateIncomingMessage: text or media is needed');
 		const id = this.newId('msg');
+		const data = p.media
+			? this.incomingMediaData({ ...p.media, caption: p.media.caption ?? p.text, session_id: s.id, from: p.from, message_id: String(id) })
+			: { message_id: id, session_id: s.id, from: p.from, type: 'text', content: { body: p.text } };
 		const m = this.state.addMessage({
 			id,
 			message_id: id,
 			session_id: s.id,
 			direction: 'in',
 			from: p.from,
-			type: 'text',
-			content: { body: p.text },
+			type: (p.media ? (data.type as S.MessageType) : 'text'),
+			content: p.media ? { ...data } : { body: p.text },
 			status: 'delivered',
 			created_at: this.iso(),
 			dialect: 'incoming',
 		});
-		const deliveries = await this.emit(
-			'message.received',
-			{ message_id: m.id, session_id: s.id, from: p.from, type: 'text', content: { body: p.text }, received_at: m.created_at },
-			s,
-		);
+		const deliveries = await this.emit('message.received', { ...data, message_id: m.id, received_at: m.created_at }, s);
 		return { message: m, deliveries };
+	}
+
+	incomingMediaData(p: IncomingMediaParams): Record<string, unknown> {
+		const { session_id, from, message_id, ...options } = p;
+		const media = this.media.incomingData(options, { sendapi: this.url, public: this.publicUrl });
+		const data: Record<string, unknown> = { message_id: message_id ?? String(this.newId('msg')), session_id, from, ...media };
+		data.received_at = this.iso();
+		return data;
+	}
+
+	/** `GET /v1/whatsapp/media/{id}` (behind the API key): the file, or 302 to the public server with `?redirect=1`. */
+	private getMedia(c: Ctx): Reply {
+		const id = c.params[0];
+		const file = this.media.files.get(id);
+		if (file && c.query.redirect !== undefined && file.host === 'public') {
+			return { status: 302, headers: { Location: `${this.publicUrl}/files/${encodeURIComponent(id)}` }, body: undefined };
+		}
+		const served = this.media.get(id, 'sendapi');
+		if (!served) throw new HttpError(this.notFound('media', id, 'id'));
+		return this.fileReply(served);
+	}
+
+	private fileReply(file: { bytes: Buffer; mimeType: string; declareLength: boolean }): Reply {
+		return { status: 200, bytes: file.bytes, chunked: !file.declareLength, headers: { 'Content-Type': file.mimeType } };
+	}
+
+	/** The public server (another origin, no key): `GET /files/{id}`. */
+	private servePublicMedia(req: http.IncomingMessage, res: http.ServerResponse): void {
+		const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+		const match = /^\/files\/([^/]+)$/.exec(path);
+		const file = match && req.method === 'GET' ? this.media.get(decodeURIComponent(match[1]), 'public') : undefined;
+		const reply: Reply = file ? this.fileReply(file) : { status: 404, body: { error: { type: 'not_found', message: 'No such file' } } };
+		this.publicMediaRequests.push({ path, headers: { ...req.headers }, status: reply.status });
+		this.write(res, reply);
 	}
 
 	// ---------------------------------------------------------------------------------------------
@@ -564,6 +641,14 @@ export class FakeSendApiServer implements FakeSendApi {
 	private write(res: http.ServerResponse, reply: Reply, entry?: LoggedRequest): void {
 		if (entry) entry.status = reply.status;
 		if (res.destroyed || res.writableEnded) return;
+		if (reply.bytes) {
+			res.writeHead(reply.status, {
+				...(reply.chunked ? {} : { 'Content-Length': String(reply.bytes.length) }),
+				...reply.headers,
+			});
+			res.end(reply.bytes);
+			return;
+		}
 		const body = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
 		res.writeHead(reply.status, {
 			'Content-Type': 'application/json; charset=utf-8',

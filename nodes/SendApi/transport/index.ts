@@ -293,7 +293,8 @@ export async function apiRequestAllItems(
 	}
 }
 
-async function baseUrl(this: SendApiContext, itemIndex?: number): Promise<string> {
+/** The credential's Base URL without a trailing slash (the API's root, and the origin trusted with the key). */
+export async function baseUrl(this: SendApiContext, itemIndex?: number): Promise<string> {
 	const credentials = await this.getCredentials<{ baseUrl?: string }>(CREDENTIAL_TYPE, itemIndex);
 	const configured = (credentials.baseUrl ?? '').trim() || DEFAULT_BASE_URL;
 	return configured.replace(/\/+$/, '');
