@@ -211,6 +211,14 @@ function isTriggerWorkflow(wf) {
 	return wf.nodes.some((n) => /sendApiTrigger$/.test(n.type));
 }
 
+/**
+ * A credential the sandbox does not provide (the voice-note example's OpenAI): such an example is
+ * imported but not published, or every simulated message would run it into a missing credential.
+ */
+function needsOtherCredentials(wf) {
+	return wf.nodes.some((n) => Object.keys(n.credentials || {}).some((type) => type !== 'sendApiApi'));
+}
+
 function credentialFor(api) {
 	return { id: CREDENTIAL_ID, name: CREDENTIAL_NAME, type: 'sendApiApi', data: { apiKey: api.apiKey, baseUrl: api.baseUrl } };
 }
@@ -280,6 +288,10 @@ async function importWorkflows(plan, record, readDb, realApi, env) {
 		// A new trigger example is published so the fake server's deliveries reach it. Against the
 		// real API a local trigger is unreachable (webhooks need a public URL): nothing is published.
 		for (const e of plan.workflows.filter((w) => isTriggerWorkflow(w.wf))) {
+			if (needsOtherCredentials(e.wf)) {
+				say(`not published: "${e.wf.name}" (give it your own credentials in the editor, then publish it)`);
+				continue;
+			}
 			await runtime.execN8n(['publish:workflow', `--id=${e.wf.id}`], { userFolder: HOME, env });
 			say(`published "${e.wf.name}" (its SendApi Trigger registers a webhook when n8n starts)`);
 		}
@@ -343,6 +355,9 @@ function printBanner(t0, baseUrl, api, realApi, examples) {
 			'   simulate an incoming WhatsApp message (reaches published SendApi Trigger workflows):',
 			`     curl -s -X POST ${api.url}/__sandbox/incoming -H 'Content-Type: application/json' \\`,
 			`       -d '{"session_id":"${api.sessionId}","from":"+447700900123","text":"hello"}'`,
+			'   … or a media message (image, video, audio, voice, document, sticker; its file is served too):',
+			`     curl -s -X POST ${api.url}/__sandbox/incoming -H 'Content-Type: application/json' \\`,
+			`       -d '{"session_id":"${api.sessionId}","from":"+447700900123","media":{"type":"voice"}}'`,
 		);
 	}
 	lines.push(` Ctrl-C stops n8n${realApi ? '' : ' and the fake server'}.`, '──────────────────────────────────────────────────────────────────────────────', '');

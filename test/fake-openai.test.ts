@@ -63,3 +63,29 @@ test('GET /v1/models lists the fake model (what the editor lists in the model pi
 	const response = await fetch(`${openAi.baseUrl}/models`, { headers: { authorization: `Bearer ${openAi.apiKey}` } });
 	expect(((await response.json()) as any).data.map((m: { id: string }) => m.id)).toEqual([FAKE_MODEL]);
 });
+
+test('a transcription takes the multipart upload as n8n’s OpenAI node sends it and names the file it got', async () => {
+	const audio = Buffer.from([0x4f, 0x67, 0x67, 0x53, 0x00, 0xff, 0x0d, 0x0a, 0x2d, 0x2d]);
+	const form = new FormData();
+	form.append('model', 'whisper-1');
+	form.append('file', new Blob([audio], { type: 'audio/ogg' }), 'msg_1.ogg');
+	const response = await fetch(`${openAi.baseUrl}/audio/transcriptions`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${openAi.apiKey}` },
+		body: form,
+	});
+	expect(response.status).toBe(200);
+	expect(await response.json()).toEqual({ text: 'Transcript of msg_1.ogg (10 bytes)' });
+	const [upload] = openAi.transcriptions.slice(-1);
+	expect(upload).toMatchObject({ fileName: 'msg_1.ogg', contentType: 'audio/ogg', fields: { model: 'whisper-1' } });
+	expect(upload.bytes).toEqual(audio);
+
+	const noFile = new FormData();
+	noFile.append('model', 'whisper-1');
+	const refused = await fetch(`${openAi.baseUrl}/audio/transcriptions`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${openAi.apiKey}` },
+		body: noFile,
+	});
+	expect(refused.status).toBe(400);
+});

@@ -9,6 +9,7 @@ import {
 	crc32,
 	type FakeSendApi,
 	PNG_SIGNATURE,
+	sampleFile,
 	startFakeSendApi,
 } from './fake-sendapi';
 
@@ -982,5 +983,87 @@ describe('sandbox routes and lifecycle', () => {
 		await tmp.close();
 		expect(Date.now() - t).toBeLessThan(500);
 		expect(await pending).toBeInstanceOf(Error);
+	});
+});
+
+describe('incoming media', () => {
+	const download = async (url: string, headers: Record<string, string> = {}) => {
+		const r = await request(url, { headers, dispatcher: agent });
+		const bytes = Buffer.from(await r.body.arrayBuffer());
+		return { status: r.statusCode, headers: r.headers, bytes };
+	};
+	const base = { session_id: 'sess_x', from: '+447700900123' };
+
+	test('each shape puts the media object where the package reads it', () => {
+		const file = sampleFile('image');
+		const typed = fake.incomingMediaData({ ...base, type: 'image', shape: 'typed' });
+		expect(typed).toMatchObject({ type: 'image', image: { mime_type: 'image/png', size: file.bytes.length, url: expect.any(String) } });
+		expect(fake.incomingMediaData({ ...base, type: 'image', shape: 'content' }).content).toMatchObject({ url: expect.any(String) });
+		expect(fake.incomingMediaData({ ...base, type: 'image', shape: 'media' }).media).toMatchObject({ url: expect.any(String) });
+		expect(fake.incomingMediaData({ ...base, type: 'document', shape: 'flat' })).toMatchObject({
+			type: 'document',
+			media_url: expect.any(String),
+			filename: 'Invoice 2026-11.pdf',
+		});
+		expect(fake.incomingMediaData({ ...base, type: 'voice', source: 'base64' })).toMatchObject({
+			type: 'audio',
+			audio: { base64: sampleFile('voice').bytes.toString('base64'), mime_type: 'audio/ogg', voice: true },
+		});
+		expect((fake.incomingMediaData({ ...base, type: 'image', source: 'dataUrl' }).image as { base64: string }).base64).toMatch(
+			/^data:image\/png;base64,/,
+		);
+	});
+
+	test('a file on SendApi’s host needs the key; a public one does not; a broken link is 404', async () => {
+		const onHost = fake.incomingMediaData({ ...base, type: 'image' }).image as { url: string };
+		expect(onHost.url.startsWith(`${fake.baseUrl}/whatsapp/media/`)).toBe(true);
+		expect((await download(onHost.url)).status).toBe(401);
+		const withKey = await download(onHost.url, { authorization: `Bearer ${fake.apiKey}` });
+		expect(withKey).toMatchObject({ status: 200, headers: { 'content-type': 'image/png' } });
+		expect(withKey.bytes).toEqual(sampleFile('image').bytes);
+
+		const publicFile = fake.incomingMediaData({ ...base, type: 'voice', host: 'public' }).audio as { url: string };
+		expect(publicFile.url.startsWith(`${fake.publicUrl}/files/`)).toBe(true);
+		expect((await download(publicFile.url)).bytes).toEqual(sampleFile('voice').bytes);
+		expect(fake.publicMediaRequests).toHaveLength(1);
+
+		const broken = fake.incomingMediaData({ ...base, type: 'image', broken: true }).image as { url: string };
+		expect((await download(broken.url, { authorization: `Bearer ${fake.apiKey}` })).status).toBe(404);
+	});
+
+	test('a redirecting link answers 302 to the public server; chunked files declare no length', async () => {
+		const redirect = fake.incomingMediaData({ ...base, type: 'image', host: 'redirect' }).image as { url: string };
+		const r = await download(redirect.url, { authorization: `Bearer ${fake.apiKey}` });
+		expect(r.status).toBe(302);
+		expect(String(r.headers.location).startsWith(`${fake.publicUrl}/files/`)).toBe(true);
+
+		const chunked = fake.incomingMediaData({ ...base, type: 'image', host: 'public', declareLength: false }).image as { url: string };
+		const c = await download(chunked.url);
+		expect(c.headers['content-length']).toBeUndefined();
+		expect(c.bytes).toEqual(sampleFile('image').bytes);
+	});
+
+	test('POST /__sandbox/incoming delivers a media message whose file is served', async () => {
+		const s = fake.seedSession();
+		const r = await request(`${fake.url}/__sandbox/incoming`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ session_id: s.id, from: '+447700900123', media: { type: 'document', shape: 'content' } }),
+			dispatcher: agent,
+		});
+		expect(r.statusCode).toBe(200);
+		const j: any = await r.body.json();
+		expect(j.data.message).toMatchObject({ direction: 'in', type: 'document', content: { content: { filename: 'Invoice 2026-11.pdf' } } });
+		const url = j.data.message.content.content.url as string;
+		expect((await download(url, { authorization: `Bearer ${fake.apiKey}` })).bytes).toEqual(sampleFile('document').bytes);
+
+		const neither = await request(`${fake.url}/__sandbox/incoming`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ session_id: s.id, from: '+447700900123' }),
+			dispatcher: agent,
+		});
+		expect(neither.statusCode).toBe(400);
+		await neither.body.text();
 	});
 });

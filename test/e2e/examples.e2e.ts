@@ -34,12 +34,12 @@ afterAll(async () => {
 	await fake?.close();
 });
 
-test('the examples use only the package’s nodes and n8n core nodes, with the sandbox credential', () => {
+test('the examples use only the package’s nodes and n8n’s own nodes, with the sandbox credential', () => {
 	expect(examples.length).toBeGreaterThanOrEqual(3);
 	for (const wf of examples) {
 		expect(wf.id).toMatch(/^[A-Za-z0-9]{16}$/);
 		for (const n of wf.nodes) {
-			expect(n.type).toMatch(/^(n8n-nodes-sendapi|n8n-nodes-base)\./);
+			expect(n.type).toMatch(/^(n8n-nodes-sendapi|n8n-nodes-base|@n8n\/n8n-nodes-langchain)\./);
 			if (n.type.startsWith('n8n-nodes-sendapi.')) expect(n.credentials).toEqual({ sendApiApi: CRED });
 		}
 	}

@@ -1,8 +1,10 @@
 /**
  * A fake OpenAI-compatible chat server for the AI Agent end-to-end tests: n8n's OpenAI Chat Model
  * node talks to it through its credential's Base URL, as to any local OpenAI-compatible server.
- * It serves only what a tool-calling conversation needs — `POST /v1/chat/completions` (not
- * streamed) and `GET /v1/models` — answers each completion with what the test's script says (a tool
+ * It serves what a tool-calling conversation needs — `POST /v1/chat/completions` (not
+ * streamed) and `GET /v1/models` — and `POST /v1/audio/transcriptions` (multipart, as n8n's OpenAI
+ * node "Transcribe a recording" sends it), answering that with a transcript that names the file it
+ * got. It answers each completion with what the test's script says (a tool
  * call or a final text), and keeps every request it was sent, so a test can read exactly what the
  * model was shown: the tools offered and the tool results.
  */
@@ -40,12 +42,29 @@ export interface LoggedChatRequest {
 	body: ChatRequest;
 }
 
+/** One `POST /v1/audio/transcriptions`: the multipart fields and the uploaded file. */
+export interface LoggedTranscription {
+	authorization: string | undefined;
+	fields: Record<string, string>;
+	fileName?: string;
+	contentType?: string;
+	bytes: Buffer;
+}
+
+/** What the fake hears in a recording; by default it names the file and its size. */
+export type TranscriptScript = (upload: LoggedTranscription) => string;
+
+export const defaultTranscript: TranscriptScript = (upload) =>
+	`Transcript of ${upload.fileName ?? 'a recording'} (${upload.bytes.length} bytes)`;
+
 export interface FakeOpenAi {
 	/** What the credential's Base URL is set to: `http://127.0.0.1:<port>/v1`. */
 	readonly baseUrl: string;
 	readonly apiKey: string;
 	/** Every chat completion request, in order. */
 	readonly requests: LoggedChatRequest[];
+	/** Every transcription request, in order. */
+	readonly transcriptions: LoggedTranscription[];
 	/** Replaces the script from the next request on. */
 	setScript(script: ModelScript): void;
 	close(): Promise<void>;
@@ -77,21 +96,35 @@ function textOf(content: ChatMessage['content']): string {
 	return '';
 }
 
-export async function startFakeOpenAi(options: { script?: ModelScript; apiKey?: string } = {}): Promise<FakeOpenAi> {
+export async function startFakeOpenAi(
+	options: { script?: ModelScript; apiKey?: string; transcript?: TranscriptScript } = {},
+): Promise<FakeOpenAi> {
 	const apiKey = options.apiKey ?? 'sk-fake-openai-key';
 	const requests: LoggedChatRequest[] = [];
+	const transcriptions: LoggedTranscription[] = [];
 	let script: ModelScript = options.script ?? (() => ({ text: 'No script was set.' }));
+	const transcript = options.transcript ?? defaultTranscript;
 
 	const server = http.createServer((req, res) => {
-		let raw = '';
-		req.on('data', (chunk) => (raw += chunk));
+		const chunks: Buffer[] = [];
+		req.on('data', (chunk: Buffer) => chunks.push(chunk));
 		req.on('end', () => {
+			const received = Buffer.concat(chunks);
+			const raw = received.toString('utf8');
 			if (req.headers.authorization !== `Bearer ${apiKey}`) {
 				return sendJson(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
 			}
 			const path = (req.url ?? '').split('?')[0];
 			if (req.method === 'GET' && path === '/v1/models') {
 				return sendJson(res, 200, { object: 'list', data: [{ id: FAKE_MODEL, object: 'model', created: 0, owned_by: 'fake' }] });
+			}
+			if (req.method === 'POST' && path === '/v1/audio/transcriptions') {
+				const upload = readTranscriptionUpload(req, received);
+				if (!upload) {
+					return sendJson(res, 400, { error: { message: 'Expected multipart/form-data with a file and a model', type: 'invalid_request_error' } });
+				}
+				transcriptions.push(upload);
+				return sendJson(res, 200, { text: transcript(upload) });
 			}
 			if (req.method !== 'POST' || path !== '/v1/chat/completions') {
 				return sendJson(res, 404, { error: { message: `Unknown route ${req.method} ${path}`, type: 'invalid_request_error' } });
@@ -118,6 +151,7 @@ export async function startFakeOpenAi(options: { script?: ModelScript; apiKey?: 
 		baseUrl: `http://127.0.0.1:${port}/v1`,
 		apiKey,
 		requests,
+		transcriptions,
 		setScript(next) {
 			script = next;
 		},
@@ -158,4 +192,42 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 	const text = JSON.stringify(body);
 	res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
 	res.end(text);
+}
+
+/** The multipart upload of a transcription request; `undefined` without a file or a model. */
+function readTranscriptionUpload(req: http.IncomingMessage, body: Buffer): LoggedTranscription | undefined {
+	const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(String(req.headers['content-type'] ?? ''));
+	if (!boundary) return undefined;
+	const upload: LoggedTranscription = { authorization: req.headers.authorization, fields: {}, bytes: Buffer.alloc(0) };
+	let hasFile = false;
+	for (const part of multipartParts(body, boundary[1] ?? boundary[2])) {
+		const name = /name="([^"]*)"/i.exec(part.headers)?.[1];
+		const fileName = /filename="([^"]*)"/i.exec(part.headers)?.[1];
+		if (name === 'file' && fileName !== undefined) {
+			hasFile = true;
+			upload.fileName = fileName;
+			upload.contentType = /content-type:\s*([^\r\n]+)/i.exec(part.headers)?.[1].trim();
+			upload.bytes = part.body;
+		} else if (name !== undefined) {
+			upload.fields[name] = part.body.toString('utf8');
+		}
+	}
+	return hasFile && upload.fields.model ? upload : undefined;
+}
+
+/** Splits a multipart body into its parts' header text and raw bytes. */
+function multipartParts(body: Buffer, boundary: string): Array<{ headers: string; body: Buffer }> {
+	const delimiter = Buffer.from(`--${boundary}`);
+	const parts: Array<{ headers: string; body: Buffer }> = [];
+	let start = body.indexOf(delimiter);
+	while (start !== -1) {
+		const next = body.indexOf(delimiter, start + delimiter.length);
+		if (next === -1) break;
+		// Each part sits between "\r\n" after one delimiter and "\r\n" before the next.
+		const part = body.subarray(start + delimiter.length + 2, next - 2);
+		const headerEnd = part.indexOf('\r\n\r\n');
+		if (headerEnd !== -1) parts.push({ headers: part.subarray(0, headerEnd).toString('utf8'), body: part.subarray(headerEnd + 4) });
+		start = next;
+	}
+	return parts;
 }

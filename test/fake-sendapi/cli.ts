@@ -76,7 +76,7 @@ async function main(): Promise<void> {
 	if (Number.isFinite(planMessagesPerDay) || Number.isFinite(sessionQuotaPerDay)) {
 		console.log(`  Quotas:     ${planMessagesPerDay}/day for the plan, ${sessionQuotaPerDay}/day per session (402 quota_exceeded, ${quotaErrorShape} shape)`);
 	}
-	console.log('  Sandbox:    POST /__sandbox/incoming {session_id, from, text}   GET /__sandbox/requests   GET /__sandbox/state');
+	console.log('  Sandbox:    POST /__sandbox/incoming {session_id, from, text?, media?: {type, shape?, source?, host?, broken?}}   GET /__sandbox/requests   GET /__sandbox/state');
 	console.log('              POST /__sandbox/sessions/{id}/status {status: pending|connected|disconnected}');
 	console.log('Press Ctrl-C to stop.');
 	const stop = () => {
