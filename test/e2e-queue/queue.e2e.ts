@@ -125,7 +125,9 @@ beforeAll(async () => {
 	const setup = readQueueSetup();
 	const t0 = Date.now();
 	try {
-		[pg, redis] = await Promise.all([startPostgres(setup.postgresBin), startRedis(setup.redisServer)]);
+		// One after the other: each is assigned as soon as it runs, so afterAll stops it whatever fails next.
+		pg = await startPostgres(setup.postgresBin);
+		redis = await startRedis(setup.redisServer);
 		fake = await startFake({ limits: { windowMs: WINDOW_MS, planMessagesPerWindow: LIMITS.plan, requestsPerWindow: LIMITS.requests, sessionMessagesPerWindow: LIMITS.session } });
 		for (const id of [S1, ...BULK_SESSIONS]) fake.seedSession({ id, name: id });
 		cluster = QueueCluster.create(setup, pg, redis);
