@@ -32,6 +32,8 @@ const SCENARIO_TIMEOUT_MS = 120_000;
 
 export const TARGETS = {
 	maxRatio: 1.05,
+	/** Several executions at once on one key, none told of the others (queue mode). */
+	maxConcurrentRatio: 1.2,
 	minSpeedupWithSessions: 2,
 	maxCpuMsPerSendRow: 0.2,
 	maxRssMbAt50k: 200,
@@ -116,8 +118,14 @@ export function checkTargets(
 		const racing =
 			scenario.otherClientRequestsPerWindow !== undefined ||
 			scenario.otherSenderMessagesPerWindow !== undefined;
-		if (!racing) {
+		// Executions started together on one key are not told of each other either: each learns of
+		// the others only from X-RateLimit-Remaining and 429s, so it is reported, not a failure.
+		// What must hold is that no limit was ever exceeded at the server.
+		if (!racing && !scenario.concurrentRuns) {
 			add(result.scenario, 'refused_429 = 0', result.refused_429, result.refused_429 === 0, true);
+		}
+		if (scenario.concurrentRuns) {
+			add(result.scenario, 'over_limit = 0', result.over_limit, result.over_limit === 0, true);
 		}
 		add(result.scenario, 'lost = 0', result.lost, result.lost === 0, true);
 		add(result.scenario, 'duplicated = 0', result.duplicated, result.duplicated === 0, true);
@@ -129,12 +137,8 @@ export function checkTargets(
 		}
 		add(result.scenario, 'not_sent = 0', result.not_sent, result.not_sent === 0, true);
 		if (result.ratio !== null && !scenario.scale && !racing) {
-			add(
-				result.scenario,
-				`ratio ≤ ${TARGETS.maxRatio}`,
-				result.ratio,
-				result.ratio <= TARGETS.maxRatio,
-			);
+			const maxRatio = scenario.concurrentRuns ? TARGETS.maxConcurrentRatio : TARGETS.maxRatio;
+			add(result.scenario, `ratio ≤ ${maxRatio}`, result.ratio, result.ratio <= maxRatio);
 		}
 		if (scenario.sessions >= 2 && result.speedup_vs_baseline !== null && !racing) {
 			const ok = result.speedup_vs_baseline >= TARGETS.minSpeedupWithSessions;
@@ -206,6 +210,7 @@ const COLUMNS: Array<[string, (r: ScenarioResult) => unknown]> = [
 	['scenario', (r) => r.scenario],
 	['rows', (r) => r.rows],
 	['sess', (r) => r.sessions],
+	['runs', (r) => r.runs ?? 1],
 	['sent', (r) => r.sent],
 	['not_sent', (r) => r.not_sent],
 	['send/bulk req', (r) => `${r.send_requests}/${r.bulk_requests}`],
@@ -213,6 +218,7 @@ const COLUMNS: Array<[string, (r: ScenarioResult) => unknown]> = [
 	['optimal_ms', (r) => r.optimal_ms],
 	['ratio', (r) => r.ratio],
 	['429', (r) => r.refused_429],
+	['over', (r) => r.over_limit],
 	['402', (r) => r.refused_402],
 	['faults', (r) => r.faults_fired],
 	['lost', (r) => r.lost],

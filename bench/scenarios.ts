@@ -54,6 +54,14 @@ export interface Scenario {
 	 * not yet started must end not_sent without further requests.
 	 */
 	accountMessagesLeftToday?: number;
+	/**
+	 * This many Send Bulk executions start at the same moment on the same API key (as on n8n's
+	 * queue-mode workers), each with `rows / concurrentRuns` rows of its own and `sessionsPerRun`
+	 * of the sessions: run i takes sessions i, i+1, … (mod `sessions`), so runs overlap on sessions.
+	 * No run is told about the others. The figures are for all runs together.
+	 */
+	concurrentRuns?: number;
+	sessionsPerRun?: number;
 }
 
 const SEND_PATHS = '/whatsapp/send(-bulk)?$';
@@ -213,6 +221,27 @@ export const SCENARIOS: Scenario[] = [
 		windowMs: 1000,
 		accountMessagesLeftToday: 60,
 		optional: true,
+	},
+	{
+		// Two executions at once on one key (queue mode, two workers), 300 rows each, overlapping
+		// on the middle of three sessions: Growth's 60 a window is for both together.
+		name: 'concurrent-2-runs-growth',
+		...GROWTH_PERSONALISED,
+		rows: 600,
+		concurrentRuns: 2,
+		sessionsPerRun: 2,
+	},
+	{
+		// Four executions at once, 300 rows each, every session shared by two runs: the sessions'
+		// 30 a window (120 over four) bind below Business's 200.
+		name: 'concurrent-4-runs-business',
+		rows: 1200,
+		sessions: 4,
+		content: 'personalised',
+		plan: 'business',
+		windowMs: 3000,
+		concurrentRuns: 4,
+		sessionsPerRun: 2,
 	},
 	{
 		// Memory at scale: 100 bulk calls of 500. The fake server needs 10–30 ms for each (500

@@ -24,6 +24,7 @@ import {
 } from './baseline';
 import type { ServerSnapshot } from './fakeServerProcess';
 import { ownCpuMsPerRow } from './ownCost';
+import { overLimit } from './overLimit';
 import { type Scenario, SCENARIOS } from './scenarios';
 import { ServerClient } from './serverClient';
 
@@ -42,6 +43,8 @@ export interface ScenarioResult {
 	reference?: Scenario['reference'];
 	rows: number;
 	sessions: number;
+	/** Executions started together on the key (1 unless the scenario is a concurrent one). */
+	runs: number;
 	content: Scenario['content'];
 	faulty: boolean;
 	sent: number;
@@ -53,6 +56,11 @@ export interface ScenarioResult {
 	ratio: number | null;
 	wall_ms: number;
 	refused_429: number;
+	/**
+	 * Stored messages that went out over a limit: more than the plan's messages in any window, or
+	 * more than a session's anti-ban messages in any window, as the server's clock saw them.
+	 */
+	over_limit: number;
 	/** Sends SendApi refused because a daily quota was spent. */
 	refused_402: number;
 	faults_fired: number;
@@ -360,6 +368,53 @@ function httpPerRowNode(): INodeType {
 
 const REFERENCE_NODES = { 'n8n-passthrough': passthroughNode, 'n8n-http-per-row': httpPerRowNode };
 
+/**
+ * Run i's share of the sessions: `sessionsPerRun` of them from position i on (mod the number of
+ * sessions), so neighbouring runs share sessions.
+ */
+export function sessionsOfRun(sessions: readonly string[], run: number, perRun: number): string[] {
+	return Array.from({ length: Math.min(perRun, sessions.length) }, (_, k) => sessions[(run + k) % sessions.length]);
+}
+
+/**
+ * `concurrentRuns` executions of the node started at the same moment, each on its own slice of
+ * the rows (consecutive, so phones stay distinct) and its own sessions, none told of the others.
+ * Outputs are put back in input order (pairedItem as in one run over all rows) for the accounting.
+ */
+async function runConcurrently(
+	scenario: Scenario,
+	sessions: string[],
+	items: INodeExecutionData[],
+	server: ServerClient,
+): Promise<{ outputs: INodeExecutionData[][]; error?: Error }> {
+	const runs = scenario.concurrentRuns ?? 1;
+	const perRun = Math.ceil(items.length / runs);
+	const results = await Promise.all(
+		Array.from({ length: runs }, async (_, run) => {
+			const offset = run * perRun;
+			const slice = items.slice(offset, offset + perRun);
+			const own = sessionsOfRun(sessions, run, scenario.sessionsPerRun ?? sessions.length);
+			const result = await runNode({
+				parameters: nodeParameters(scenario, own),
+				items: slice,
+				credentials: server.credentials,
+			});
+			const shifted = result.outputs.map((output) =>
+				output.map((item) => ({
+					...item,
+					pairedItem: { item: (item.pairedItem as { item: number }).item + offset },
+				})),
+			);
+			return { outputs: shifted, error: result.error };
+		}),
+	);
+	const width = Math.max(...results.map((result) => result.outputs.length));
+	const outputs = Array.from({ length: width }, (_, output) =>
+		results.flatMap((result) => result.outputs[output] ?? []),
+	);
+	return { outputs, error: results.find((result) => result.error)?.error };
+}
+
 async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 	const server = await ServerClient.start();
 	try {
@@ -385,12 +440,14 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 		const memory = sampleMemory();
 		const cpuBefore = process.cpuUsage();
 		const wallBefore = performance.now();
-		const { outputs, error } = await runNode({
-			parameters: nodeParameters(scenario, sessions),
-			items,
-			credentials: server.credentials,
-			...(scenario.reference ? { nodeType: REFERENCE_NODES[scenario.reference]() } : {}),
-		});
+		const { outputs, error } = scenario.concurrentRuns
+			? await runConcurrently(scenario, sessions, items, server)
+			: await runNode({
+					parameters: nodeParameters(scenario, sessions),
+					items,
+					credentials: server.credentials,
+					...(scenario.reference ? { nodeType: REFERENCE_NODES[scenario.reference]() } : {}),
+				});
 		const wall = performance.now() - wallBefore;
 		const cpu = process.cpuUsage(cpuBefore);
 		const peak = memory.stop();
@@ -414,6 +471,7 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 			...(scenario.reference ? { reference: scenario.reference } : {}),
 			rows: scenario.rows,
 			sessions: scenario.sessions,
+			runs: scenario.concurrentRuns ?? 1,
 			content: scenario.content,
 			faulty: scenario.faulty === true,
 			sent,
@@ -425,6 +483,7 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 			ratio: optimal > 0 ? round(elapsed / optimal, 3) : null,
 			wall_ms: Math.round(wall),
 			refused_429: snapshot.refused429,
+			over_limit: overLimit(snapshot, limits),
 			refused_402: snapshot.refused402,
 			faults_fired: snapshot.faultsFired,
 			...accounting,

@@ -44,6 +44,12 @@ const DEFAULTS = {
 	pollMs: 1_000,
 } as const;
 
+/**
+ * However many of them were 429s waited out, a row is tried at most this many times maxAttempts
+ * (a server that only ever answers 429 must still end the run).
+ */
+const MAX_ATTEMPTS_WITH_WAITS = 10;
+
 /** Share of the nominal backoff added at random, so failures at one instant retry apart. */
 const JITTER_RATIO = 0.25;
 
@@ -79,6 +85,12 @@ interface Unit {
 	attempt: number;
 	/** Attempts its rows made on sessions they were moved away from. */
 	earlierAttempts: number;
+	/**
+	 * Of all its attempts, those SendApi refused with a 429 and a Retry-After: nothing was sent
+	 * and SendApi said when to come back, which happens as often as other executions on the same
+	 * key or number fill the window first. They do not use up maxAttempts (see countedAttempts).
+	 */
+	waitedOut?: number;
 	notBefore: number;
 	/**
 	 * An earlier attempt failed without SendApi refusing it (5xx, lost connection): the rows may
@@ -344,6 +356,7 @@ class BulkSendRun<P> {
 			session: choice.session,
 			attempt: 1,
 			earlierAttempts: job.earlierAttempts ?? 0,
+			waitedOut: job.earlierWaits ?? 0,
 			notBefore: now,
 			unsettled: false,
 		};
@@ -482,7 +495,9 @@ class BulkSendRun<P> {
 	 * retryable failures back off exponentially on their own. The plan's day spent: the unit ends
 	 * with SendApi's answer, and so does every row not yet started (stopForPlanQuota).
 	 */
-	private handleFailure(unit: Unit, failure: SendFailure, now: number): void {
+	private handleFailure(refusedUnit: Unit, failure: SendFailure, now: number): void {
+		const waited = failure.refused === true && isNonNegativeNumber(failure.retryAfterMs) ? 1 : 0;
+		const unit = { ...refusedUnit, waitedOut: (refusedUnit.waitedOut ?? 0) + waited };
 		if (failure.planQuotaExceeded === true) {
 			this.stopForPlanQuota(failure.reason);
 			this.endUnit(unit, failure.reason);
@@ -502,7 +517,10 @@ class BulkSendRun<P> {
 		const retryAfterMs = isNonNegativeNumber(failure.retryAfterMs)
 			? failure.retryAfterMs
 			: undefined;
-		const canRetry = failure.retryable && attemptsMade(unit) < this.settings.maxAttempts;
+		const canRetry =
+			failure.retryable &&
+			countedAttempts(unit) < this.settings.maxAttempts &&
+			attemptsMade(unit) < this.settings.maxAttempts * MAX_ATTEMPTS_WITH_WAITS;
 		const unsettled = unit.unsettled || !isRefusal(failure);
 		if (canRetry && !unsettled && this.planQuotaReason !== undefined) {
 			// Nothing of it went out, and the day is spent: a retry could only be refused.
@@ -565,10 +583,11 @@ class BulkSendRun<P> {
 			return;
 		}
 		const earlierAttempts = attemptsMade(unit);
+		const earlierWaits = unit.waitedOut ?? 0;
 		this.moved.push(
 			unit.positions.length === 1
-				? { kind: 'one', position: unit.positions[0], earlierAttempts }
-				: { kind: 'group', positions: unit.positions, next: 0, earlierAttempts },
+				? { kind: 'one', position: unit.positions[0], earlierAttempts, earlierWaits }
+				: { kind: 'group', positions: unit.positions, next: 0, earlierAttempts, earlierWaits },
 		);
 	}
 
@@ -745,6 +764,15 @@ function mayHaveBeenSent(reason: string): string {
 
 function attemptsMade(unit: Unit): number {
 	return unit.earlierAttempts + unit.attempt;
+}
+
+/**
+ * Attempts that count against maxAttempts: all but the 429s waited out. A row that concurrent
+ * executions keep beating to a full window is not failing; giving it up after five such turns
+ * (seen with two Send Bulk runs on shared sessions) would leave it unsent for nothing.
+ */
+function countedAttempts(unit: Unit): number {
+	return attemptsMade(unit) - (unit.waitedOut ?? 0);
 }
 
 /** SendApi refused the request, so nothing of it was sent. */
