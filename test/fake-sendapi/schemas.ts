@@ -356,8 +356,14 @@ export const updateWebhookBody = z
 	});
 
 export const sandboxIncomingBody = z
-	.object({ session_id: sessionId, from: phone(), text: nonEmpty })
-	.strict();
+	.object({
+		session_id: sessionId,
+		from: phone(),
+		text: nonEmpty.optional(),
+		button: z.object({ id: nonEmpty, title: nonEmpty }).strict().optional(),
+	})
+	.strict()
+	.refine((b) => b.text !== undefined || b.button !== undefined, { message: 'give a text or a button' });
 
 export const sandboxStatusBody = z
 	.object({ status: z.enum(['pending', 'connected', 'disconnected']) })

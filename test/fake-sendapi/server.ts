@@ -99,7 +99,14 @@ export interface SeedMessagesOptions {
 export interface SimulateIncomingParams {
 	session_id: string | number;
 	from: string;
-	text: string;
+	/** The text; for a button reply, the button's title when not given. */
+	text?: string;
+	/**
+	 * A tap on a reply button of an interactive message. SendApi does not document how it delivers
+	 * one; the fake sends Meta's Cloud API shape (docs/wire-format.md): `type: "interactive"`,
+	 * `interactive: {type: "button_reply", button_reply: {id, title}}`, the title as `content.body`.
+	 */
+	button?: { id: string; title: string };
 }
 
 export interface FakeSendApi {
@@ -508,24 +515,25 @@ export class FakeSendApiServer implements FakeSendApi {
 	async simulateIncomingMessage(p: SimulateIncomingParams): Promise<{ message: Message; deliveries: WebhookDeliveryLog[] }> {
 		const s = this.state.getSession(p.session_id);
 		if (!s) throw new Error(`simulateIncomingMessage: unknown session ${String(p.session_id)}`);
+		const text = p.text ?? p.button?.title;
+		if (text === undefined) throw new Error('simulateIncomingMessage: give a text or a button');
 		const id = this.newId('msg');
+		const type = p.button ? 'interactive' : 'text';
 		const m = this.state.addMessage({
 			id,
 			message_id: id,
 			session_id: s.id,
 			direction: 'in',
 			from: p.from,
-			type: 'text',
-			content: { body: p.text },
+			type,
+			content: { body: text },
 			status: 'delivered',
 			created_at: this.iso(),
 			dialect: 'incoming',
 		});
-		const deliveries = await this.emit(
-			'message.received',
-			{ message_id: m.id, session_id: s.id, from: p.from, type: 'text', content: { body: p.text }, received_at: m.created_at },
-			s,
-		);
+		const data: Record<string, unknown> = { message_id: m.id, session_id: s.id, from: p.from, type, content: { body: text }, received_at: m.created_at };
+		if (p.button) data.interactive = { type: 'button_reply', button_reply: { id: p.button.id, title: p.button.title } };
+		const deliveries = await this.emit('message.received', data, s);
 		return { message: m, deliveries };
 	}
 
