@@ -62,13 +62,14 @@ const timeout = flow('Timeout', {
 });
 const cancelled = flow('Cancel', { responseType: 'freeText', answerVia: 'whatsapp' });
 const last = flow('Last', { responseType: 'approval', answerVia: 'whatsapp' });
+const restart = flow('Restart', { responseType: 'freeText', answerVia: 'whatsapp' });
 
 beforeAll(async () => {
 	fake = await startFake();
 	fake.seedSession({ id: S1, name: 'E2E wait', status: 'connected' });
 	home = N8nHome.create('send-and-wait');
 	await home.importCredentials([credentialFor(fake, CRED)]);
-	const all = [approval, freeText, link, timeout, cancelled, last];
+	const all = [approval, freeText, link, timeout, cancelled, last, restart];
 	await home.importWorkflows(all.map((f) => f.workflow));
 	for (const f of all) await home.publish(f.flow.id);
 	server = await home.startServer();
@@ -84,8 +85,11 @@ afterAll(async () => {
 /** Starts the flow and resolves with its execution once it waits. */
 async function startWaiting(f: Flow): Promise<string> {
 	const before = new Set((await rest.executions(f.id)).map((e) => e.id));
-	const r = await fetch(`${server!.url}/webhook/${f.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"order":1234}' });
-	expect(r.status).toBe(200);
+	// Right after `n8n start` the published workflows' webhooks may not be registered yet (404).
+	await waitUntil(`${f.path} to start`, async () => {
+		const r = await fetch(`${server!.url}/webhook/${f.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"order":1234}' });
+		return r.status === 200;
+	}, 30_000, 500);
 	const execution = await waitUntil(`an execution of ${f.path} waiting`, async () => {
 		const list = await rest.executions(f.id);
 		return list.find((e) => !before.has(e.id) && e.status === 'waiting');
@@ -223,5 +227,42 @@ test('a time-out goes on with the input items; a cancelled wait ends too; the ne
 	expect(await finished(last.flow, executionId)).toBe('success');
 	expect((await reported('"approved":true')).data.approved).toBe(true);
 
+	expect([...fake.state.webhooks.values()].filter((w) => w.url.includes('/webhook-waiting/'))).toEqual([]);
+});
+
+test('after a restart of n8n the recipient’s answer resumes the wait where n8n keeps its custom data (see n8n-differences.ts)', async () => {
+	const executionId = await startWaiting(restart.flow);
+	expect(waitHookOf(executionId)).toBeDefined();
+	const port = Number(new URL(server!.url).port);
+	await server!.stop();
+	server = await home.startServer({ port });
+
+	const hook = waitHookOf(executionId)!;
+	const other = await fake.simulateIncomingMessage({ session_id: S1, from: OTHER, text: 'not me either' });
+	expect(other.deliveries.map((d) => d.status)).toEqual([200]);
+	const text = { message_id: 'msg_after_restart', session_id: S1, from: ASKED, type: 'text', content: { body: 'answered after a restart' }, received_at: new Date().toISOString() };
+	const answer = await fake.deliverWebhook(hook.url, text, { secret: hook.secret, envelope: 'event', event: 'message.received' });
+	expect(answer.status).toBe(200);
+
+	if (home.differences.waitCustomDataSurvivesRestart) {
+		const output = await reported('answered after a restart');
+		expect(output.data).toMatchObject({ text: 'answered after a restart', from: ASKED });
+		expect(waitHookOf(executionId)).toBeUndefined();
+	} else {
+		// The answer cannot be verified: acknowledged, the execution keeps waiting, its webhook stays…
+		expect(JSON.parse(answer.body)).toMatchObject({ received: false, waiting: true, message: expect.stringMatching(/no sealed webhook secret/) });
+		await sleep(1500);
+		expect(requestsTo(fake, 'POST', '/whatsapp/send').some((r) => JSON.stringify(r.body).includes('answered after a restart'))).toBe(false);
+		expect(waitHookOf(executionId)).toBeDefined();
+		// …until the wait ends (here: cancelled), after which the next Send and Wait removes it.
+		rest = new N8nRest(server!.url);
+		await rest.login();
+		expect((await rest.request('POST', `/executions/${executionId}/stop`)).status).toBe(200);
+		await sleep(16_000);
+		const next = await startWaiting(last.flow);
+		expect(waitHookOf(executionId)).toBeUndefined();
+		await fake.simulateIncomingMessage({ session_id: S1, from: ASKED, button: questionTo('Last').interactive.action.buttons[0].reply });
+		expect(await finished(last.flow, next)).toBe('success');
+	}
 	expect([...fake.state.webhooks.values()].filter((w) => w.url.includes('/webhook-waiting/'))).toEqual([]);
 });

@@ -12,10 +12,13 @@ import type {
 
 import { readRawBody } from '../../SendApiTrigger/delivery';
 import { headerValue, SIGNATURE_HEADER } from '../../SendApiTrigger/helpers';
+import { normalisePhone } from '../helpers/phone';
+import type { ResponseType, WaitRecord } from './answer';
 import { judgeDelivery } from './answer';
-import { STILL_WAITING } from './ownership';
+import { CREATED_PARAM, DEADLINE_PARAM, NONCE_PARAM, STILL_WAITING } from './ownership';
 import { APPROVE_PARAM, approvalPage, freeTextPage, recordedPage } from './pages';
-import { findWaitRecord, forgetWaitRecord } from './store';
+import { approvalLabels, credentialApiKey } from './question';
+import { forgetWaitRecord, recordInProcess, sealedWebhookOf } from './store';
 import { removeWaitWebhook } from './waitWebhooks';
 
 /**
@@ -48,10 +51,9 @@ async function whatsAppAnswer(this: IWebhookFunctions): Promise<IWebhookResponse
 	// A GET is the clean-up asking whether this execution still waits (wait/ownership.ts).
 	if (request.method !== 'POST') return keepWaiting(STILL_WAITING);
 
-	const staticData = this.getWorkflowStaticData('node');
-	const executionId = this.getExecutionId();
-	const record = executionId ? findWaitRecord(staticData, executionId) : undefined;
-	if (!record) return keepWaiting('No question of this node is waiting in this execution');
+	const found = await waitRecordOf(this);
+	if ('missing' in found) return keepWaiting(`No question of this node can be answered here: ${found.missing}`);
+	const { record } = found;
 
 	const rawBody = await readRawBody(this);
 	const signature = headerValue(this.getHeaderData()[SIGNATURE_HEADER]);
@@ -65,11 +67,51 @@ async function whatsAppAnswer(this: IWebhookFunctions): Promise<IWebhookResponse
 	} catch {
 		// Left for the next Send and Wait's clean-up (its URL says its execution has finished).
 	}
-	forgetWaitRecord(staticData, record.executionId);
+	forgetWaitRecord(this);
 	return {
 		webhookResponse: { received: true, message: 'Answer recorded' },
 		workflowData: [[{ json: judgement.output }]],
 	};
+}
+
+/**
+ * The asking run's record: from this process, else rebuilt from what survives in the waiting
+ * execution (wait/store.ts): the sealed webhook id and secret, the signed URL's query, the node's
+ * parameters.
+ */
+async function waitRecordOf(
+	context: IWebhookFunctions,
+): Promise<{ record: WaitRecord } | { missing: string }> {
+	const executionId = context.getExecutionId();
+	const kept = recordInProcess(executionId, context.getNode().id);
+	if (kept) return { record: kept };
+	const sealed = sealedWebhookOf(context, await credentialApiKey(context));
+	if (sealed === 'absent') return { missing: 'the execution holds no sealed webhook secret' };
+	if (sealed === 'unreadable') {
+		return { missing: 'the sealed webhook secret does not open with this credential' };
+	}
+	const query = context.getQueryData() as IDataObject;
+	const askedAt = Number(query[CREATED_PARAM]);
+	const nonce = query[NONCE_PARAM];
+	if (!Number.isFinite(askedAt) || typeof nonce !== 'string') {
+		return { missing: 'this URL is not one a Send and Wait registered' };
+	}
+	const to = normalisePhone(context.getNodeParameter('to', ''));
+	if (!to.ok) return { missing: 'the number asked (To) is not a phone number' };
+	const session = context.getNodeParameter('session', '', { extractValue: true }) as unknown;
+	const record: WaitRecord = {
+		executionId,
+		webhookId: sealed.webhookId,
+		secret: sealed.secret,
+		to: to.e164,
+		sessionId: String(session ?? '').trim(),
+		askedAt,
+		nonce,
+		responseType: context.getNodeParameter('responseType', 'approval') as ResponseType,
+		...approvalLabels(context.getNodeParameter('approvalOptions.values', {}) as IDataObject),
+		deadline: Number(query[DEADLINE_PARAM]) || 0,
+	};
+	return { record };
 }
 
 /** 200 for SendApi (it must not retry what was deliberately skipped); the execution keeps waiting. */

@@ -5,21 +5,22 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
+import { WAIT_INDEFINITELY } from 'n8n-workflow';
 
 import { toIsoDateTime } from '../../helpers/dates';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { buildMessagePayload } from '../../helpers/messagePayload';
 import { requireLocatorId } from '../../helpers/params';
 import { asInputError, inputError, requirePhone, requireText } from '../../helpers/validation';
-import { apiRequest, CREDENTIAL_TYPE } from '../../transport';
+import { apiRequest } from '../../transport';
 import type { MessageFragment } from '../../transport/dialect';
 import { readMessageId, sendBody, WHATSAPP_PREFIX } from '../../transport/dialect';
 import type { ResponseType, WaitRecord } from '../../wait/answer';
 import { approveButtonId, declineButtonId } from '../../wait/answer';
-import { ownerParams, resumeBaseOf } from '../../wait/ownership';
+import { NONCE_PARAM, ownerParams, resumeBaseOf } from '../../wait/ownership';
 import { APPROVE_PARAM } from '../../wait/pages';
-import { saveWaitRecord } from '../../wait/store';
+import { approvalLabels, credentialApiKey } from '../../wait/question';
+import { keepWaitRecord } from '../../wait/store';
 import { readWaitLimit, waitDeadline } from '../../wait/waitTime';
 import { registerWaitWebhook, removeEndedWaits, removeWaitWebhook } from '../../wait/waitWebhooks';
 import { sessionLocator } from '../common.descriptions';
@@ -117,14 +118,14 @@ const properties: INodeProperties[] = [
 						name: 'approveLabel',
 						type: 'string',
 						default: 'Approve',
-						description: 'At most 20 characters (WhatsApp reply buttons)',
+						description: 'The reply button’s title (WhatsApp shows up to 20 characters)',
 					},
 					{
 						displayName: 'Decline Button Label',
 						name: 'disapproveLabel',
 						type: 'string',
 						default: 'Decline',
-						description: 'At most 20 characters (WhatsApp reply buttons)',
+						description: 'The reply button’s title (WhatsApp shows up to 20 characters)',
 						displayOptions: { show: { approvalType: ['double'] } },
 					},
 				],
@@ -235,22 +236,19 @@ function readQuestion(context: IExecuteFunctions, now: number): Question {
 	const message = requireText(context, context.getNodeParameter('message', 0, ''), 0, 'Message');
 	const responseType = context.getNodeParameter('responseType', 0, 'approval') as ResponseType;
 	const approval = context.getNodeParameter('approvalOptions.values', 0, {}) as IDataObject;
-	const approveLabel = label(approval.approveLabel, 'Approve');
-	const declineLabel =
-		approval.approvalType === 'single' ? undefined : label(approval.disapproveLabel, 'Decline');
+	const labels = approvalLabels(approval);
+	// A reply forwarded as its title only is told apart by the label (wait/answer.ts).
+	if (labels.declineLabel?.toLowerCase() === labels.approveLabel.toLowerCase()) {
+		throw inputError(context, 0, 'Decline Button Label', 'is the same as Approve Button Label', 'Give the two buttons different labels.');
+	}
 	return {
 		sessionId,
 		to,
 		message,
 		responseType,
-		approveLabel,
-		declineLabel,
+		...labels,
 		deadline: readDeadline(context, now),
 	};
-}
-
-function label(value: unknown, fallback: string): string {
-	return typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
 }
 
 function readDeadline(context: IExecuteFunctions, now: number): number {
@@ -269,13 +267,14 @@ async function askOverWhatsApp(context: IExecuteFunctions, question: Question, n
 	const apiKey = await credentialApiKey(context);
 	await removeEndedWaits.call(context, apiKey, now);
 
-	const url = waitUrl(context, apiKey, now, question.deadline);
 	const nonce = randomBytes(8).toString('hex');
+	const url = waitUrl(context, apiKey, { createdAt: now, deadline: question.deadline, nonce });
 	const fragment = questionFragment(context, question, nonce);
 	const webhook = await registerWaitWebhook.call(context, url);
 	let questionMessageId: string | undefined;
 	let asked = false;
-	const askedAt = Date.now();
+	// What the URL says (its creation, a little earlier) is what the resumed webhook() can read.
+	const askedAt = now;
 	try {
 		questionMessageId = await sendQuestion(context, question, fragment);
 		asked = true;
@@ -297,7 +296,7 @@ async function askOverWhatsApp(context: IExecuteFunctions, question: Question, n
 		deadline: question.deadline,
 		questionMessageId,
 	};
-	saveWaitRecord(context.getWorkflowStaticData('node'), record, now);
+	keepWaitRecord(context, apiKey, record);
 }
 
 /** Approval: an interactive message with reply buttons whose ids carry this question's nonce. */
@@ -344,9 +343,13 @@ async function sendQuestion(
 }
 
 /** The waiting URL SendApi delivers to: n8n's, marked as ours (wait/ownership.ts), signed by n8n. */
-function waitUrl(context: IExecuteFunctions, apiKey: string, now: number, deadline: number): string {
+function waitUrl(
+	context: IExecuteFunctions,
+	apiKey: string,
+	wait: { createdAt: number; deadline: number; nonce: string },
+): string {
 	const base = resumeBaseOf(new URL(resumeUrl(context, {})));
-	return resumeUrl(context, ownerParams(apiKey, base, { createdAt: now, deadline }));
+	return resumeUrl(context, { ...ownerParams(apiKey, base, wait), [NONCE_PARAM]: wait.nonce });
 }
 
 /**
@@ -360,13 +363,4 @@ function resumeUrl(context: IExecuteFunctions, parameters: Record<string, string
 	const url = new URL(`${base}/${encodeURIComponent(context.getNode().id)}`);
 	for (const [key, value] of Object.entries(parameters)) url.searchParams.set(key, value);
 	return url.toString();
-}
-
-async function credentialApiKey(context: IExecuteFunctions): Promise<string> {
-	const credentials = await context.getCredentials(CREDENTIAL_TYPE);
-	const apiKey = typeof credentials.apiKey === 'string' ? credentials.apiKey : '';
-	if (!apiKey) {
-		throw new NodeOperationError(context.getNode(), 'The SendApi credential has no API key', { itemIndex: 0 });
-	}
-	return apiKey;
 }
