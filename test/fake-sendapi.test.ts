@@ -913,6 +913,29 @@ describe('webhooks', () => {
 		}
 	});
 
+	test('a tap on a reply button arrives as an interactive message.received (Meta shape, title as the text)', async () => {
+		const rx = await receiver();
+		try {
+			const s = fake.seedSession();
+			const w = fake.seedWebhook({ url: rx.url, events: ['message.received'] });
+			const { message } = await fake.simulateIncomingMessage({ session_id: s.id, from: '+447700900123', button: { id: 'q1:approve', title: 'Approve' } });
+			const ev = JSON.parse(rx.got[0].raw);
+			expect(ev.data).toEqual({
+				message_id: message.id,
+				session_id: s.id,
+				from: '+447700900123',
+				type: 'interactive',
+				content: { body: 'Approve' },
+				interactive: { type: 'button_reply', button_reply: { id: 'q1:approve', title: 'Approve' } },
+				received_at: new Date(T0).toISOString(),
+			});
+			expect(rx.got[0].headers['x-sendapi-signature']).toBe(hmac(rx.got[0].raw, w.secret));
+			await expect(fake.simulateIncomingMessage({ session_id: s.id, from: '+447700900123' })).rejects.toThrow(/give a text, media or a button/);
+		} finally {
+			await rx.close();
+		}
+	});
+
 	test('failed deliveries raise failure_count', async () => {
 		const rx = await receiver(500);
 		try {
@@ -972,6 +995,23 @@ describe('sandbox routes and lifecycle', () => {
 		const log = await request(`${fake.url}/__sandbox/requests`, { dispatcher: agent });
 		const lj: any = await log.body.json();
 		expect(lj.data.map((x: { path: string }) => x.path)).toEqual(['/v1/whatsapp/sessions']);
+
+		const tap = await request(`${fake.url}/__sandbox/incoming`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ session_id: s.id, from: '+447700900123', button: { id: 'b1', title: 'Yes' } }),
+			dispatcher: agent,
+		});
+		expect(tap.statusCode).toBe(200);
+		expect(((await tap.body.json()) as any).data.message).toMatchObject({ type: 'interactive', content: { body: 'Yes' } });
+		const neither = await request(`${fake.url}/__sandbox/incoming`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ session_id: s.id, from: '+447700900123' }),
+			dispatcher: agent,
+		});
+		expect(neither.statusCode).toBe(400);
+		await neither.body.dump();
 	});
 
 	test('close() is prompt even with an open keep-alive connection and a slow request in flight', async () => {

@@ -1,10 +1,18 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { configuredOutputs } from './actions/message/bulk/outputs';
 import { router } from './actions/router';
 import { properties } from './actions/versionDescription';
 import { searchGroups, searchSessions } from './methods/listSearch';
+import { sendAndWaitWebhook, sendAndWaitWebhooks } from './wait/webhook';
 
 export class SendApi implements INodeType {
 	description: INodeTypeDescription = {
@@ -24,6 +32,9 @@ export class SendApi implements INodeType {
 		// Send Bulk can route not-sent rows to a second output (see configuredOutputs).
 		outputs: `={{(${configuredOutputs})($parameter)}}`,
 		credentials: [{ name: 'sendApiApi', required: true }],
+		// Send and Wait for Response: restart webhooks, served only on the waiting URL of an execution
+		// this node put to wait (see wait/webhook.ts), never registered anywhere by n8n.
+		webhooks: sendAndWaitWebhooks,
 		properties,
 	};
 
@@ -33,5 +44,9 @@ export class SendApi implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);
+	}
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await sendAndWaitWebhook.call(this);
 	}
 }

@@ -81,7 +81,7 @@ export async function receiveDelivery(this: IWebhookFunctions): Promise<IWebhook
  * The signature covers the exact bytes SendApi sent, so it is checked against the raw body
  * n8n keeps on the request (a Buffer), never against re-serialised JSON.
  */
-async function readRawBody(context: IWebhookFunctions): Promise<Buffer | undefined> {
+export async function readRawBody(context: IWebhookFunctions): Promise<Buffer | undefined> {
 	const request = context.getRequestObject();
 	if (!request.rawBody && typeof request.readRawBody === 'function') await request.readRawBody();
 	const raw: unknown = request.rawBody;

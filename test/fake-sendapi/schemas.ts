@@ -370,9 +370,18 @@ export const sandboxIncomingMedia = z
 	.strict();
 
 export const sandboxIncomingBody = z
-	.object({ session_id: sessionId, from: phone(), text: nonEmpty.optional(), media: sandboxIncomingMedia.optional() })
+	.object({
+		session_id: sessionId,
+		from: phone(),
+		text: nonEmpty.optional(),
+		media: sandboxIncomingMedia.optional(),
+		button: z.object({ id: nonEmpty, title: nonEmpty }).strict().optional(),
+	})
 	.strict()
-	.refine((b) => b.text !== undefined || b.media !== undefined, { message: 'text or media is required', path: ['text'] });
+	.refine((b) => b.text !== undefined || b.media !== undefined || b.button !== undefined, {
+		message: 'text, media or button is required',
+		path: ['text'],
+	});
 
 export const sandboxStatusBody = z
 	.object({ status: z.enum(['pending', 'connected', 'disconnected']) })

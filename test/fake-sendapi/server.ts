@@ -100,10 +100,16 @@ export interface SeedMessagesOptions {
 export interface SimulateIncomingParams {
 	session_id: string | number;
 	from: string;
-	/** The text, or a media message's caption. One of `text` and `media` is needed. */
+	/** The text, or a media message's caption; for a button reply, the button's title when not given. One of `text`, `media` and `button` is needed. */
 	text?: string;
 	/** A media message (see test/fake-sendapi/media.ts): the file it links to is served. */
 	media?: IncomingMediaOptions;
+	/**
+	 * A tap on a reply button of an interactive message. SendApi does not document how it delivers
+	 * one; the fake sends Meta's Cloud API shape (docs/wire-format.md): `type: "interactive"`,
+	 * `interactive: {type: "button_reply", button_reply: {id, title}}`, the title as `content.body`.
+	 */
+	button?: { id: string; title: string };
 }
 
 /** What an incoming media message's event `data` is built from. */
@@ -551,19 +557,21 @@ export class FakeSendApiServer implements FakeSendApi {
 	async simulateIncomingMessage(p: SimulateIncomingParams): Promise<{ message: Message; deliveries: WebhookDeliveryLog[] }> {
 		const s = this.state.getSession(p.session_id);
 		if (!s) throw new Error(`simulateIncomingMessage: unknown session ${String(p.session_id)}`);
-		if (p.text === undefined && p.media === undefined) throw new Error('simulateIncomingMessage: text or media is needed');
+		const text = p.text ?? p.button?.title;
+		if (text === undefined && p.media === undefined) throw new Error('simulateIncomingMessage: give a text, media or a button');
 		const id = this.newId('msg');
-		const data = p.media
+		const data: Record<string, unknown> = p.media
 			? this.incomingMediaData({ ...p.media, caption: p.media.caption ?? p.text, session_id: s.id, from: p.from, message_id: String(id) })
-			: { message_id: id, session_id: s.id, from: p.from, type: 'text', content: { body: p.text } };
+			: { message_id: id, session_id: s.id, from: p.from, type: p.button ? 'interactive' : 'text', content: { body: text } };
+		if (p.button) data.interactive = { type: 'button_reply', button_reply: { id: p.button.id, title: p.button.title } };
 		const m = this.state.addMessage({
 			id,
 			message_id: id,
 			session_id: s.id,
 			direction: 'in',
 			from: p.from,
-			type: (p.media ? (data.type as S.MessageType) : 'text'),
-			content: p.media ? { ...data } : { body: p.text },
+			type: data.type as S.MessageType,
+			content: p.media ? { ...data } : { body: text },
 			status: 'delivered',
 			created_at: this.iso(),
 			dialect: 'incoming',

@@ -27,6 +27,7 @@ export const ACTIONS: { [R in SendApiResource]: Record<SendApiType[R], string> }
 		get: "Get a WhatsApp message's delivery status",
 		getAll: 'Get many WhatsApp messages',
 		send: 'Send a WhatsApp message',
+		sendAndWait: 'Send a WhatsApp message and wait for the answer',
 		sendBulk: 'Send WhatsApp messages in bulk within rate limits',
 	},
 	group: {

@@ -2,7 +2,7 @@
 export type SendApiType = {
 	session: 'create' | 'deleteSession' | 'get' | 'getAll' | 'getQrCode';
 	contact: 'checkNumber' | 'getAll';
-	message: 'get' | 'getAll' | 'send' | 'sendBulk';
+	message: 'get' | 'getAll' | 'send' | 'sendAndWait' | 'sendBulk';
 	group: 'create' | 'getAll' | 'update';
 };
 

@@ -532,3 +532,52 @@ function firstSize(object: IDataObject): number | undefined {
 	}
 	return undefined;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Answers to a question (Send and Wait, docs/wire-format.md "Replies Send and Wait reads").
+
+/** The events a Send and Wait webhook subscribes to: only incoming messages can be answers. */
+export const WAIT_WEBHOOK_EVENTS = ['message.received'];
+
+/** What an incoming message says, read from a `message.received` event's `data`. */
+export interface IncomingReply {
+	/** The message text (`content.body`, or `content` as a plain string). */
+	text?: string;
+	/** The id of the reply button tapped, when the message is a button reply. */
+	buttonId?: string;
+	/** The title of that button (what the recipient saw and WhatsApp shows as the reply text). */
+	buttonTitle?: string;
+}
+
+/**
+ * SendApi documents incoming text only (`content: {body}`); how a tap on a reply button arrives is
+ * undocumented (our guess, said in docs/wire-format.md). Read, first found wins: Meta's Cloud API
+ * shape `interactive: {type: "button_reply", button_reply: {id, title}}` at the data's top level or
+ * inside `content`, then a bare `button_reply` / `button` object at either place. A server that
+ * forwards the tap only as text gives the button's title as the text: the caller compares it with
+ * the titles it sent.
+ */
+export function readIncomingReply(data: IDataObject): IncomingReply {
+	const content = data.content;
+	const reply: IncomingReply = {};
+	const text = typeof content === 'string' ? content : isObject(content) ? asString(content.body) : undefined;
+	if (text !== undefined) reply.text = text;
+	const button = [data, isObject(content) ? content : {}]
+		.map((place) => buttonReplyIn(place))
+		.find((found) => found !== undefined);
+	if (button?.id !== undefined) reply.buttonId = button.id;
+	if (button?.title !== undefined) reply.buttonTitle = button.title;
+	return reply;
+}
+
+function buttonReplyIn(place: IDataObject): { id?: string; title?: string } | undefined {
+	const interactive = isObject(place.interactive) ? place.interactive : undefined;
+	const candidates = [interactive?.button_reply, place.button_reply, place.button];
+	const found = candidates.find((candidate) => isObject(candidate));
+	if (!isObject(found)) return undefined;
+	const id = found.id ?? found.payload;
+	return {
+		id: typeof id === 'number' ? String(id) : asString(id),
+		title: asString(found.title) ?? asString(found.text),
+	};
+}

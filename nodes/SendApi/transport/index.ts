@@ -327,6 +327,31 @@ function lowerCaseKeys(headers: Record<string, unknown>): Record<string, unknown
 	return Object.fromEntries(Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]));
 }
 
+/**
+ * Asks n8n's own waiting URL of a Send and Wait execution whether it still waits (see
+ * `verdictFromProbe` in wait/ownership.ts). The one request of this package that does not go to
+ * SendApi: it must not carry the SendApi credential (the URL is n8n's, signed by n8n), so it uses
+ * n8n's plain `httpRequest`. `undefined` when n8n did not answer (unreachable from itself, say).
+ */
+export async function probeWaitingUrl(
+	this: IExecuteFunctions,
+	url: string,
+): Promise<{ status: number; body: unknown } | undefined> {
+	try {
+		const raw = (await this.helpers.httpRequest({
+			method: 'GET',
+			url,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: 10_000,
+		})) as { statusCode: number; body: unknown };
+		const body = Buffer.isBuffer(raw.body) ? raw.body.toString('utf8') : raw.body;
+		return { status: raw.statusCode, body };
+	} catch {
+		return undefined;
+	}
+}
+
 export function isCancelled(context: SendApiContext): boolean {
 	return 'getExecutionCancelSignal' in context && context.getExecutionCancelSignal()?.aborted === true;
 }

@@ -18,6 +18,24 @@ export interface N8nDifferences {
 	aiAgentTypeVersion: number;
 	/** What it takes for an error of a tool node to reach the agent's model. */
 	aiToolErrorsReachAgent: AiToolErrors;
+	/**
+	 * Whether a waiting execution's custom data (`$execution.customData`, where Send and Wait seals
+	 * its webhook's secret) still reaches the resumed webhook() after n8n restarts. 2.40.7: yes. In
+	 * 1.123.81 the custom data is saved with the waiting execution (the REST API shows it), yet after
+	 * `n8n start` again (which reports "Found unfinished executions" and "[Recovery] … amended
+	 * execution") the resumed webhook's `$execution.customData` is empty: a WhatsApp-reply wait
+	 * asked before the restart then cannot verify its answer and keeps waiting until its time limit,
+	 * or until cancelled. Within one running n8n both versions verify (the record is kept in memory).
+	 *
+	 * The rest of Send and Wait behaves the same in both (checked by test/e2e/sendAndWait.e2e.ts):
+	 * `getSignedResumeUrl` exists in both (1.x signs host + path + query and checks it only once
+	 * the execution was marked `validateSignature`; 2.x signs path + query and also has resume
+	 * tokens, which send-and-wait nodes skip in favour of the signature); a webhook() result
+	 * without `workflowData` leaves the execution waiting; a time-out resumes with the node's input
+	 * items (the node is disabled for that run); a finished send-and-wait execution answers its
+	 * waiting URL with 200 and n8n's "no action required" page, a deleted one 404, a cancelled one 409.
+	 */
+	waitCustomDataSurvivesRestart: boolean;
 }
 
 /**
@@ -55,8 +73,8 @@ const ACTIVE_FLAG: WorkflowActivation = {
 };
 
 const BY_MAJOR: Record<number, N8nDifferences> = {
-	1: { workflowActivation: ACTIVE_FLAG, webhookBaseUrlEnv: 'WEBHOOK_URL', aiAgentTypeVersion: 3, aiToolErrorsReachAgent: TOOL_ERRORS_WITH_CONTINUE },
-	2: { workflowActivation: PUBLISHING, webhookBaseUrlEnv: 'N8N_WEBHOOK_URL', aiAgentTypeVersion: 3.1, aiToolErrorsReachAgent: TOOL_ERRORS_BY_DEFAULT },
+	1: { workflowActivation: ACTIVE_FLAG, webhookBaseUrlEnv: 'WEBHOOK_URL', aiAgentTypeVersion: 3, aiToolErrorsReachAgent: TOOL_ERRORS_WITH_CONTINUE, waitCustomDataSurvivesRestart: false },
+	2: { workflowActivation: PUBLISHING, webhookBaseUrlEnv: 'N8N_WEBHOOK_URL', aiAgentTypeVersion: 3.1, aiToolErrorsReachAgent: TOOL_ERRORS_BY_DEFAULT, waitCustomDataSurvivesRestart: true },
 };
 
 export function differencesFor(n8nVersion: string): N8nDifferences {

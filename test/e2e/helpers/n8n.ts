@@ -137,9 +137,12 @@ export class N8nHome {
 		return Buffer.from(bin.data, 'base64');
 	}
 
-	/** `n8n start` on a free port, WEBHOOK_URL pointing at it; resolves once /healthz/readiness answers 200. */
-	async startServer(): Promise<N8nServer> {
-		const port = await runtime.freePort();
+	/**
+	 * `n8n start` on a free port (or `port`, to restart where registered URLs point), WEBHOOK_URL
+	 * pointing at it; resolves once /healthz/readiness answers 200.
+	 */
+	async startServer(opts: { port?: number } = {}): Promise<N8nServer> {
+		const port = opts.port ?? (await runtime.freePort());
 		const brokerPort = await runtime.freePort();
 		const url = `http://127.0.0.1:${port}`;
 		const logFile = path.join(this.dir, `n8n-start-${port}.log`);
@@ -286,6 +289,20 @@ export class N8nRest {
 		if (r.status !== 200) throw new Error(`owner setup: ${r.status} ${await r.text()}`);
 		const setCookie = r.headers.getSetCookie().find((c) => c.startsWith('n8n-auth='));
 		if (!setCookie) throw new Error('owner setup: no n8n-auth cookie');
+		this.cookie = setCookie.split(';')[0];
+	}
+
+	/** Signs in again (e.g. after a restart) as the owner setupOwner() created. */
+	async login(email = 'owner@example.com', password = 'E2e-Passw0rd'): Promise<void> {
+		// n8n 2.x names the field emailOrLdapLoginId, n8n 1.x email: both are sent.
+		const r = await fetch(`${this.baseUrl}/rest/login`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'browser-id': this.browserId },
+			body: JSON.stringify({ email, emailOrLdapLoginId: email, password }),
+		});
+		if (r.status !== 200) throw new Error(`login: ${r.status} ${await r.text()}`);
+		const setCookie = r.headers.getSetCookie().find((c) => c.startsWith('n8n-auth='));
+		if (!setCookie) throw new Error('login: no n8n-auth cookie');
 		this.cookie = setCookie.split(';')[0];
 	}
 

@@ -4,9 +4,10 @@ import { ACTIONS } from '../actionTexts';
 import * as get from './get.operation';
 import * as getAll from './getAll.operation';
 import * as send from './send.operation';
+import * as sendAndWait from './sendAndWait.operation';
 import * as sendBulk from './sendBulk.operation';
 
-export { get, getAll, send, sendBulk };
+export { get, getAll, send, sendAndWait, sendBulk };
 
 export const description: INodeProperties[] = [
 	{
@@ -35,6 +36,13 @@ export const description: INodeProperties[] = [
 				action: ACTIONS.message.send,
 			},
 			{
+				name: 'Send and Wait for Response',
+				value: 'sendAndWait',
+				description:
+					'Ask a question over WhatsApp and wait for the answer (a reply button, a reply or a link)',
+				action: ACTIONS.message.sendAndWait,
+			},
+			{
 				name: 'Send Bulk',
 				value: 'sendBulk',
 				description:
@@ -45,6 +53,7 @@ export const description: INodeProperties[] = [
 		default: 'send',
 	},
 	...send.description,
+	...sendAndWait.description,
 	...sendBulk.description,
 	...get.description,
 	...getAll.description,

@@ -1,0 +1,173 @@
+/**
+ * The SendApi node's webhook(): n8n calls it for requests to the waiting URL of an execution that
+ * a Send and Wait put to wait. Returning `workflowData` resumes the execution with it as the
+ * node's output; returning without it answers the request and leaves the execution waiting.
+ */
+import type {
+	IDataObject,
+	IWebhookDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+
+import { readRawBody } from '../../SendApiTrigger/delivery';
+import { headerValue, SIGNATURE_HEADER } from '../../SendApiTrigger/helpers';
+import { normalisePhone } from '../helpers/phone';
+import type { ResponseType, WaitRecord } from './answer';
+import { judgeDelivery } from './answer';
+import { CREATED_PARAM, DEADLINE_PARAM, NONCE_PARAM, STILL_WAITING } from './ownership';
+import { APPROVE_PARAM, approvalPage, freeTextPage, recordedPage } from './pages';
+import { approvalLabels, credentialApiKey } from './question';
+import { forgetWaitRecord, recordInProcess, sealedWebhookOf } from './store';
+import { removeWaitWebhook } from './waitWebhooks';
+
+/**
+ * The node's webhooks, as n8n's own send-and-wait operations declare theirs (one shared
+ * description): restart webhooks on the path of the node's id, so n8n serves them only at
+ * `/webhook-waiting/<execution id>/<node id>` while an execution of this node waits, and never
+ * registers them when a workflow is activated. They are not a trigger's webhooks: there is no
+ * lifecycle (`webhookMethods`) for n8n to run. The SendApi webhook a WhatsApp-reply wait registers
+ * is created and removed by the operation itself (wait/waitWebhooks.ts).
+ */
+export const sendAndWaitWebhooks: IWebhookDescription[] = (['GET', 'POST'] as const).map(
+	(httpMethod) => ({
+		name: 'default',
+		httpMethod,
+		responseMode: 'onReceived',
+		path: '={{ $nodeId }}',
+		restartWebhook: true,
+		isFullPath: true,
+	}),
+);
+
+export async function sendAndWaitWebhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const via = this.getNodeParameter('answerVia', 'whatsapp') as string;
+	return via === 'link' ? await linkAnswer.call(this) : await whatsAppAnswer.call(this);
+}
+
+/** SendApi's delivery of an incoming message, while the execution waits for a WhatsApp reply. */
+async function whatsAppAnswer(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const request = this.getRequestObject();
+	// A GET is the clean-up asking whether this execution still waits (wait/ownership.ts).
+	if (request.method !== 'POST') return keepWaiting(STILL_WAITING);
+
+	const found = await waitRecordOf(this);
+	if ('missing' in found) return keepWaiting(`No question of this node can be answered here: ${found.missing}`);
+	const { record } = found;
+
+	const rawBody = await readRawBody(this);
+	const signature = headerValue(this.getHeaderData()[SIGNATURE_HEADER]);
+	const judgement = rawBody
+		? judgeDelivery(record, rawBody, signature)
+		: ({ answer: false, reason: 'Empty body' } as const);
+	if (!judgement.answer) return keepWaiting(judgement.reason);
+
+	try {
+		await removeWaitWebhook.call(this, record.webhookId);
+	} catch {
+		// Left for the next Send and Wait's clean-up (its URL says its execution has finished).
+	}
+	forgetWaitRecord(this);
+	return {
+		webhookResponse: { received: true, message: 'Answer recorded' },
+		workflowData: [[{ json: judgement.output }]],
+	};
+}
+
+/**
+ * The asking run's record: from this process, else rebuilt from what survives in the waiting
+ * execution (wait/store.ts): the sealed webhook id and secret, the signed URL's query, the node's
+ * parameters.
+ */
+async function waitRecordOf(
+	context: IWebhookFunctions,
+): Promise<{ record: WaitRecord } | { missing: string }> {
+	const executionId = context.getExecutionId();
+	const kept = recordInProcess(executionId, context.getNode().id);
+	if (kept) return { record: kept };
+	const sealed = sealedWebhookOf(context, await credentialApiKey(context));
+	if (sealed === 'absent') return { missing: 'the execution holds no sealed webhook secret' };
+	if (sealed === 'unreadable') {
+		return { missing: 'the sealed webhook secret does not open with this credential' };
+	}
+	const query = context.getQueryData() as IDataObject;
+	const askedAt = Number(query[CREATED_PARAM]);
+	const nonce = query[NONCE_PARAM];
+	if (!Number.isFinite(askedAt) || typeof nonce !== 'string') {
+		return { missing: 'this URL is not one a Send and Wait registered' };
+	}
+	const to = normalisePhone(context.getNodeParameter('to', ''));
+	if (!to.ok) return { missing: 'the number asked (To) is not a phone number' };
+	const session = context.getNodeParameter('session', '', { extractValue: true }) as unknown;
+	const record: WaitRecord = {
+		executionId,
+		webhookId: sealed.webhookId,
+		secret: sealed.secret,
+		to: to.e164,
+		sessionId: String(session ?? '').trim(),
+		askedAt,
+		nonce,
+		responseType: context.getNodeParameter('responseType', 'approval') as ResponseType,
+		...approvalLabels(context.getNodeParameter('approvalOptions.values', {}) as IDataObject),
+		deadline: Number(query[DEADLINE_PARAM]) || 0,
+	};
+	return { record };
+}
+
+/** 200 for SendApi (it must not retry what was deliberately skipped); the execution keeps waiting. */
+function keepWaiting(message: string): IWebhookResponseData {
+	return { webhookResponse: { received: false, waiting: true, message } };
+}
+
+/**
+ * Link mode. GET shows a page (approval: a confirm button; free text: a form); only the page's
+ * POST records the answer, so link-preview robots (GET only) never answer for the recipient.
+ */
+async function linkAnswer(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const request = this.getRequestObject();
+	const responseType = this.getNodeParameter('responseType', 'approval') as string;
+	const question = String(this.getNodeParameter('message', '') ?? '');
+	const query = this.getQueryData() as IDataObject;
+	const approve = String(query[APPROVE_PARAM] ?? '') === 'true';
+
+	if (responseType === 'approval') {
+		if (request.method !== 'POST') {
+			return htmlPage(this, approvalPage(question, approve, approvalLabel(this, approve)));
+		}
+		return resume(this, { approved: approve });
+	}
+
+	if (request.method !== 'POST') return htmlPage(this, freeTextPage(question));
+	const text = postedText(this.getBodyData());
+	if (!text) return htmlPage(this, freeTextPage(question, 'Please write an answer.'));
+	return resume(this, { text });
+}
+
+function approvalLabel(context: IWebhookFunctions, approve: boolean): string {
+	const options = context.getNodeParameter('approvalOptions.values', {}) as IDataObject;
+	const label = approve ? options.approveLabel : options.disapproveLabel;
+	return typeof label === 'string' && label.trim() ? label : approve ? 'Approve' : 'Decline';
+}
+
+function postedText(body: IDataObject | undefined): string | undefined {
+	const text = body?.text;
+	return typeof text === 'string' && text.trim() !== '' ? text : undefined;
+}
+
+function resume(context: IWebhookFunctions, answer: IDataObject): IWebhookResponseData {
+	htmlResponse(context, recordedPage());
+	const data = { ...answer, answered_at: new Date().toISOString(), via: 'link' };
+	return { noWebhookResponse: true, workflowData: [[{ json: { data } }]] };
+}
+
+function htmlPage(context: IWebhookFunctions, html: string): IWebhookResponseData {
+	htmlResponse(context, html);
+	return { noWebhookResponse: true };
+}
+
+function htmlResponse(context: IWebhookFunctions, html: string): void {
+	const response = context.getResponseObject();
+	response.status(200);
+	response.setHeader('Content-Type', 'text/html; charset=utf-8');
+	response.send(html);
+}
