@@ -10,7 +10,7 @@ import * as path from 'path';
 import type { ChildProcess } from 'child_process';
 import * as runtime from '../../scripts/n8n-runtime';
 import type { ExecN8nResult } from '../../scripts/n8n-runtime';
-import { N8nRest, N8nServer, sleep } from '../e2e/helpers/n8n';
+import { N8nRest, N8nServer, sleep, stopProcess } from '../e2e/helpers/n8n';
 import type { Workflow } from '../e2e/helpers/workflows';
 import type { Postgres, Redis } from './services';
 
@@ -87,11 +87,7 @@ export class Worker {
 	}
 
 	async stop(timeoutMs = 30_000): Promise<void> {
-		if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-		this.child.kill('SIGTERM');
-		const t = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-		await this.exited;
-		clearTimeout(t);
+		await stopProcess(this.child, this.exited, timeoutMs);
 	}
 }
 

@@ -212,12 +212,17 @@ export class N8nServer {
 
 	/** SIGTERM (n8n shuts down gracefully, deactivating its triggers), SIGKILL after timeoutMs. */
 	async stop(timeoutMs = 30_000): Promise<void> {
-		if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-		this.child.kill('SIGTERM');
-		const t = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-		await this.exited;
-		clearTimeout(t);
+		await stopProcess(this.child, this.exited, timeoutMs);
 	}
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited after timeoutMs; resolves once it has exited. */
+export async function stopProcess(child: ChildProcess, exited: Promise<void>, timeoutMs: number): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	child.kill('SIGTERM');
+	const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+	await exited;
+	clearTimeout(t);
 }
 
 export function httpGet(url: string): Promise<{ status: number; body: string }> {
