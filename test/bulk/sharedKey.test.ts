@@ -308,6 +308,40 @@ describe('a session that cannot send', () => {
 			expect(outcomes.slice(1).every((o) => o.status === 'sent')).toBe(true);
 		});
 
+		it('its session’s own 429 (anti-ban limit) keeps it there: only that session waits, then the same key is retried', async () => {
+			const limited: SendResult = {
+				ok: false,
+				retryable: true,
+				refused: true,
+				sessionLimited: true,
+				retryAfterMs: 5_000,
+				reason: 'HTTP 429 sending_limited',
+			};
+			const respond: Responder = (call, n) => {
+				if (n === 0) return { ok: false, retryable: true, reason: 'HTTP 503' };
+				if (call.indexes[0] === 0 && call.attempt === 2) return limited;
+				return { ok: true, id: `m${n}` };
+			};
+			// 100 ms a request, one at a time: the other rows are still going out while sess_1 waits
+			const { api, run } = setup(makeRows(40), REQUEST_BOUND, sessionIds(2), respond, () => 100);
+			const outcomes = await run({ concurrency: 1, backoffBaseMs: 100, backoffCapMs: 100 });
+
+			const rowZeroCalls = api.calls.filter((c) => c.indexes.includes(0));
+			expect(rowZeroCalls.map((c) => [c.sessionId, c.attempt])).toEqual([
+				['sess_1', 1],
+				['sess_1', 2],
+				['sess_1', 3],
+			]);
+			// sess_1 paused for its Retry-After; sess_2 was not held back meanwhile
+			const retryAt = rowZeroCalls[1].t;
+			expect(rowZeroCalls[2].t).toBeGreaterThanOrEqual(retryAt + 5_000);
+			const during = api.calls.filter((c) => c.t > retryAt && c.t < retryAt + 5_000);
+			expect(during.length).toBeGreaterThan(0);
+			expect(during.every((c) => c.sessionId === 'sess_2')).toBe(true);
+			expect(outcomes[0]).toMatchObject({ status: 'sent', sessionId: 'sess_1', attempts: 3 });
+			expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+		});
+
 		it('cancelling while it waits ends it saying SendApi may have sent it', async () => {
 			const signal = { aborted: false };
 			const respond: Responder = (call, n) => {

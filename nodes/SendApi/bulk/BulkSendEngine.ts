@@ -494,6 +494,11 @@ class BulkSendRun<P> {
 	 * 429: every dispatch pauses for Retry-After, then the same unit is tried again. Other
 	 * retryable failures back off exponentially on their own. The plan's day spent: the unit ends
 	 * with SendApi's answer, and so does every row not yet started (stopForPlanQuota).
+	 *
+	 * Rows are moved to another session only when nothing of them can have gone out: a unit whose
+	 * earlier answer was lost (`unsettled`) stays on its session whatever SendApi says now, since
+	 * another session means another Idempotency-Key, and moving it could send it twice. This is
+	 * the one place that rule lives (with takeSessionOutOfService); callers only report answers.
 	 */
 	private handleFailure(refusedUnit: Unit, failure: SendFailure, now: number): void {
 		const waited = failure.refused === true && isNonNegativeNumber(failure.retryAfterMs) ? 1 : 0;
@@ -528,10 +533,11 @@ class BulkSendRun<P> {
 			return;
 		}
 		if (failure.sessionLimited === true && retryAfterMs !== undefined) {
-			// Only this session waits; the rows (nothing was sent) go to the first session free.
+			// Only this session waits. Rows SendApi refused outright (nothing was sent) go to the
+			// first session free; a unit whose earlier answer was lost waits for this one (below).
 			const session = unit.session;
 			this.sessionPausedUntil[session] = Math.max(this.sessionPausedUntil[session], now + retryAfterMs);
-			if (canRetry && !this.aborted()) {
+			if (canRetry && !unsettled && !this.aborted()) {
 				this.move(unit);
 				return;
 			}

@@ -97,14 +97,9 @@ class UnansweredAttempts {
 	qualify(key: string, result: SendResult): SendResult {
 		if (result.ok || !this.keys.has(key) || result.reason.includes(MAY_HAVE_BEEN_SENT))
 			return result;
-		return {
-			...result,
-			// An earlier attempt may have gone out: moving the rows to another session (a new key)
-			// could send them twice, so they stay on this one, where the same key is safe.
-			sessionUnavailable: false,
-			sessionLimited: false,
-			reason: `${result.reason}; an earlier answer was lost, so ${MAY_HAVE_BEEN_SENT}`,
-		};
+		// Only the wording: keeping such rows on their session (the same key is safe there, a new
+		// session is a new key) is the engine's rule, which knows them as unsettled.
+		return { ...result, reason: `${result.reason}; an earlier answer was lost, so ${MAY_HAVE_BEEN_SENT}` };
 	}
 }
 
