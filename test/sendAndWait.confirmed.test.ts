@@ -79,6 +79,14 @@ describe('waitWebhookFor: the SendApi webhook of this wait, by its URL', () => {
 		expect(waitWebhookFor([{ id: 'wh', url: copied }], KEY, { ...request, executionId: '78' })).toBeUndefined();
 	});
 
+	test('a URL with broken percent-encoding is compared as it is', () => {
+		const oddBase = `${base}%E0`;
+		const oddParams = { ...ownerParams(KEY, oddBase, { createdAt: ASKED_AT, deadline: 0 }), [NONCE_PARAM]: 'abc123' };
+		const odd = `${oddBase}?${new URLSearchParams(oddParams).toString()}`;
+		expect(waitWebhookFor([{ id: 'wh', url: odd }], KEY, { ...request, query: oddParams })).toBeUndefined();
+		expect(waitWebhookFor([{ id: 'wh', url: odd }], KEY, { ...request, nodeId: 'node-1%E0', query: oddParams })).toBe('wh');
+	});
+
 	test('a webhook without id or with a broken URL is skipped', () => {
 		expect(waitWebhookFor([{ url }, { id: 'x', url: 'not a url' }], KEY, request)).toBeUndefined();
 	});

@@ -62,7 +62,10 @@ const timeout = flow('Timeout', {
 });
 const cancelled = flow('Cancel', { responseType: 'freeText', answerVia: 'whatsapp' });
 const last = flow('Last', { responseType: 'approval', answerVia: 'whatsapp' });
-const restart = flow('Restart', { responseType: 'approval', answerVia: 'whatsapp' });
+// Who and where from the Webhook's input ($json expressions): after the restart the resumed
+// webhook() reads them again from the waiting execution.
+const restart = flow('Restart', { responseType: 'approval', answerVia: 'whatsapp', session: byId('={{ $json.body.session }}'), to: '={{ $json.body.to }}' });
+const RESTART_BODY = JSON.stringify({ order: 1234, session: S1, to: ASKED });
 
 beforeAll(async () => {
 	fake = await startFake();
@@ -83,11 +86,11 @@ afterAll(async () => {
 });
 
 /** Starts the flow and resolves with its execution once it waits. */
-async function startWaiting(f: Flow): Promise<string> {
+async function startWaiting(f: Flow, body = '{"order":1234}'): Promise<string> {
 	const before = new Set((await rest.executions(f.id)).map((e) => e.id));
 	// Right after `n8n start` the published workflows' webhooks may not be registered yet (404).
 	await waitUntil(`${f.path} to start`, async () => {
-		const r = await fetch(`${server!.url}/webhook/${f.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"order":1234}' });
+		const r = await fetch(`${server!.url}/webhook/${f.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 		return r.status === 200;
 	}, 30_000, 500);
 	const execution = await waitUntil(`an execution of ${f.path} waiting`, async () => {
@@ -231,7 +234,8 @@ test('a time-out goes on with the input items; a cancelled wait ends too; the ne
 });
 
 test('after a restart of n8n the recipient’s answer resumes the wait; forged deliveries still do not (see n8n-differences.ts)', async () => {
-	const executionId = await startWaiting(restart.flow);
+	const executionId = await startWaiting(restart.flow, RESTART_BODY);
+	expect(questionTo('Restart')).toMatchObject({ session_id: S1, to: ASKED });
 	expect(waitHookOf(executionId)).toBeDefined();
 	const decline = questionTo('Restart').interactive.action.buttons[1].reply;
 	const port = Number(new URL(server!.url).port);

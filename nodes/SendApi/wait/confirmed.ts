@@ -53,7 +53,7 @@ export function waitWebhookFor(
 		if (webhook.id === undefined || webhook.id === null) continue;
 		if (!readWaitUrl(webhook.url, apiKey)) continue;
 		const url = new URL(String(webhook.url));
-		if (!decodeURIComponent(url.pathname).endsWith(suffix)) continue;
+		if (!decodedPath(url).endsWith(suffix)) continue;
 		const same = wanted.every((name) => {
 			const asked = request.query[name];
 			return typeof asked === 'string' && asked !== '' && url.searchParams.get(name) === asked;
@@ -129,6 +129,15 @@ export function judgeConfirmedMessage(
 			},
 		},
 	};
+}
+
+/** The URL's path, percent-decoded where that is valid. */
+function decodedPath(url: URL): string {
+	try {
+		return decodeURIComponent(url.pathname);
+	} catch {
+		return url.pathname;
+	}
 }
 
 function ownButton(question: WaitQuestion, buttonId: string): boolean {
