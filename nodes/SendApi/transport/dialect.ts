@@ -581,3 +581,38 @@ function buttonReplyIn(place: IDataObject): { id?: string; title?: string } | un
 		title: asString(found.title) ?? asString(found.text),
 	};
 }
+
+/** One stored message as `GET /whatsapp/messages/{id}` gives it (the envelope already unwrapped). */
+export interface StoredMessage {
+	/** Its `id` and `message_id`, as strings (either may be the one a delivery names). */
+	ids: string[];
+	incoming: boolean;
+	from?: unknown;
+	sessionId?: unknown;
+	/** `created_at`, else `received_at` / `timestamp`, as SendApi sent it (ISO or Unix s/ms). */
+	createdAt?: unknown;
+	/** The text SendApi stored: `content.body`, or `content` as a plain string. */
+	text?: string;
+}
+
+/**
+ * The body of `GET /messages/{id}` is undocumented (sendapi-api.md: "body unknown"). Our guess,
+ * said in docs/wire-format.md: the same message object the list gives (`{id, message_id,
+ * session_id, direction: "in" | "out", from | to, type, content: {body}, status, created_at}`);
+ * `direction` also read as "incoming"/"inbound". For a reply-button tap SendApi stores what was
+ * shown: the button's title as `content.body` (no button id), so only the title can be compared.
+ */
+export function readStoredMessage(body: IDataObject): StoredMessage {
+	const data = stringifyIds(body) as IDataObject;
+	const direction = (asString(data.direction) ?? '').toLowerCase();
+	const content = data.content;
+	const text = typeof content === 'string' ? content : isObject(content) ? asString(content.body) : undefined;
+	return {
+		ids: [data.id, data.message_id].filter((id): id is string => asString(id) !== undefined),
+		incoming: ['in', 'incoming', 'inbound'].includes(direction),
+		from: data.from,
+		sessionId: data.session_id,
+		createdAt: data.created_at ?? data.received_at ?? data.timestamp,
+		text,
+	};
+}

@@ -128,13 +128,13 @@ function ignore(reason: string): Judgement {
 }
 
 /** SendApi's times are ISO strings; a number is taken as Unix seconds or ms by its size. */
-function eventTime(value: unknown): number | undefined {
+export function eventTime(value: unknown): number | undefined {
 	if (typeof value === 'number' && Number.isFinite(value)) return value < 1e12 ? value * 1000 : value;
 	if (typeof value !== 'string' || value === '') return undefined;
 	const parsed = Date.parse(value);
 	return Number.isNaN(parsed) ? undefined : parsed;
 }
 
-function isoTime(ms: number): string {
+export function isoTime(ms: number): string {
 	return new Date(ms).toISOString();
 }

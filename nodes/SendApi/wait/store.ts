@@ -11,6 +11,8 @@
  *   buttons' nonce (wait/ownership.ts);
  * - the node's parameters (who was asked, from which session, the labels).
  * This process also keeps the whole record, which serves a single-main n8n without decrypting.
+ * Where the custom data does not come back (n8n 1.x after a restart), the answer is confirmed
+ * through SendApi's API instead (wait/confirmed.ts).
  */
 import type {
 	IDataObject,

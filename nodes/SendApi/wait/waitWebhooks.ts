@@ -8,7 +8,8 @@ import type { IDataObject, IExecuteFunctions, IWebhookFunctions } from 'n8n-work
 import { NodeOperationError } from 'n8n-workflow';
 
 import { apiRequest, apiRequestAllItems, apiRequestFull, probeWaitingUrl } from '../transport';
-import { WAIT_WEBHOOK_EVENTS } from '../transport/dialect';
+import type { StoredMessage } from '../transport/dialect';
+import { readStoredMessage, unwrapEnvelope, WAIT_WEBHOOK_EVENTS, WHATSAPP_PREFIX, isObject } from '../transport/dialect';
 import type { WaitUrlInfo } from './ownership';
 import { endedByDeadline, PROBE_GRACE_MS, readWaitUrl, verdictFromProbe } from './ownership';
 
@@ -55,6 +56,27 @@ export async function removeWaitWebhook(
 	});
 }
 
+/** Every webhook of the account (`GET /webhooks`, all pages). */
+export async function listWebhooks(this: IExecuteFunctions | IWebhookFunctions): Promise<IDataObject[]> {
+	return await apiRequestAllItems.call(this, WEBHOOKS_PATH);
+}
+
+/**
+ * SendApi's stored copy of one message (`GET /whatsapp/messages/{id}`), or undefined when SendApi
+ * knows no such message (404; 400 and 422 for an id it refuses, which a forged delivery may carry).
+ */
+export async function storedMessage(
+	this: IWebhookFunctions,
+	id: string,
+): Promise<StoredMessage | undefined> {
+	const response = await apiRequestFull.call(this, 'GET', `${WHATSAPP_PREFIX}/messages/${encodeURIComponent(id)}`, {
+		acceptStatuses: [400, 404, 422],
+	});
+	if (response.status >= 400) return undefined;
+	const body = unwrapEnvelope(response.body);
+	return isObject(body) ? readStoredMessage(body) : undefined;
+}
+
 /**
  * Removes the wait webhooks of this API key whose wait has ended: past their deadline, or (older
  * than PROBE_GRACE_MS, so the asking execution is surely waiting by now) n8n's waiting URL says
@@ -69,7 +91,7 @@ export async function removeEndedWaits(
 ): Promise<string[]> {
 	let webhooks: IDataObject[];
 	try {
-		webhooks = await apiRequestAllItems.call(this, WEBHOOKS_PATH);
+		webhooks = await listWebhooks.call(this);
 	} catch {
 		return [];
 	}

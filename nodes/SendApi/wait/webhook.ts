@@ -15,11 +15,13 @@ import { headerValue, SIGNATURE_HEADER } from '../../SendApiTrigger/helpers';
 import { normalisePhone } from '../helpers/phone';
 import type { ResponseType, WaitRecord } from './answer';
 import { judgeDelivery } from './answer';
+import type { WaitQuestion } from './confirmed';
+import { judgeConfirmedMessage, screenDelivery, waitWebhookFor } from './confirmed';
 import { CREATED_PARAM, DEADLINE_PARAM, NONCE_PARAM, STILL_WAITING } from './ownership';
 import { APPROVE_PARAM, approvalPage, freeTextPage, recordedPage } from './pages';
 import { approvalLabels, credentialApiKey } from './question';
 import { forgetWaitRecord, recordInProcess, sealedWebhookOf } from './store';
-import { removeWaitWebhook } from './waitWebhooks';
+import { listWebhooks, removeWaitWebhook, storedMessage } from './waitWebhooks';
 
 /**
  * The node's webhooks, as n8n's own send-and-wait operations declare theirs (one shared
@@ -53,43 +55,89 @@ async function whatsAppAnswer(this: IWebhookFunctions): Promise<IWebhookResponse
 
 	const found = await waitRecordOf(this);
 	if ('missing' in found) return keepWaiting(`No question of this node can be answered here: ${found.missing}`);
-	const { record } = found;
-
 	const rawBody = await readRawBody(this);
-	const signature = headerValue(this.getHeaderData()[SIGNATURE_HEADER]);
-	const judgement = rawBody
-		? judgeDelivery(record, rawBody, signature)
-		: ({ answer: false, reason: 'Empty body' } as const);
-	if (!judgement.answer) return keepWaiting(judgement.reason);
+	if (!rawBody || rawBody.length === 0) return keepWaiting('Empty body');
+	if ('question' in found) return await confirmedAnswer(this, found.question, rawBody);
 
+	const { record } = found;
+	const signature = headerValue(this.getHeaderData()[SIGNATURE_HEADER]);
+	const judgement = judgeDelivery(record, rawBody, signature);
+	if (!judgement.answer) return keepWaiting(judgement.reason);
+	return await answered(this, record.webhookId, judgement.output);
+}
+
+/**
+ * The record is gone (no secret to check the signature with): the delivery counts only once
+ * SendApi's API confirms it (wait/confirmed.ts). A failing API call answers 503, so SendApi
+ * delivers the answer again rather than it being lost.
+ */
+async function confirmedAnswer(
+	context: IWebhookFunctions,
+	question: WaitQuestion,
+	rawBody: Buffer,
+): Promise<IWebhookResponseData> {
+	const claim = screenDelivery(question, rawBody);
+	if ('reason' in claim) return keepWaiting(claim.reason);
 	try {
-		await removeWaitWebhook.call(this, record.webhookId);
+		const apiKey = await credentialApiKey(context);
+		const webhookId = waitWebhookFor(await listWebhooks.call(context), apiKey, {
+			executionId: context.getExecutionId(),
+			nodeId: context.getNode().id,
+			query: context.getQueryData() as IDataObject,
+		});
+		if (webhookId === undefined) {
+			return keepWaiting('No SendApi webhook of this wait is registered for this URL with this credential');
+		}
+		const stored = await storedMessage.call(context, claim.messageId);
+		const judgement = judgeConfirmedMessage(question, claim, stored);
+		if (!judgement.answer) return keepWaiting(judgement.reason);
+		return await answered(context, webhookId, judgement.output);
+	} catch (error) {
+		return retryLater(context, `SendApi could not confirm the message: ${(error as Error).message}`);
+	}
+}
+
+/** Resumes the execution with the answer, after removing the wait's webhook and record. */
+async function answered(
+	context: IWebhookFunctions,
+	webhookId: string,
+	output: IDataObject,
+): Promise<IWebhookResponseData> {
+	try {
+		await removeWaitWebhook.call(context, webhookId);
 	} catch {
 		// Left for the next Send and Wait's clean-up (its URL says its execution has finished).
 	}
-	forgetWaitRecord(this);
+	forgetWaitRecord(context);
 	return {
 		webhookResponse: { received: true, message: 'Answer recorded' },
-		workflowData: [[{ json: judgement.output }]],
+		workflowData: [[{ json: output }]],
 	};
 }
+
+type FoundRecord = { record: WaitRecord } | { question: WaitQuestion } | { missing: string };
 
 /**
  * The asking run's record: from this process, else rebuilt from what survives in the waiting
  * execution (wait/store.ts): the sealed webhook id and secret, the signed URL's query, the node's
- * parameters.
+ * parameters. Without the sealed secret (n8n 1.x after a restart) only the question is rebuilt,
+ * for an answer SendApi's API confirms.
  */
-async function waitRecordOf(
-	context: IWebhookFunctions,
-): Promise<{ record: WaitRecord } | { missing: string }> {
+async function waitRecordOf(context: IWebhookFunctions): Promise<FoundRecord> {
 	const executionId = context.getExecutionId();
 	const kept = recordInProcess(executionId, context.getNode().id);
 	if (kept) return { record: kept };
+	const question = questionOf(context);
+	if ('missing' in question) return question;
 	const sealed = sealedWebhookOf(context, await credentialApiKey(context));
-	if (sealed === 'absent') return { missing: 'the execution holds no sealed webhook secret' };
-	if (sealed === 'unreadable') {
-		return { missing: 'the sealed webhook secret does not open with this credential' };
-	}
+	if (sealed === 'absent' || sealed === 'unreadable') return { question };
+	return {
+		record: { ...question, executionId, webhookId: sealed.webhookId, secret: sealed.secret },
+	};
+}
+
+/** The question, from the waiting URL's query and the node's parameters. */
+function questionOf(context: IWebhookFunctions): WaitQuestion | { missing: string } {
 	const query = context.getQueryData() as IDataObject;
 	const askedAt = Number(query[CREATED_PARAM]);
 	const nonce = query[NONCE_PARAM];
@@ -99,19 +147,26 @@ async function waitRecordOf(
 	const to = normalisePhone(context.getNodeParameter('to', ''));
 	if (!to.ok) return { missing: 'the number asked (To) is not a phone number' };
 	const session = context.getNodeParameter('session', '', { extractValue: true }) as unknown;
-	const record: WaitRecord = {
-		executionId,
-		webhookId: sealed.webhookId,
-		secret: sealed.secret,
+	const sessionId = String(session ?? '').trim();
+	if (sessionId === '') return { missing: 'the session asked from is empty' };
+	return {
 		to: to.e164,
-		sessionId: String(session ?? '').trim(),
+		sessionId,
 		askedAt,
 		nonce,
 		responseType: context.getNodeParameter('responseType', 'approval') as ResponseType,
 		...approvalLabels(context.getNodeParameter('approvalOptions.values', {}) as IDataObject),
 		deadline: Number(query[DEADLINE_PARAM]) || 0,
 	};
-	return { record };
+}
+
+/** 503: SendApi is asked to deliver again (the execution keeps waiting meanwhile). */
+function retryLater(context: IWebhookFunctions, message: string): IWebhookResponseData {
+	const response = context.getResponseObject();
+	response.status(503);
+	response.setHeader('Content-Type', 'application/json');
+	response.send(JSON.stringify({ received: false, waiting: true, message }));
+	return { noWebhookResponse: true };
 }
 
 /** 200 for SendApi (it must not retry what was deliberately skipped); the execution keeps waiting. */

@@ -23,9 +23,12 @@ export interface N8nDifferences {
 	 * its webhook's secret) still reaches the resumed webhook() after n8n restarts. 2.40.7: yes. In
 	 * 1.123.81 the custom data is saved with the waiting execution (the REST API shows it), yet after
 	 * `n8n start` again (which reports "Found unfinished executions" and "[Recovery] … amended
-	 * execution") the resumed webhook's `$execution.customData` is empty: a WhatsApp-reply wait
-	 * asked before the restart then cannot verify its answer and keeps waiting until its time limit,
-	 * or until cancelled. Within one running n8n both versions verify (the record is kept in memory).
+	 * execution") the resumed webhook's `$execution.customData` is empty. There the node has no
+	 * signing secret and confirms a delivery through SendApi's API instead (wait/confirmed.ts): the
+	 * e2e's restart test checks that the recipient's answer still resumes the run and that forged
+	 * deliveries are refused for the API's reasons (unknown message, another number) rather than
+	 * the signature's. Within one running n8n both versions verify by signature (memory record).
+	 * The node's parameters (`$json` expressions included) resolve in the resumed webhook in both.
 	 *
 	 * The rest of Send and Wait behaves the same in both (checked by test/e2e/sendAndWait.e2e.ts):
 	 * `getSignedResumeUrl` exists in both (1.x signs host + path + query and checks it only once
