@@ -81,22 +81,40 @@ export function judgeDelivery(
 	const answer =
 		record.responseType === 'approval' ? approvalAnswer(record, reply) : freeTextAnswer(reply);
 	if ('reason' in answer) return ignore(answer.reason);
+	return answered(answer.value, {
+		from: from.e164,
+		sessionId: data.session_id,
+		messageId: data.message_id ?? data.id,
+		answeredAt: receivedAt ?? Date.now(),
+	});
+}
+
+export type Answer = { value: IDataObject } | { reason: string };
+
+/** Who answered, where and when: the same fields whichever way the answer was recognised. */
+export interface Answerer {
+	from: string;
+	sessionId: unknown;
+	messageId: unknown;
+	answeredAt: number;
+}
+
+/** The node's output for a recognised answer (n8n's `data.approved` / `data.text` plus who and when). */
+export function answered(value: IDataObject, who: Answerer): Judgement {
 	return {
 		answer: true,
 		output: {
 			data: {
-				...answer.value,
-				from: from.e164,
-				session_id: data.session_id,
-				message_id: data.message_id ?? data.id,
-				answered_at: isoTime(receivedAt ?? Date.now()),
+				...value,
+				from: who.from,
+				session_id: who.sessionId as IDataObject[string],
+				message_id: who.messageId as IDataObject[string],
+				answered_at: isoTime(who.answeredAt),
 				via: 'whatsapp',
 			},
 		},
 	};
 }
-
-type Answer = { value: IDataObject } | { reason: string };
 
 function approvalAnswer(record: WaitRecord, reply: ReturnType<typeof readIncomingReply>): Answer {
 	if (reply.buttonId !== undefined) {
@@ -118,12 +136,15 @@ function approvalAnswer(record: WaitRecord, reply: ReturnType<typeof readIncomin
 }
 
 function freeTextAnswer(reply: ReturnType<typeof readIncomingReply>): Answer {
-	const text = reply.text ?? reply.buttonTitle;
+	return freeTextFrom(reply.text ?? reply.buttonTitle);
+}
+
+export function freeTextFrom(text: string | undefined): Answer {
 	if (text === undefined || text.trim() === '') return { reason: 'A message without text' };
 	return { value: { text } };
 }
 
-function ignore(reason: string): Judgement {
+export function ignore(reason: string): Judgement {
 	return { answer: false, reason };
 }
 

@@ -19,8 +19,8 @@ import { matchesSession, normaliseEvent, parseJson } from '../../SendApiTrigger/
 import { normalisePhone } from '../helpers/phone';
 import type { StoredMessage } from '../transport/dialect';
 import { readIncomingReply, stringifyIds } from '../transport/dialect';
-import type { Judgement, WaitRecord } from './answer';
-import { approveButtonId, declineButtonId, eventTime, isoTime } from './answer';
+import type { Answer, Judgement, WaitRecord } from './answer';
+import { answered, approveButtonId, declineButtonId, eventTime, freeTextFrom, ignore } from './answer';
 import { CREATED_PARAM, DEADLINE_PARAM, NONCE_PARAM, OWNER_PARAM, readWaitUrl } from './ownership';
 
 /** What identifies a question without the asking run's record (no webhook id, no secret). */
@@ -116,19 +116,12 @@ export function judgeConfirmedMessage(
 			? approvalFromTitle(question, stored.text, claim.buttonId)
 			: freeTextFrom(stored.text);
 	if ('reason' in answer) return ignore(answer.reason);
-	return {
-		answer: true,
-		output: {
-			data: {
-				...answer.value,
-				from: from.e164,
-				session_id: String(sessionId),
-				message_id: claim.messageId,
-				answered_at: isoTime(createdAt),
-				via: 'whatsapp',
-			},
-		},
-	};
+	return answered(answer.value, {
+		from: from.e164,
+		sessionId: String(sessionId),
+		messageId: claim.messageId,
+		answeredAt: createdAt,
+	});
 }
 
 /** The URL's path, percent-decoded where that is valid. */
@@ -145,8 +138,6 @@ function ownButton(question: WaitQuestion, buttonId: string): boolean {
 	return question.declineLabel !== undefined && buttonId === declineButtonId(question.nonce);
 }
 
-type Answer = { value: IDataObject } | { reason: string };
-
 /** SendApi stores a tap as the button's title; a named button must agree with it. */
 function approvalFromTitle(question: WaitQuestion, text: string | undefined, buttonId?: string): Answer {
 	const title = (text ?? '').trim().toLowerCase();
@@ -159,11 +150,3 @@ function approvalFromTitle(question: WaitQuestion, text: string | undefined, but
 	return { value: { approved: approves } };
 }
 
-function freeTextFrom(text: string | undefined): Answer {
-	if (text === undefined || text.trim() === '') return { reason: 'A message without text' };
-	return { value: { text } };
-}
-
-function ignore(reason: string): Judgement {
-	return { answer: false, reason };
-}
