@@ -20,23 +20,45 @@ const { spawnSync } = require('child_process');
 const BUILD_INPUT_DIRS = ['nodes', 'credentials'];
 const BUILD_INPUT_FILES = ['tsconfig.json', 'gulpfile.js', 'package.json', 'package-lock.json'];
 
-/** Every file under `root/rel` (recursively), as sorted paths relative to `root`; [] when it does not exist. */
-function listFiles(root, rel) {
-	const abs = path.join(root, rel);
-	let entries;
-	try {
-		entries = fs.readdirSync(abs, { withFileTypes: true });
-	} catch (e) {
-		if (e.code === 'ENOENT') return [];
-		if (e.code === 'ENOTDIR') return [rel];
-		throw e;
-	}
+/**
+ * Every file under `root/rel` (recursively), as sorted paths relative to `root`; [] when it does not
+ * exist; `[rel]` when it is a file.
+ *
+ * Symbolic links, deliberately: `symlinks: 'follow'` (the default) lists a link to a file as a file
+ * (its target's content is hashed; a dangling one hashes as missing) and walks a link to a folder
+ * like a folder, as tsc and gulp read through them; a link back into a folder being walked (a loop)
+ * is skipped, its files are listed under their real path already. `symlinks: 'skip'` leaves links
+ * out altogether, as `npm pack` does (it ships no symbolic link, to a file or to a folder).
+ */
+function listFiles(root, rel, { symlinks = 'follow' } = {}) {
+	const follow = symlinks !== 'skip';
 	const out = [];
-	for (const entry of entries) {
-		const child = path.join(rel, entry.name);
-		if (entry.isDirectory()) out.push(...listFiles(root, child));
-		else if (entry.isFile() || entry.isSymbolicLink()) out.push(child);
-	}
+	const visit = (rel, ancestors) => {
+		const abs = path.join(root, rel);
+		let stat;
+		try {
+			stat = fs.lstatSync(abs);
+			if (stat.isSymbolicLink()) {
+				if (!follow) return;
+				stat = fs.statSync(abs);
+			}
+		} catch (e) {
+			if (e.code !== 'ENOENT') throw e;
+			// a dangling link inside a tree is listed (hashed as missing: repointing it counts); a missing root is nothing
+			if (ancestors.size) out.push(rel);
+			return;
+		}
+		if (stat.isFile()) {
+			out.push(rel);
+			return;
+		}
+		if (!stat.isDirectory()) return;
+		const real = fs.realpathSync(abs);
+		if (ancestors.has(real)) return;
+		const inside = new Set(ancestors).add(real);
+		for (const name of fs.readdirSync(abs)) visit(path.join(rel, name), inside);
+	};
+	visit(rel, new Set());
 	return out.sort();
 }
 
@@ -79,22 +101,79 @@ function distHash(root) {
 }
 
 /**
- * The files `npm pack` puts in the tarball: package.json's `files` entries, package.json itself and
- * the README/LICENSE npm always adds. null when `files` holds a glob (its exact set would need npm's
- * own matcher): then the caller packs every time.
+ * Names npm's packlist drops at any depth even inside a `files` folder (its default ignore rules);
+ * hashing them would only cost a needless reinstall, so they are left out to match `npm pack`.
+ */
+const NPM_ALWAYS_IGNORED = /^(\.npmignore|\.gitignore|\.npmrc|\.DS_Store|npm-debug\.log|\.git|\.svn|\.hg|CVS|\._.*|\..*\.swp|.*\.orig)$/;
+
+/** Files npm ships from the package root whatever `files` says (npm-packlist's `readme{,.*[^~$]}` etc.). */
+const NPM_ALWAYS_SHIPPED = /^(readme|copying|license|licence)(\..*[^~$])?$/i;
+
+/** A package.json path as npm-packlist matches it: POSIX, without a leading `./` or `/`. */
+function packagePath(p) {
+	return path.posix.normalize(String(p).split('\\').join('/')).replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '');
+}
+
+/**
+ * The files `npm pack` puts in the tarball, as npm-packlist chooses them: package.json; README*,
+ * COPYING*, LICENSE*, LICENCE* at the root; package.json's `files` entries (folders recursively,
+ * without symbolic links and without the names npm always drops); and the `main`, `browser` and
+ * `bin` targets, which npm ships even when `files` leaves them out. null when `files` holds a glob
+ * (its exact set would need npm's own matcher): then the caller packs every time.
+ *
+ * A `main` written as "./index.js" is listed although npm 11 does not ship it (its rule `!/./index.js`
+ * matches nothing): one file more hashed costs at most a reinstall, one file less a stale sandbox.
  */
 function packedFiles(root) {
 	const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 	const entries = Array.isArray(pkg.files) ? pkg.files : null;
 	if (!entries || entries.some((e) => /[*?[\]{}!]/.test(e))) return null;
-	const always = fs.readdirSync(root).filter((f) => /^(readme|license|licence)(\..*)?$/i.test(f));
-	return [...new Set(['package.json', ...always, ...entries.flatMap((e) => listFiles(root, path.normalize(e).replace(/[\\/]+$/, '')))])];
+	const always = fs.readdirSync(root).filter((f) => NPM_ALWAYS_SHIPPED.test(f));
+	const fromFiles = entries
+		.flatMap((e) => listFiles(root, path.normalize(packagePath(e)), { symlinks: 'skip' }))
+		.filter((f) => !f.split(path.sep).some((part) => NPM_ALWAYS_IGNORED.test(part)));
+	const bin = typeof pkg.bin === 'string' ? [pkg.bin] : Object.values(pkg.bin || {});
+	const required = [pkg.main, pkg.browser, ...bin]
+		.filter((p) => typeof p === 'string' && p)
+		.flatMap((p) => listFiles(root, path.normalize(packagePath(p)), { symlinks: 'skip' }));
+	return [...new Set(['package.json', ...always, ...fromFiles, ...required])].sort();
 }
 
 /** Hash of the tarball's content (null: cannot be known without packing, see packedFiles). */
 function packageHash(root) {
 	const files = packedFiles(root);
 	return files ? hashFiles(root, files) : null;
+}
+
+// --- the skip decisions of scripts/start.js: pure, so that the tests call the ones start.js does ---
+
+/**
+ * Whether `npm run build` must run: when forced, or when the sources (`inputs`) or dist/ (`dist`) do
+ * not hash to what the last successful build recorded (`last`, {} before the first build).
+ */
+function needsBuild(last, now, force = false) {
+	return force || last.inputs !== now.inputs || last.dist !== now.dist;
+}
+
+/**
+ * Whether to pack and install the package again: when forced, when what would be packed is unknown
+ * (`current` null: see packedFiles), when it hashes otherwise than what was installed (`recorded`),
+ * or when the installed copy is gone (`installed` false: deleted by hand).
+ */
+function needsInstall({ recorded, current, installed, force = false }) {
+	return force || current === null || recorded !== current || !installed;
+}
+
+/**
+ * Whether to import a credential or workflow: when the database lacks it (`stamp` undefined: n8n's
+ * updatedAt / versionId for it); otherwise, unless it is imported only once (`once`), when its content
+ * (`hash`) or n8n's stamp differs from what the last import recorded (`last`): the content changed, or
+ * something else (the editor, another import) wrote it since.
+ */
+function needsImport({ stamp, hash, last = {}, once = false }) {
+	if (stamp === undefined) return true;
+	if (once) return false;
+	return last.hash !== hash || last.stamp !== stamp;
 }
 
 /** A JSON record of a previous run, or {} when there is none (or it is unreadable). */
@@ -154,4 +233,7 @@ module.exports = {
 	readRecord,
 	writeRecord,
 	readDbState,
+	needsBuild,
+	needsInstall,
+	needsImport,
 };

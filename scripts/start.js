@@ -153,7 +153,7 @@ function stop(exitCode) {
 function buildIfChanged(force) {
 	const inputs = cache.buildInputsHash(ROOT);
 	const last = cache.readRecord(BUILD_RECORD);
-	if (!force && last.inputs === inputs && last.dist === cache.distHash(ROOT)) {
+	if (!cache.needsBuild(last, { inputs, dist: cache.distHash(ROOT) }, force)) {
 		say('build: sources unchanged since the last build, dist/ as it left it: skipped');
 		return;
 	}
@@ -170,11 +170,12 @@ function packageInstalled() {
 
 /**
  * Packs the package and installs the tarball as a community node, unless what would be packed
- * (dist/, package.json, README, LICENSE) hashes to what was installed last time and is still there.
+ * (cache.packedFiles: dist/, package.json, README, LICENSE, …) hashes to what was installed last
+ * time and is still there.
  */
 function installIfChanged(record, force) {
 	const hash = cache.packageHash(ROOT);
-	if (!force && hash && record.package === hash && packageInstalled()) {
+	if (!cache.needsInstall({ recorded: record.package, current: hash, installed: packageInstalled(), force })) {
 		say(`package: dist/ and package.json unchanged since it was installed: ${runtime.PACKAGE_NAME} kept as it is`);
 		return;
 	}
@@ -247,16 +248,20 @@ function planImports(api, record, db) {
 	const credential = credentialFor(api);
 	const credentialHash = cache.hashJson(credential);
 	const lastCredential = record.credential || {};
-	const importCredential =
-		!db.credentials.has(CREDENTIAL_ID) ||
-		lastCredential.hash !== credentialHash ||
-		lastCredential.updatedAt !== db.credentials.get(CREDENTIAL_ID);
+	const importCredential = cache.needsImport({
+		stamp: db.credentials.get(CREDENTIAL_ID),
+		hash: credentialHash,
+		last: { hash: lastCredential.hash, stamp: lastCredential.updatedAt },
+	});
 	const examples = loadExamples(api.sessionId);
 	const workflows = examples.filter((e) => {
-		if (!db.workflows.has(e.wf.id)) return true;
-		if (!e.usesSession || isTriggerWorkflow(e.wf)) return false;
 		const last = (record.workflows || {})[e.wf.id] || {};
-		return last.hash !== e.hash || last.versionId !== db.workflows.get(e.wf.id);
+		return cache.needsImport({
+			stamp: db.workflows.get(e.wf.id),
+			hash: e.hash,
+			last: { hash: last.hash, stamp: last.versionId },
+			once: !e.usesSession || isTriggerWorkflow(e.wf),
+		});
 	});
 	return { credential, credentialHash, importCredential, examples, workflows };
 }

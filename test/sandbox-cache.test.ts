@@ -3,9 +3,9 @@
  * pack + install and the imports. Each test builds a small package tree in a temporary folder and
  * changes one thing in it.
  *
- * The module computes hashes and reads/writes the records; scripts/start.js compares them. The
- * `needs…` helpers below make the same comparisons start.js makes (buildIfChanged,
- * installIfChanged, planImports), so that the tests state decisions rather than hash values.
+ * The module computes the hashes, reads/writes the records and makes the skip decisions
+ * (needsBuild, needsInstall, needsImport) that scripts/start.js calls; the tests call the same
+ * functions, so that they state decisions rather than hash values.
  *
  * readDbState is run against a stand-in for the sqlite3 module: the real one is the cached n8n's
  * (.cache/n8n-<version>/node_modules/sqlite3, built for that n8n's Node), which the unit tests do
@@ -21,6 +21,9 @@ import {
 	hashFiles,
 	hashJson,
 	listFiles,
+	needsBuild,
+	needsImport,
+	needsInstall,
 	packageHash,
 	packedFiles,
 	readDbState,
@@ -75,10 +78,9 @@ function recordFile(name: string): string {
 
 // --- build (start.js buildIfChanged) ---
 
-/** Builds unless the sources and dist/ both hash to what the last build recorded. */
-function needsBuild(): boolean {
-	const last = readRecord(recordFile('sandbox-build.json'));
-	return !(last.inputs === buildInputsHash(root) && last.dist === distHash(root));
+/** start.js's decision on the tree as it is now, against the record of the last build. */
+function buildNeeded(force = false): boolean {
+	return needsBuild(readRecord(recordFile('sandbox-build.json')), { inputs: buildInputsHash(root), dist: distHash(root) }, force);
 }
 
 /** What start.js records after a successful build. */
@@ -87,13 +89,37 @@ function recordBuild(): void {
 }
 
 describe('build', () => {
+	test('SANDBOX_REBUILD=1 builds an unchanged tree', () => {
+		recordBuild();
+		expect(buildNeeded(true)).toBe(true);
+	});
+
+	test('a symlinked folder in the sources is followed, as tsc reads through it, and a loop is skipped', () => {
+		write('shared/Util.ts', 'export const util = 1;\n');
+		fs.symlinkSync(path.join(root, 'shared'), path.join(root, 'nodes', 'Shared'), 'dir');
+		fs.symlinkSync(path.join(root, 'nodes'), path.join(root, 'nodes', 'Foo', 'loop'), 'dir');
+		expect(posix(listFiles(root, 'nodes'))).toEqual(['nodes/Foo/Foo.node.ts', 'nodes/Foo/foo.svg', 'nodes/Shared/Util.ts']);
+		recordBuild();
+		expect(buildNeeded()).toBe(false);
+		write('shared/Util.ts', 'export const util = 2;\n');
+		expect(buildNeeded()).toBe(true);
+	});
+
+	test('a dangling link in the sources hashes as missing: pointing it somewhere needs a build', () => {
+		fs.symlinkSync(path.join(root, 'gone.ts'), path.join(root, 'nodes', 'Foo', 'link.ts'));
+		recordBuild();
+		expect(buildNeeded()).toBe(false);
+		write('gone.ts', 'export const back = 1;\n');
+		expect(buildNeeded()).toBe(true);
+	});
+
 	test('a tree never built needs a build', () => {
-		expect(needsBuild()).toBe(true);
+		expect(buildNeeded()).toBe(true);
 	});
 
 	test('after a recorded build, an unchanged tree needs none', () => {
 		recordBuild();
-		expect(needsBuild()).toBe(false);
+		expect(buildNeeded()).toBe(false);
 	});
 
 	test.each([
@@ -113,7 +139,7 @@ describe('build', () => {
 	])('%s needs a build', (_what, change) => {
 		recordBuild();
 		change();
-		expect(needsBuild()).toBe(true);
+		expect(buildNeeded()).toBe(true);
 	});
 
 	test.each([
@@ -124,7 +150,7 @@ describe('build', () => {
 	])('a change to %s needs no build', (_what, change) => {
 		recordBuild();
 		change();
-		expect(needsBuild()).toBe(false);
+		expect(buildNeeded()).toBe(false);
 	});
 
 	test('only contents count: an undone edit and a touched file need no build', () => {
@@ -133,16 +159,15 @@ describe('build', () => {
 		write('nodes/Foo/Foo.node.ts', FIXTURE['nodes/Foo/Foo.node.ts']);
 		const later = new Date(Date.now() + 60_000);
 		fs.utimesSync(path.join(root, 'credentials/FooApi.credentials.ts'), later, later);
-		expect(needsBuild()).toBe(false);
+		expect(buildNeeded()).toBe(false);
 	});
 });
 
 // --- pack + install (start.js installIfChanged, without its "is it still installed" check) ---
 
-/** Packs and installs unless what would be packed is known and hashes to what was installed. */
-function needsInstall(): boolean {
-	const hash = packageHash(root);
-	return !(hash !== null && readRecord(recordFile('sandbox-state.json')).package === hash);
+/** start.js's decision on the tree as it is now, against the record of the last install. */
+function installNeeded({ installed = true, force = false } = {}): boolean {
+	return needsInstall({ recorded: readRecord(recordFile('sandbox-state.json')).package, current: packageHash(root), installed, force });
 }
 
 function recordInstall(): void {
@@ -165,6 +190,56 @@ describe('pack and install', () => {
 		expect(posix(packedFiles(root))).toEqual(npmPackFiles());
 	});
 
+	/** The fixture with what npm ships besides `files`, and what it leaves out of a `files` folder. */
+	function withExtras(): void {
+		const pkg = { ...JSON.parse(FIXTURE['package.json']), main: 'index.js', browser: 'browser.js', bin: { fixture: './bin/cli.js' } };
+		write('package.json', JSON.stringify(pkg, null, 2));
+		write('index.js', "module.exports = require('./dist/nodes/Foo/Foo.node.js');\n");
+		write('browser.js', '// browser entry\n');
+		write('bin/cli.js', '#!/usr/bin/env node\n');
+		write('COPYING', 'MIT\n');
+		write('Licence.txt', 'MIT\n');
+		write('README.md~', 'an editor backup\n');
+		write('dist/.DS_Store', 'finder\n');
+		write('dist/nodes/Foo/Foo.node.js.orig', 'a merge leftover\n');
+		write('elsewhere/Linked.js', 'exports.linked = 1;\n');
+		fs.symlinkSync(path.join(root, 'elsewhere'), path.join(root, 'dist', 'linked'), 'dir');
+		fs.symlinkSync(path.join(root, 'dist', 'nodes', 'Foo', 'Foo.node.js'), path.join(root, 'dist', 'alias.js'));
+	}
+
+	test('with main, browser and bin targets, COPYING, symbolic links and files npm drops: still what npm pack ships', () => {
+		withExtras();
+		expect(posix(packedFiles(root))).toEqual(npmPackFiles());
+		expect(packedFiles(root)).toEqual(expect.arrayContaining(['index.js', 'browser.js', path.join('bin', 'cli.js'), 'COPYING', 'Licence.txt']));
+	});
+
+	test.each([
+		['the main target', () => write('index.js', 'module.exports = {};\n')],
+		['a bin target', () => write('bin/cli.js', '#!/usr/bin/env node\nconsole.log(1);\n')],
+		['the browser target', () => write('browser.js', '// other\n')],
+		['COPYING', () => write('COPYING', 'ISC\n')],
+		['Licence.txt', () => write('Licence.txt', 'ISC\n')],
+	])('a change to %s (shipped outside `files`) needs pack and install', (_what, change) => {
+		withExtras();
+		recordInstall();
+		change();
+		expect(installNeeded()).toBe(true);
+	});
+
+	test('a symbolic link in dist/ is not shipped: hashing skips it instead of throwing, and its target does not count', () => {
+		withExtras();
+		recordInstall();
+		write('elsewhere/Linked.js', 'exports.linked = 2;\n');
+		write('dist/.DS_Store', 'finder, again\n');
+		expect(installNeeded()).toBe(false);
+	});
+
+	test('an installed copy deleted by hand, or SANDBOX_REBUILD=1, needs pack and install', () => {
+		recordInstall();
+		expect(installNeeded({ installed: false })).toBe(true);
+		expect(installNeeded({ force: true })).toBe(true);
+	});
+
 	test('a `files` entry written as ./dist/ means dist', () => {
 		const asIs = packedFiles(root);
 		write('package.json', FIXTURE['package.json'].replace('"dist"', '"./dist/"'));
@@ -172,12 +247,12 @@ describe('pack and install', () => {
 	});
 
 	test('a package never installed needs pack and install', () => {
-		expect(needsInstall()).toBe(true);
+		expect(installNeeded()).toBe(true);
 	});
 
 	test('after a recorded install, an unchanged package needs neither', () => {
 		recordInstall();
-		expect(needsInstall()).toBe(false);
+		expect(installNeeded()).toBe(false);
 	});
 
 	test.each([
@@ -189,7 +264,7 @@ describe('pack and install', () => {
 	])('%s needs pack and install', (_what, change) => {
 		recordInstall();
 		change();
-		expect(needsInstall()).toBe(true);
+		expect(installNeeded()).toBe(true);
 	});
 
 	test.each([
@@ -201,51 +276,51 @@ describe('pack and install', () => {
 	])('a change to %s needs no pack', (_what, change) => {
 		recordInstall();
 		change();
-		expect(needsInstall()).toBe(false);
+		expect(installNeeded()).toBe(false);
 	});
 
 	test('a glob in `files` leaves the packed set unknown: pack every time', () => {
 		write('package.json', FIXTURE['package.json'].replace('"dist"', '"dist/**/*.js"'));
 		expect(packedFiles(root)).toBeNull();
 		recordInstall();
-		expect(needsInstall()).toBe(true);
+		expect(installNeeded()).toBe(true);
 	});
 });
 
 // --- imports (start.js planImports) ---
 
-interface ImportRecord {
-	hash?: string;
-	stamp?: string;
-}
-
-/**
- * Imports unless the database has the item, its content hashes as recorded at the last import, and
- * n8n's stamp on it (a workflow's versionId, a credential's updatedAt) is still the one that import left.
- */
-function needsImport(value: unknown, last: ImportRecord, stampInDb: string | undefined): boolean {
-	return stampInDb === undefined || last.hash !== hashJson(value) || last.stamp !== stampInDb;
-}
-
 describe('imports', () => {
 	const credential = { id: 'cred1', name: 'SendApi sandbox', type: 'sendApiApi', data: { apiKey: 'sk_a', baseUrl: 'http://127.0.0.1:3333/v1' } };
-	const imported: ImportRecord = { hash: hashJson(credential), stamp: '2026-01-01 00:00:00.000' };
+	const imported = { hash: hashJson(credential), stamp: '2026-01-01 00:00:00.000' };
+	/** start.js's decision for `value`, with `stamp` as n8n's stamp on it in the database (undefined: not there). */
+	const importNeeded = (value: unknown, stamp: string | undefined, once = false) => needsImport({ stamp, hash: hashJson(value), last: imported, once });
 
 	test('an item the database lacks is imported, whatever was recorded', () => {
-		expect(needsImport(credential, imported, undefined)).toBe(true);
+		expect(importNeeded(credential, undefined)).toBe(true);
+		expect(needsImport({ stamp: undefined, hash: imported.hash })).toBe(true);
 	});
 
 	test('an unchanged item n8n has not rewritten is not imported again', () => {
-		expect(needsImport(structuredClone(credential), imported, imported.stamp)).toBe(false);
+		expect(importNeeded(structuredClone(credential), imported.stamp)).toBe(false);
+	});
+
+	test('an item never recorded but in the database (an older start, a reset record) is imported again', () => {
+		expect(needsImport({ stamp: imported.stamp, hash: imported.hash })).toBe(true);
 	});
 
 	test('a changed content is imported again', () => {
 		const otherKey = { ...credential, data: { ...credential.data, apiKey: 'sk_b' } };
-		expect(needsImport(otherKey, imported, imported.stamp)).toBe(true);
+		expect(importNeeded(otherKey, imported.stamp)).toBe(true);
 	});
 
 	test('an item something else wrote since the import is imported again', () => {
-		expect(needsImport(credential, imported, '2026-01-02 00:00:00.000')).toBe(true);
+		expect(importNeeded(credential, '2026-01-02 00:00:00.000')).toBe(true);
+	});
+
+	test('an item imported once (a trigger example) is kept when changed or rewritten, and imported when missing', () => {
+		const otherKey = { ...credential, data: { ...credential.data, apiKey: 'sk_b' } };
+		expect(importNeeded(otherKey, '2026-01-02 00:00:00.000', true)).toBe(false);
+		expect(importNeeded(credential, undefined, true)).toBe(true);
 	});
 
 	test('a workflow with another session id filled in hashes differently', () => {
