@@ -14,10 +14,13 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import type { BulkOutcome, ResolvedBulkLimits } from '../../bulk';
 import { concurrencyForSessions, isValidRow, resolveBulkLimits, runBulkSend } from '../../bulk';
+import type { ToolRunError } from '../../helpers/aiTool';
+import { inModelTerms, runsAsAiTool } from '../../helpers/aiTool';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { MESSAGE_TYPES } from '../../transport/dialect';
 import type { MultipleOutputs } from './bulk/outputs';
 import { readDailyUsage } from './bulk/dailyUsage';
+import { forModelOutcomes, rowReasons } from './bulk/reasons';
 import { optionsField, planFields, recipientField, sessionsField } from './bulk/fields';
 import { resultOutputs } from './bulk/results';
 import type { BulkSendRow } from './bulk/rows';
@@ -58,16 +61,21 @@ export async function execute(
 	this: IExecuteFunctions,
 	items: INodeExecutionData[],
 ): Promise<MultipleOutputs> {
+	// A model reads only the reasons (and a thrown error's message): they must say what to change.
+	const forModel = runsAsAiTool(this);
 	let settings: BulkSettings;
 	try {
 		settings = readBulkSettings(this);
 	} catch (error) {
-		if (this.continueOnFail()) return { outputs: everyRowNotSent(this, items, error.message) };
 		// Settings errors already are NodeOperationErrors, which this hands back unchanged.
-		throw new NodeOperationError(this.getNode(), error as Error);
+		const settingError = new NodeOperationError(this.getNode(), error as Error);
+		const reason = (forModel ? inModelTerms(settingError as ToolRunError) : settingError).message;
+		if (this.continueOnFail()) return { outputs: everyRowNotSent(this, items, reason) };
+		throw settingError;
 	}
-	const rows = await readRows(this, items.length, settings.messageType);
-	const outcomes = await sendRows(this, rows, settings);
+	const rows = await readRows(this, items.length, settings.messageType, rowReasons(forModel, items.length));
+	const sent = await sendRows(this, rows, settings, forModel);
+	const outcomes = forModel ? forModelOutcomes(sent, rows) : sent;
 	return { outputs: resultOutputs(items, outcomes, settings.splitOutputs, rows) };
 }
 
@@ -75,6 +83,7 @@ async function sendRows(
 	context: IExecuteFunctions,
 	rows: BulkSendRow[],
 	settings: BulkSettings,
+	forModel: boolean,
 ): Promise<BulkOutcome[]> {
 	const usage =
 		settings.checkTodaysUsage && rows.some(isValidRow)
@@ -84,7 +93,7 @@ async function sendRows(
 		context.addExecutionHints({ message: usage.problem, type: 'warning', location: 'outputPane' });
 	}
 	const now = monotonicClock();
-	const { sendOne, sendBulk } = createBulkSender(context, { delayMs: settings.delayMs, now });
+	const { sendOne, sendBulk } = createBulkSender(context, { delayMs: settings.delayMs, now, forModel });
 	const scale = settings.limits.windowMs / 60_000;
 	return await runBulkSend({
 		rows,

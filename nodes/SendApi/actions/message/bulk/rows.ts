@@ -2,7 +2,8 @@
  * Input items → the engine's rows. Each item is one spreadsheet row: its recipient and message
  * fields are read at its own index, so expressions such as `Hi {{ $json.name }}` resolve per row.
  * A row that cannot be sent becomes an invalid row with a reason naming the row (1-based, as the
- * n8n UI counts) and the field; it never stops the run.
+ * n8n UI counts) and the field; it never stops the run. In a tool run the reason is for a model
+ * (reasons.ts): the fix joins it and the row number only tells rows apart.
  *
  * Parameters are read through the fast reader (helpers/fastParameters.ts): simple `$json` paths
  * such as `={{ $json.phone }}` resolve without n8n's expression engine, which costs about 0.2 ms
@@ -20,10 +21,14 @@ import {
 	messageKey,
 } from '../../../helpers/messagePayload';
 import { normalisePhone } from '../../../helpers/phone';
+import type { ToolRunError } from '../../../helpers/aiTool';
+import { inModelTerms } from '../../../helpers/aiTool';
+import { PHONE_FIX } from '../../../helpers/phone';
 import { itemPrefix } from '../../../helpers/validation';
 import type { MessageFragment, MessageType } from '../../../transport/dialect';
 import { BULK_MESSAGE_TYPES } from '../../../transport/dialect';
 import { readMessageInput } from '../messageContent';
+import type { RowReasons } from './reasons';
 
 export type BulkSendRow = BulkRow<MessageFragment>;
 
@@ -35,12 +40,13 @@ export async function readRows(
 	context: IExecuteFunctions,
 	itemCount: number,
 	type: MessageType,
+	reasons: RowReasons,
 ): Promise<BulkSendRow[]> {
 	const shared = new Map<string, { key: string; fragment: MessageFragment }>();
 	const read = fastParameterReader(context);
 	const rows: BulkSendRow[] = new Array<BulkSendRow>(itemCount);
 	for (let index = 0; index < itemCount; index++) {
-		rows[index] = await readRow(context, read, index, type, shared);
+		rows[index] = await readRow(context, read, index, type, shared, reasons);
 	}
 	return rows;
 }
@@ -51,10 +57,11 @@ async function readRow(
 	index: number,
 	type: MessageType,
 	shared: Map<string, { key: string; fragment: MessageFragment }>,
+	reasons: RowReasons,
 ): Promise<BulkSendRow> {
 	try {
 		const phone = normalisePhone(read('to', index, ''));
-		if (!phone.ok) return invalid(index, `To ${phone.reason}`);
+		if (!phone.ok) return invalid(index, reasons.invalid(index, `To ${phone.reason}`, PHONE_FIX));
 		const input = await readMessageInput(context, index, type, read);
 		const fragment = buildMessagePayload(input);
 		if (!canGoInBulk(input)) {
@@ -69,7 +76,8 @@ async function readRow(
 		}
 		return { index, to: phone.e164, messageKey: entry.key, payload: entry.fragment };
 	} catch (error) {
-		return invalid(index, describeRowError(error, index));
+		const { problem, fix } = describeRowError(error, index, reasons.forModel);
+		return invalid(index, reasons.invalid(index, problem, fix));
 	}
 }
 
@@ -82,17 +90,24 @@ function canGoInBulk(input: MessageInput): boolean {
 	return !('media' in input) || input.media.source === 'url';
 }
 
-function invalid(index: number, problem: string): BulkSendRow {
-	return { index, invalidReason: `Row ${index + 1}: ${problem}` };
+function invalid(index: number, invalidReason: string): BulkSendRow {
+	return { index, invalidReason };
 }
 
 /**
- * What is wrong with the row, naming the field. Errors raised for an n8n item ("Item 3: …", e.g.
- * a missing binary field or an expression that fails) lose that prefix: the row number replaces it.
+ * What is wrong with the row, naming the field, and what to change when the error says it.
+ * Errors raised for an n8n item ("Item 3: …", e.g. a missing binary field or an expression that
+ * fails) lose that prefix: the row number replaces it. For a model, such an error's advice (its
+ * description) joins the problem, as in every other tool run (inModelTerms).
  */
-function describeRowError(error: unknown, index: number): string {
-	if (error instanceof MessageInputError) return `${error.field} ${error.problem}`;
+function describeRowError(
+	error: unknown,
+	index: number,
+	forModel: boolean,
+): { problem: string; fix?: string } {
+	if (error instanceof MessageInputError) return { problem: `${error.field} ${error.problem}`, fix: error.fix };
+	if (forModel && error instanceof Error) return { problem: inModelTerms(error as ToolRunError).message };
 	const message = error instanceof Error ? error.message : String(error);
 	const prefix = itemPrefix(index);
-	return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+	return { problem: message.startsWith(prefix) ? message.slice(prefix.length) : message };
 }

@@ -16,6 +16,8 @@ import type {
 	ValidBulkRow,
 } from '../../../bulk';
 import { MAY_HAVE_BEEN_SENT } from '../../../bulk';
+import type { ToolRunError } from '../../../helpers/aiTool';
+import { inModelTerms } from '../../../helpers/aiTool';
 import type { AttemptOutcome } from '../../../transport';
 import { attemptRequest, isCancelled, uuidShaped } from '../../../transport';
 import type { MessageFragment, SendApiErrorInfo } from '../../../transport/dialect';
@@ -40,6 +42,8 @@ export interface SenderOpts {
 	delayMs?: number;
 	/** The engine's clock: X-RateLimit-Reset is converted into it. */
 	now: () => number;
+	/** A tool run: refusals carry SendApi's advice in the reason, which is all a model reads. */
+	forModel?: boolean;
 }
 
 export interface BulkSender {
@@ -68,13 +72,13 @@ export function createBulkSender(context: IExecuteFunctions, opts: SenderOpts): 
 				row.index,
 				key,
 			);
-			return unsure.qualify(key, toSendResult(context, outcome, 'one', opts.now));
+			return unsure.qualify(key, toSendResult(context, outcome, 'one', opts.now, opts.forModel));
 		},
 		sendBulk: async ({ rows, sessionId }) => {
 			const key = keys.forChunk(rows[0].index, rows.length, sessionId);
 			const body = bulkBody(sessionId, rows, opts.delayMs);
 			const outcome = await attempt('/send-bulk', body, rows[0].index, key);
-			return unsure.qualify(key, toSendResult(context, outcome, 'bulk', opts.now));
+			return unsure.qualify(key, toSendResult(context, outcome, 'bulk', opts.now, opts.forModel));
 		},
 	};
 }
@@ -138,6 +142,7 @@ export function toSendResult(
 	outcome: AttemptOutcome,
 	kind: 'one' | 'bulk',
 	now: () => number,
+	forModel = false,
 ): SendResult {
 	const rateLimit = toEngineRateLimit(outcome.response?.rateLimit, now);
 	if (outcome.kind === 'ok') {
@@ -147,7 +152,7 @@ export function toSendResult(
 			? { ok: true, status: 'sent', id: readMessageId(body), rateLimit }
 			: { ok: true, status: 'queued', id: readBatchId(body), rateLimit };
 	}
-	const reason = outcome.error.message;
+	const reason = forModel ? inModelTerms(outcome.error as ToolRunError).message : outcome.error.message;
 	if (isCancelled(context)) {
 		// The request had left: only SendApi knows whether it went out.
 		return {
