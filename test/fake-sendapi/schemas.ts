@@ -1,7 +1,7 @@
 /**
  * Zod schemas for every request body and query the fake SendApi accepts.
  *
- * They encode /work/shared/sendapi-api.md (both the docs dialect and the client-code dialect)
+ * They encode the SendApi API facts we know (both the docs dialect and the client-code dialect)
  * plus the package's choices for undocumented payloads (docs/wire-format.md). Anything else is
  * refused, so a test fails when the node sends something SendApi would refuse.
  */
