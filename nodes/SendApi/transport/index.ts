@@ -323,7 +323,8 @@ function connectionError(context: SendApiContext, error: Error, request: string,
 	);
 }
 
-function lowerCaseKeys(headers: Record<string, unknown>): Record<string, unknown> {
+/** Header names in lower case, so every lookup needs one spelling only. */
+export function lowerCaseKeys(headers: Record<string, unknown>): Record<string, unknown> {
 	return Object.fromEntries(Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]));
 }
 

@@ -13,7 +13,7 @@
 import type { IHttpRequestOptions, IWebhookFunctions } from 'n8n-workflow';
 
 import type { IncomingMediaSource } from './dialect';
-import { baseUrl, CREDENTIAL_TYPE } from './index';
+import { baseUrl, CREDENTIAL_TYPE, lowerCaseKeys } from './index';
 
 /** How long one download may take (SendApi waits for the webhook's answer meanwhile). */
 export const MEDIA_TIMEOUT_MS = 20_000;
@@ -223,8 +223,4 @@ function isReadable(value: unknown): value is ByteStream {
 
 function discard(body: unknown): void {
 	if (isReadable(body)) body.destroy();
-}
-
-function lowerCaseKeys(headers: Record<string, unknown>): Record<string, unknown> {
-	return Object.fromEntries(Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]));
 }
