@@ -7,13 +7,16 @@
 import type { IDataObject, IHookFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { apiRequest, apiRequestAllItems, apiRequestFull } from '../SendApi/transport';
-import { unwrapEnvelope } from '../SendApi/transport/dialect';
-import { isObject, sameEvents } from './helpers';
+import {
+	createAccountWebhook,
+	deleteAccountWebhook,
+	getAccountWebhook,
+	listAccountWebhooks,
+	updateAccountWebhook,
+} from '../SendApi/transport/webhooks';
+import { sameEvents } from './helpers';
 import type { StoredWebhook } from './state';
 import { findStoredById, forgetWebhook, saveWebhook, storedWebhook } from './state';
-
-const WEBHOOKS_PATH = '/webhooks';
 
 /**
  * n8n calls this before `create`. True means "a webhook that delivers to this node exists";
@@ -34,12 +37,9 @@ async function confirmStoredWebhook(
 	entry: StoredWebhook,
 ): Promise<boolean> {
 	const staticData = this.getWorkflowStaticData('node');
-	const response = await apiRequestFull.call(this, 'GET', webhookPath(entry.id), {
-		acceptStatuses: [404],
-	});
-	const remote = unwrapEnvelope(response.body);
+	const remote = await getAccountWebhook.call(this, entry.id);
 	// Gone (deleted in the dashboard), or repointed elsewhere: it no longer serves this node.
-	if (response.status === 404 || !isObject(remote) || remote.url !== url) {
+	if (!remote || remote.url !== url) {
 		forgetWebhook(staticData, url);
 		return false;
 	}
@@ -47,7 +47,7 @@ async function confirmStoredWebhook(
 	const events = selectedEvents(this);
 	const update = pendingUpdate(remote, events);
 	if (update) {
-		await apiRequest.call(this, 'PUT', webhookPath(entry.id), { body: update });
+		await updateAccountWebhook.call(this, entry.id, update);
 		saveWebhook(staticData, url, { ...entry, events });
 	}
 	return true;
@@ -72,7 +72,7 @@ function pendingUpdate(remote: IDataObject, events: string[]): IDataObject | und
  */
 async function adoptOwnWebhook(this: IHookFunctions, url: string): Promise<boolean> {
 	const staticData = this.getWorkflowStaticData('node');
-	const webhooks = await apiRequestAllItems.call(this, WEBHOOKS_PATH);
+	const webhooks = await listAccountWebhooks.call(this);
 	for (const remote of webhooks.filter((webhook) => webhook.url === url)) {
 		const own = findStoredById(staticData, String(remote.id));
 		if (own?.entry.secret) {
@@ -88,8 +88,7 @@ async function adoptOwnWebhook(this: IHookFunctions, url: string): Promise<boole
 export async function createWebhook(this: IHookFunctions): Promise<boolean> {
 	const url = webhookUrl(this);
 	const events = selectedEvents(this);
-	const created = await apiRequest.call(this, 'POST', WEBHOOKS_PATH, { body: { url, events } });
-	const id = created.id === undefined || created.id === null ? '' : String(created.id);
+	const { id, secret } = await createAccountWebhook.call(this, url, events);
 	if (!id) {
 		throw new NodeOperationError(
 			this.getNode(),
@@ -100,10 +99,8 @@ export async function createWebhook(this: IHookFunctions): Promise<boolean> {
 			},
 		);
 	}
-	const secret = typeof created.secret === 'string' ? created.secret : '';
 	if (!secret) {
-		// Without the secret no delivery could be verified; the webhook is ours, so remove it.
-		await apiRequestFull.call(this, 'DELETE', webhookPath(id), { acceptStatuses: [404] });
+		// createAccountWebhook has removed it again: without the secret nothing could be verified.
 		throw new NodeOperationError(
 			this.getNode(),
 			"SendApi did not return the new webhook's signing secret",
@@ -123,7 +120,7 @@ export async function deleteWebhook(this: IHookFunctions): Promise<boolean> {
 	const staticData = this.getWorkflowStaticData('node');
 	const entry = storedWebhook(staticData, url);
 	if (!entry) return true;
-	await apiRequestFull.call(this, 'DELETE', webhookPath(entry.id), { acceptStatuses: [404] });
+	await deleteAccountWebhook.call(this, entry.id);
 	forgetWebhook(staticData, url);
 	return true;
 }
@@ -147,8 +144,4 @@ function webhookUrl(context: IHookFunctions): string {
 		throw new NodeOperationError(context.getNode(), 'n8n has no webhook URL for this trigger');
 	}
 	return url;
-}
-
-function webhookPath(id: string): string {
-	return `${WEBHOOKS_PATH}/${encodeURIComponent(id)}`;
 }

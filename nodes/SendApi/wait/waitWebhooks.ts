@@ -7,32 +7,25 @@
 import type { IDataObject, IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { apiRequest, apiRequestAllItems, apiRequestFull, probeWaitingUrl } from '../transport';
+import { apiRequestFull, probeWaitingUrl } from '../transport';
 import type { StoredMessage } from '../transport/dialect';
 import { readStoredMessage, unwrapEnvelope, WAIT_WEBHOOK_EVENTS, WHATSAPP_PREFIX, isObject } from '../transport/dialect';
+import type { CreatedWebhook } from '../transport/webhooks';
+import {
+	createAccountWebhook,
+	deleteAccountWebhook,
+	listAccountWebhooks,
+} from '../transport/webhooks';
 import type { WaitUrlInfo } from './ownership';
 import { endedByDeadline, PROBE_GRACE_MS, readWaitUrl, verdictFromProbe } from './ownership';
-
-const WEBHOOKS_PATH = '/webhooks';
-
-export interface RegisteredWebhook {
-	id: string;
-	secret: string;
-}
 
 /** Registers the wait's webhook; without an id and a secret nothing could be verified. */
 export async function registerWaitWebhook(
 	this: IExecuteFunctions,
 	url: string,
-): Promise<RegisteredWebhook> {
-	const created = await apiRequest.call(this, 'POST', WEBHOOKS_PATH, {
-		body: { url, events: WAIT_WEBHOOK_EVENTS },
-		itemIndex: 0,
-	});
-	const id = created.id === undefined || created.id === null ? '' : String(created.id);
-	const secret = typeof created.secret === 'string' ? created.secret : '';
-	if (id && !secret) await removeWaitWebhook.call(this, id);
-	if (!id || !secret) {
+): Promise<CreatedWebhook> {
+	const created = await createAccountWebhook.call(this, url, WAIT_WEBHOOK_EVENTS, 0);
+	if (!created.id || !created.secret) {
 		throw new NodeOperationError(
 			this.getNode(),
 			'SendApi did not return the new webhook’s ID and signing secret',
@@ -43,7 +36,7 @@ export async function registerWaitWebhook(
 			},
 		);
 	}
-	return { id, secret };
+	return created;
 }
 
 /** Deletes a webhook this package created; one already gone counts as removed. */
@@ -51,14 +44,12 @@ export async function removeWaitWebhook(
 	this: IExecuteFunctions | IWebhookFunctions,
 	id: string,
 ): Promise<void> {
-	await apiRequestFull.call(this, 'DELETE', `${WEBHOOKS_PATH}/${encodeURIComponent(id)}`, {
-		acceptStatuses: [404],
-	});
+	await deleteAccountWebhook.call(this, id);
 }
 
 /** Every webhook of the account (`GET /webhooks`, all pages). */
 export async function listWebhooks(this: IExecuteFunctions | IWebhookFunctions): Promise<IDataObject[]> {
-	return await apiRequestAllItems.call(this, WEBHOOKS_PATH);
+	return await listAccountWebhooks.call(this);
 }
 
 /**
