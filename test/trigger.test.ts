@@ -11,8 +11,8 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { searchSessions } from '../nodes/SendApi/methods/listSearch';
 import type { SendApiEvent } from '../nodes/SendApiTrigger/helpers';
+import { canonicalJson } from '../nodes/SendApi/transport/json';
 import {
-	canonicalJson,
 	deliveryKeys,
 	eventIdentity,
 	eventMatches,

@@ -6,6 +6,7 @@ import { createHash, createHmac, timingSafeEqual } from 'crypto';
 import type { IDataObject } from 'n8n-workflow';
 
 import { stringifyIds } from '../SendApi/transport/dialect';
+import { canonicalJson, isObject } from '../SendApi/transport/json';
 
 /** SendApi signs every delivery in this header (Node lower-cases incoming header names). */
 export const SIGNATURE_HEADER = 'x-sendapi-signature';
@@ -178,19 +179,6 @@ function failureOf(data: IDataObject): unknown {
 	return Object.fromEntries(errorFields.map((name) => [name, data[name]]));
 }
 
-/** JSON with object keys sorted, so the same content gives the same text in any key order. */
-export function canonicalJson(value: unknown): string {
-	if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
-	if (isObject(value)) {
-		const fields = Object.keys(value)
-			.sort()
-			.filter((name) => value[name] !== undefined)
-			.map((name) => `${JSON.stringify(name)}:${canonicalJson(value[name])}`);
-		return `{${fields.join(',')}}`;
-	}
-	return JSON.stringify(value) ?? 'null';
-}
-
 /**
  * Records a delivery's keys in the bounded list of recent ones. Returns the new list, or
  * `undefined` when any of the keys was already there (a repeat: nothing is added). The caller
@@ -213,10 +201,6 @@ export function parseJson(rawBody: Buffer | string): { ok: true; value: unknown 
 	} catch {
 		return { ok: false };
 	}
-}
-
-export function isObject(value: unknown): value is IDataObject {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** ISO strings in the docs; a Unix time is kept as the number it was sent as. */

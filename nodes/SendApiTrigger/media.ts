@@ -8,6 +8,7 @@ import type { IDataObject, INodeExecutionData, INodeProperties, IWebhookFunction
 import type { IncomingMedia } from '../SendApi/transport/dialect';
 import { readIncomingMedia } from '../SendApi/transport/dialect';
 import { fetchMedia, tooLarge } from '../SendApi/transport/media';
+import { usualExtension } from '../SendApi/transport/mime';
 import type { SendApiEvent } from './helpers';
 
 export const DEFAULT_MAX_MEDIA_MB = 25;
@@ -140,25 +141,9 @@ export function mediaFileName(
 	return `${base}.${extensionFor(mimeType)}`;
 }
 
-const EXTENSIONS: Record<string, string> = {
-	'image/jpeg': 'jpg',
-	'image/png': 'png',
-	'image/webp': 'webp',
-	'image/gif': 'gif',
-	'video/mp4': 'mp4',
-	'video/3gpp': '3gp',
-	'audio/ogg': 'ogg',
-	'audio/opus': 'opus',
-	'audio/mpeg': 'mp3',
-	'audio/mp4': 'm4a',
-	'audio/aac': 'aac',
-	'audio/amr': 'amr',
-	'application/pdf': 'pdf',
-};
-
 /** A known MIME type's usual extension, else its plain subtype (`image/heic` → heic), else `bin`. */
 function extensionFor(mimeType: string): string {
-	const known = EXTENSIONS[mimeType.toLowerCase()];
+	const known = usualExtension(mimeType);
 	if (known) return known;
 	const subtype = /^[\w.+-]+\/([\w-]+)$/.exec(mimeType)?.[1];
 	return subtype && subtype !== 'octet-stream' ? subtype.toLowerCase() : 'bin';

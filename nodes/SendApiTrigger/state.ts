@@ -8,7 +8,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { isObject } from './helpers';
+import { isObject } from '../SendApi/transport/json';
 
 export interface StoredWebhook {
 	id: string;

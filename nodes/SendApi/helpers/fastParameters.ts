@@ -43,6 +43,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { isSafeObjectProperty } from 'n8n-workflow';
 
+import { isPlainObject } from '../transport/json';
+
 /** Reads a parameter for one item, as `getNodeParameter(name, itemIndex, fallback)` does. */
 export type ParameterReader = (name: string, itemIndex: number, fallback?: unknown) => unknown;
 
@@ -194,10 +196,4 @@ function lookUp(json: IDataObject, path: PathStep[]): string | number | boolean 
 
 function hasOwn(object: object, key: PathStep): boolean {
 	return Object.prototype.hasOwnProperty.call(object, key);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-	if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-	const prototype = Object.getPrototypeOf(value) as unknown;
-	return prototype === Object.prototype || prototype === null;
 }

@@ -15,6 +15,8 @@ import type {
 	MessageType,
 } from '../transport/dialect';
 import { messageFragment } from '../transport/dialect';
+import { canonicalJson, isObject } from '../transport/json';
+import { mimeTypeOfExtension, usualExtension } from '../transport/mime';
 import { normalisePhone, PHONE_FIX } from './phone';
 
 /** A value the user must change. `field` is the label the user sees, `key` the input property. */
@@ -259,7 +261,7 @@ function parseComponents(value: unknown): IDataObject[] {
 			throw invalidJson(label, (error as Error).message, example);
 		}
 	}
-	const list = Array.isArray(parsed) ? parsed : isPlainObject(parsed) ? [parsed] : undefined;
+	const list = Array.isArray(parsed) ? parsed : isObject(parsed) ? [parsed] : undefined;
 	if (!list)
 		throw new MessageInputError(
 			label,
@@ -269,7 +271,7 @@ function parseComponents(value: unknown): IDataObject[] {
 		);
 	list.forEach((component, position) => {
 		if (
-			!isPlainObject(component) ||
+			!isObject(component) ||
 			typeof component.type !== 'string' ||
 			component.type.trim() === ''
 		) {
@@ -425,24 +427,6 @@ function validatePoll(input: Extract<MessageInput, { type: 'poll' }>): MessageCo
 
 const MIME_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
 
-const EXTENSION_MIME: Record<string, string> = {
-	jpg: 'image/jpeg',
-	jpeg: 'image/jpeg',
-	png: 'image/png',
-	webp: 'image/webp',
-	gif: 'image/gif',
-	mp4: 'video/mp4',
-	'3gp': 'video/3gpp',
-	mov: 'video/quicktime',
-	mp3: 'audio/mpeg',
-	ogg: 'audio/ogg',
-	opus: 'audio/ogg',
-	m4a: 'audio/mp4',
-	aac: 'audio/aac',
-	amr: 'audio/amr',
-	wav: 'audio/wav',
-	pdf: 'application/pdf',
-};
 
 /** What a message type needs its file to be; documents take anything. */
 const MEDIA_FAMILY: Partial<Record<MessageType, string>> = {
@@ -485,13 +469,13 @@ function validateMedia(type: MessageType, media: MediaInput): MediaContent {
 function resolveMimeType(mimeType: string | undefined, fileName: string | undefined): string {
 	const declared = (mimeType ?? '').split(';')[0].trim().toLowerCase();
 	if (MIME_TYPE.test(declared) && declared !== 'application/octet-stream') return declared;
-	const extension = fileName?.split('.').pop()?.toLowerCase() ?? '';
-	return EXTENSION_MIME[extension] ?? 'application/octet-stream';
+	const extension = fileName?.split('.').pop() ?? '';
+	return mimeTypeOfExtension(extension) ?? 'application/octet-stream';
 }
 
 function extensionFor(mimeType: string): string {
-	const entry = Object.entries(EXTENSION_MIME).find(([, mime]) => mime === mimeType);
-	return entry ? `.${entry[0]}` : '';
+	const extension = usualExtension(mimeType);
+	return extension ? `.${extension}` : '';
 }
 
 function requireUrl(value: unknown): string {
@@ -604,10 +588,6 @@ function toList(value: unknown): unknown[] {
 	return value === undefined || value === null ? [] : [value];
 }
 
-function isPlainObject(value: unknown): value is IDataObject {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function anArticle(word: string): string {
 	return /^[aeiou]/.test(word) ? 'an' : 'a';
 }
@@ -617,13 +597,4 @@ function escapeVCard(text: string): string {
 		.replace(/\\/g, '\\\\')
 		.replace(/\r?\n/g, '\\n')
 		.replace(/([,;])/g, '\\$1');
-}
-
-function canonicalJson(value: unknown): string {
-	if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-	if (isPlainObject(value)) {
-		const keys = Object.keys(value).sort();
-		return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`;
-	}
-	return JSON.stringify(value) ?? 'null';
 }

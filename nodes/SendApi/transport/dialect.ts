@@ -6,6 +6,8 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import { isObject } from './json';
+
 /** WhatsApp endpoints live below this prefix; account-wide webhooks do not. */
 export const WHATSAPP_PREFIX = '/whatsapp';
 
@@ -193,9 +195,6 @@ export function readQrCode(body: unknown): string | undefined {
 	return typeof value === 'string' ? value : undefined;
 }
 
-export function isObject(value: unknown): value is IDataObject {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function asString(value: unknown): string | undefined {
 	return typeof value === 'string' && value !== '' ? value : undefined;

@@ -15,8 +15,9 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
+import { isObject } from './json';
+
 import {
-	isObject,
 	MAX_PAGE_SIZE,
 	readErrorBody,
 	readListItems,

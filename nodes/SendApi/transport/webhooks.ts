@@ -6,7 +6,8 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { isObject, unwrapEnvelope } from './dialect';
+import { unwrapEnvelope } from './dialect';
+import { isObject } from './json';
 import type { SendApiContext } from './index';
 import { apiRequest, apiRequestAllItems, apiRequestFull } from './index';
 

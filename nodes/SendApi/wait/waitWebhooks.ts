@@ -9,7 +9,8 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { apiRequestFull, probeWaitingUrl } from '../transport';
 import type { StoredMessage } from '../transport/dialect';
-import { readStoredMessage, unwrapEnvelope, WAIT_WEBHOOK_EVENTS, WHATSAPP_PREFIX, isObject } from '../transport/dialect';
+import { readStoredMessage, unwrapEnvelope, WAIT_WEBHOOK_EVENTS, WHATSAPP_PREFIX } from '../transport/dialect';
+import { isObject } from '../transport/json';
 import type { CreatedWebhook } from '../transport/webhooks';
 import {
 	createAccountWebhook,

@@ -21,8 +21,8 @@ import { inModelTerms } from '../../../helpers/aiTool';
 import type { AttemptOutcome } from '../../../transport';
 import { attemptRequest, isCancelled, uuidShaped } from '../../../transport';
 import type { MessageFragment, SendApiErrorInfo } from '../../../transport/dialect';
+import { isObject } from '../../../transport/json';
 import {
-	isObject,
 	isSessionLimit,
 	isSessionUnavailable,
 	quotaExceededScope,
