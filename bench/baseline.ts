@@ -6,8 +6,8 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 
-import type { BulkLimits } from '../nodes/SendApi/bulk';
-import { effectiveRatePerWindow, resolveBulkLimits } from '../nodes/SendApi/bulk';
+import type { BulkLimits } from '../nodes/SendApi/bulkEngine';
+import { effectiveRatePerWindow, resolveBulkLimits } from '../nodes/SendApi/bulkEngine';
 
 export function baselineIntervalMs(limits: BulkLimits): number {
 	return resolveBulkLimits(limits).windowMs / effectiveRatePerWindow(limits, 1);

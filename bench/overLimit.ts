@@ -2,7 +2,7 @@
  * Did the server ever carry more than a limit allows? Computed from the messages it stored (also
  * by the queue-mode e2e), independent of the server's own enforcement and of the node's pacing.
  */
-import type { BulkLimits } from '../nodes/SendApi/bulk';
+import type { BulkLimits } from '../nodes/SendApi/bulkEngine';
 
 export interface StoredMessage {
 	sessionId: string;

@@ -7,10 +7,10 @@
  */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import type { ValidBulkRow } from '../nodes/SendApi/bulk';
-import { runBulkSend } from '../nodes/SendApi/bulk';
-import { resultOutputs } from '../nodes/SendApi/actions/message/bulk/results';
-import { IdempotencyKeys, toSendResult } from '../nodes/SendApi/actions/message/bulk/sender';
+import type { ValidBulkRow } from '../nodes/SendApi/bulkEngine';
+import { runBulkSend } from '../nodes/SendApi/bulkEngine';
+import { resultOutputs } from '../nodes/SendApi/actions/message/sendBulk/results';
+import { IdempotencyKeys, toSendResult } from '../nodes/SendApi/actions/message/sendBulk/sender';
 import { buildMessagePayload, messageKey } from '../nodes/SendApi/helpers/messagePayload';
 import type { AttemptOutcome } from '../nodes/SendApi/transport';
 import type { MessageFragment } from '../nodes/SendApi/transport/dialect';

@@ -20,7 +20,7 @@ import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { concurrencyForSessions } from '../nodes/SendApi/bulk';
+import { concurrencyForSessions } from '../nodes/SendApi/bulkEngine';
 
 import { type Scenario, SCENARIOS } from './scenarios';
 import { TS_NODE_ARGS, TS_NODE_ENV } from './serverClient';

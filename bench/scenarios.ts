@@ -2,7 +2,7 @@
  * The benchmark's scenarios. Every limit is SendApi's, with the minute scaled down to `windowMs`
  * so a run of many "minutes" takes seconds; the fake server enforces the same scaled limits.
  */
-import type { PlanName } from '../nodes/SendApi/bulk';
+import type { PlanName } from '../nodes/SendApi/bulkEngine';
 import type { WireFault, WireFaultPlan } from './fakeServerProcess';
 
 export interface CustomLimits {

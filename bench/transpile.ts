@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '..');
-const SOURCES = ['credentials', 'nodes', 'test/harness', 'test/fake-sendapi', 'bench'];
+const SOURCES = ['credentials', 'nodes', 'test/helpers', 'test/fake-sendapi', 'bench'];
 
 const COMPILER_OPTIONS: ts.CompilerOptions = {
 	module: ts.ModuleKind.CommonJS,

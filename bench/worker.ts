@@ -1,7 +1,7 @@
 /**
  * Runs one scenario in a fresh process (so its CPU time and peak RSS are its own) and reports the
  * figures to the parent over IPC. The node runs for real: n8n-core's WorkflowExecute in-process
- * (test/harness/n8n.ts), HTTP over loopback to the fake SendApi in its own process.
+ * (test/helpers/runWorkflow.ts), HTTP over loopback to the fake SendApi in its own process.
  */
 import type {
 	IExecuteFunctions,
@@ -10,12 +10,12 @@ import type {
 	INodeType,
 } from 'n8n-workflow';
 
-import { MAY_HAVE_BEEN_SENT } from '../nodes/SendApi/bulk';
-import type { BulkLimits } from '../nodes/SendApi/bulk';
-import { optimalMs, PLAN_LIMITS, resolveBulkLimits } from '../nodes/SendApi/bulk';
+import { MAY_HAVE_BEEN_SENT } from '../nodes/SendApi/bulkEngine';
+import type { BulkLimits } from '../nodes/SendApi/bulkEngine';
+import { optimalMs, PLAN_LIMITS, resolveBulkLimits } from '../nodes/SendApi/bulkEngine';
 import { SendApi } from '../nodes/SendApi/SendApi.node';
 import type { FakeLimits } from '../test/fake-sendapi';
-import { runNode } from '../test/harness/n8n';
+import { runNode } from '../test/helpers/runWorkflow';
 import {
 	analyticBaselineMs,
 	type BaselineRow,

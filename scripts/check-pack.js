@@ -8,7 +8,7 @@
 const path = require('path');
 const fs = require('fs');
 const { spawnSync } = require('child_process');
-const { cleanNpmEnv } = require('./n8n-runtime');
+const { cleanNpmEnv } = require('./sandbox/n8n-runtime');
 
 const ROOT = path.resolve(__dirname, '..');
 

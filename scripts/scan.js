@@ -21,7 +21,7 @@ const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { pathToFileURL } = require('url');
-const { packPackage } = require('./n8n-runtime');
+const { packPackage } = require('./sandbox/n8n-runtime');
 
 const ROOT = path.resolve(__dirname, '..');
 const SCANNER = require.resolve('@n8n/scan-community-package/scanner/scanner.mjs');

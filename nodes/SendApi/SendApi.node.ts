@@ -8,11 +8,11 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { configuredOutputs } from './actions/message/bulk/outputs';
+import { configuredOutputs } from './actions/message/sendBulk/outputs';
 import { router } from './actions/router';
 import { properties } from './actions/versionDescription';
 import { searchGroups, searchSessions } from './methods/listSearch';
-import { sendAndWaitWebhook, sendAndWaitWebhooks } from './wait/webhook';
+import { sendAndWaitWebhook, sendAndWaitWebhooks } from './sendAndWait/webhook';
 
 export class SendApi implements INodeType {
 	description: INodeTypeDescription = {

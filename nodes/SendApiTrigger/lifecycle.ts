@@ -13,7 +13,7 @@ import {
 	getAccountWebhook,
 	listAccountWebhooks,
 	updateAccountWebhook,
-} from '../SendApi/transport/webhooks';
+} from '../SendApi/transport/accountWebhooks';
 import { sameEvents } from './helpers';
 import type { StoredWebhook } from './state';
 import { findStoredById, forgetWebhook, saveWebhook, storedWebhook } from './state';

@@ -7,7 +7,7 @@ import type { IDataObject, INodeExecutionData, INodeProperties, IWebhookFunction
 
 import type { IncomingMedia } from '../SendApi/transport/dialect';
 import { readIncomingMedia } from '../SendApi/transport/dialect';
-import { fetchMedia, tooLarge } from '../SendApi/transport/media';
+import { fetchMedia, tooLarge } from '../SendApi/transport/mediaDownload';
 import { usualExtension } from '../SendApi/transport/mime';
 import type { SendApiEvent } from './helpers';
 

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as runtime from '../../scripts/n8n-runtime';
+import * as runtime from '../../scripts/sandbox/n8n-runtime';
 import { ensureDebianPackages } from './services';
 import { QUEUE_DIR, QUEUE_N8N_VERSION, QUEUE_SETUP_FILE, type QueueSetup } from './stack';
 

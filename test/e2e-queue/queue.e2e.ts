@@ -7,11 +7,11 @@
  * Remove Duplicates node as the guard for deliveries a trigger's memory cannot catch, and Send
  * Bulk executions started together on different workers on one API key.
  */
-import { optimalMs, resolveBulkLimits } from '../../nodes/SendApi/bulk';
+import { optimalMs, resolveBulkLimits } from '../../nodes/SendApi/bulkEngine';
 import { overLimit } from '../../bench/overLimit';
 import { qrPng } from '../fake-sendapi';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from '../e2e/helpers/fake';
-import { sleep, waitUntil } from '../e2e/helpers/n8n';
+import { sleep, waitUntil } from '../e2e/helpers/n8nProcess';
 import { byId, code, graph, node, sendApi, SENDAPI_TRIGGER, wfId, type CredentialRef, type WorkflowNode } from '../e2e/helpers/workflows';
 import { startPostgres, startRedis, type Postgres, type Redis } from './services';
 import { QueueCluster, readQueueSetup } from './stack';

@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { freePort } from '../../scripts/n8n-runtime';
+import { freePort } from '../../scripts/sandbox/n8n-runtime';
 
 const say = (msg: string) => process.stderr.write(`[queue services] ${msg}\n`);
 

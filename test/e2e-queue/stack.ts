@@ -8,9 +8,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ChildProcess } from 'child_process';
-import * as runtime from '../../scripts/n8n-runtime';
-import type { ExecN8nResult } from '../../scripts/n8n-runtime';
-import { N8nRest, N8nServer, sleep, stopProcess } from '../e2e/helpers/n8n';
+import * as runtime from '../../scripts/sandbox/n8n-runtime';
+import type { ExecN8nResult } from '../../scripts/sandbox/n8n-runtime';
+import { N8nRest, N8nServer, sleep, stopProcess } from '../e2e/helpers/n8nProcess';
 import type { Workflow } from '../e2e/helpers/workflows';
 import type { Postgres, Redis } from './services';
 

@@ -2,7 +2,7 @@
  * Session, contact, message-list and group operations of the SendApi node, run by a real n8n from
  * the packed tarball (`n8n execute`), against the fake SendApi server.
  */
-import { N8nHome, nodeItems } from './helpers/n8n';
+import { N8nHome, nodeItems } from './helpers/n8nProcess';
 import { authHeaders, credentialFor, E2E_API_KEY, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
 import { byId, chain, manualTrigger, sendApi, wfId, type CredentialRef } from './helpers/workflows';
 

@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { N8nHome, nodeItems } from './helpers/n8n';
+import { N8nHome, nodeItems } from './helpers/n8nProcess';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
 import {
 	aiAgent,

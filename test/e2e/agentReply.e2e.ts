@@ -11,7 +11,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8n';
+import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8nProcess';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
 import {
 	aiAgent,

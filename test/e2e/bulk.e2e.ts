@@ -3,7 +3,7 @@
  * scaled to a 2-second window. Every row comes out exactly once and the fake server never had to
  * refuse a request (the node paces itself under the limits instead of hitting them).
  */
-import { N8nHome, nodeItems } from './helpers/n8n';
+import { N8nHome, nodeItems } from './helpers/n8nProcess';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
 import { byId, chain, code, manualTrigger, sendApi, wfId, type CredentialRef } from './helpers/workflows';
 

@@ -4,12 +4,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { N8nHome, nodeItems } from './helpers/n8n';
+import { N8nHome, nodeItems } from './helpers/n8nProcess';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
 import type { Workflow } from './helpers/workflows';
 
 const EXAMPLES_DIR = path.join(__dirname, 'workflows', 'examples');
-/** What scripts/start.js imports: this credential id, the fake session in place of the placeholder. */
+/** What scripts/sandbox/start.js imports: this credential id, the fake session in place of the placeholder. */
 const CRED = { id: 'sendApiSandbox01', name: 'SendApi sandbox' };
 const SESSION_PLACEHOLDER = '__SENDAPI_SESSION_ID__';
 const SESSION = 'sess_e2e_examples';

@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as runtime from '../../scripts/n8n-runtime';
+import * as runtime from '../../scripts/sandbox/n8n-runtime';
 import { E2E_DIR, PACKAGE_DIR, setupFile, versionDir, type E2eSetup } from './helpers/paths';
 
 const say = (msg: string) => process.stderr.write(`\n[e2e setup] ${msg}`);

@@ -3,14 +3,14 @@
  * through the n8n CLI (and, for the trigger, its REST API) against the fake SendApi server.
  * Run: `npx jest -c test/e2e/jest.e2e.config.js` (package script `test:e2e`).
  *
- * One jest project per n8n version of scripts/n8n-runtime.js (each cached in .cache/n8n-<version>/
+ * One jest project per n8n version of scripts/sandbox/n8n-runtime.js (each cached in .cache/n8n-<version>/
  * with the Node it runs on); the sequencer runs them one version after the other. The project's
  * `globals.E2E_N8N_VERSION` tells its test files which n8n they drive.
  * Env: E2E_N8N_VERSION=<version>[,…] (or a prefix such as `1`) runs only those versions;
  * E2E_SKIP_BUILD=1 packs dist/ as it is.
  */
 const path = require('path');
-const { selectN8nVersions } = require('../../scripts/n8n-runtime');
+const { selectN8nVersions } = require('../../scripts/sandbox/n8n-runtime');
 
 const rootDir = path.resolve(__dirname, '..', '..');
 

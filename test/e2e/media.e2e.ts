@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8n';
+import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8nProcess';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
 import { executionItems } from './helpers/execution-data';
 import { chain, node, SENDAPI_TRIGGER, type Workflow } from './helpers/workflows';

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { N8nHome, nodeItems } from './helpers/n8n';
+import { N8nHome, nodeItems } from './helpers/n8nProcess';
 import { credentialFor, requestsTo, startFake, type FakeSendApi, type LoggedRequest } from './helpers/fake';
 import { byId, code, graph, manualTrigger, readFile, sendApi, wfId, type CredentialRef } from './helpers/workflows';
 import { qrPng } from '../fake-sendapi';

@@ -6,7 +6,7 @@
  * answer resumes it. Link mode is answered through n8n's waiting URL; a time-out and a cancelled
  * execution leave their webhook behind, which the next Send and Wait removes.
  */
-import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8n';
+import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8nProcess';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
 import { byId, chain, node, sendApi, wfId, type CredentialRef, type WorkflowNode } from './helpers/workflows';
 

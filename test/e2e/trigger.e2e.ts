@@ -4,7 +4,7 @@
  * event id), a forged one does not, a body that is not JSON is refused, unpublishing removes the
  * webhook.
  */
-import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8n';
+import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8nProcess';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
 import { byId, chain, node, sendApi, SENDAPI_TRIGGER, wfId, type CredentialRef } from './helpers/workflows';
 

@@ -4,7 +4,7 @@
  * not a dependency of this package, so its format is read here: a JSON array whose first entry is
  * the root; inside objects and arrays every string is the index (as text) of the entry it stands for.
  */
-import type { N8nItem } from './n8n';
+import type { N8nItem } from './n8nProcess';
 
 export function parseFlatted(text: string): unknown {
 	const entries = JSON.parse(text) as unknown[];

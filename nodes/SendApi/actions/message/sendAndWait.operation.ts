@@ -15,14 +15,14 @@ import { asInputError, inputError, requirePhone, requireText } from '../../helpe
 import { apiRequest } from '../../transport';
 import type { MessageFragment } from '../../transport/dialect';
 import { readMessageId, sendBody, WHATSAPP_PREFIX } from '../../transport/dialect';
-import type { ResponseType, WaitRecord } from '../../wait/answer';
-import { approveButtonId, declineButtonId } from '../../wait/answer';
-import { NONCE_PARAM, ownerParams, resumeBaseOf } from '../../wait/ownership';
-import { APPROVE_PARAM } from '../../wait/pages';
-import { approvalLabels, credentialApiKey } from '../../wait/question';
-import { keepWaitRecord } from '../../wait/store';
-import { readWaitLimit, waitDeadline } from '../../wait/waitTime';
-import { registerWaitWebhook, removeEndedWaits, removeWaitWebhook } from '../../wait/waitWebhooks';
+import type { ResponseType, WaitRecord } from '../../sendAndWait/answer';
+import { approveButtonId, declineButtonId } from '../../sendAndWait/answer';
+import { NONCE_PARAM, ownerParams, resumeBaseOf } from '../../sendAndWait/ownership';
+import { APPROVE_PARAM } from '../../sendAndWait/pages';
+import { approvalLabels, credentialApiKey } from '../../sendAndWait/question';
+import { keepWaitRecord } from '../../sendAndWait/store';
+import { readWaitLimit, waitDeadline } from '../../sendAndWait/waitTime';
+import { registerWaitWebhook, removeEndedWaits, removeWaitWebhook } from '../../sendAndWait/waitWebhooks';
 import { sessionLocator } from '../common.descriptions';
 
 /**

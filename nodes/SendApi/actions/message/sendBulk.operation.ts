@@ -12,22 +12,22 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
-import type { BulkOutcome, ResolvedBulkLimits } from '../../bulk';
-import { concurrencyForSessions, isValidRow, resolveBulkLimits, runBulkSend } from '../../bulk';
+import type { BulkOutcome, ResolvedBulkLimits } from '../../bulkEngine';
+import { concurrencyForSessions, isValidRow, resolveBulkLimits, runBulkSend } from '../../bulkEngine';
 import type { ToolRunError } from '../../helpers/aiTool';
 import { inModelTerms, runsAsAiTool } from '../../helpers/aiTool';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { MESSAGE_TYPES } from '../../transport/dialect';
-import type { MultipleOutputs } from './bulk/outputs';
-import { readDailyUsage } from './bulk/dailyUsage';
-import { forModelOutcomes, rowReasons } from './bulk/reasons';
-import { optionsField, planFields, recipientField, sessionsField } from './bulk/fields';
-import { resultOutputs } from './bulk/results';
-import type { BulkSendRow } from './bulk/rows';
-import { readRows } from './bulk/rows';
-import { createBulkSender, toEngineRateLimit } from './bulk/sender';
-import type { BulkSettings } from './bulk/settings';
-import { readBulkSettings } from './bulk/settings';
+import type { MultipleOutputs } from './sendBulk/outputs';
+import { readDailyUsage } from './sendBulk/dailyUsage';
+import { forModelOutcomes, rowReasons } from './sendBulk/reasons';
+import { optionsField, planFields, recipientField, sessionsField } from './sendBulk/fields';
+import { resultOutputs } from './sendBulk/results';
+import type { BulkSendRow } from './sendBulk/rows';
+import { readRows } from './sendBulk/rows';
+import { createBulkSender, toEngineRateLimit } from './sendBulk/sender';
+import type { BulkSettings } from './sendBulk/settings';
+import { readBulkSettings } from './sendBulk/settings';
 import { messageContentFields, messageTypeField } from './messageContent';
 
 const properties: INodeProperties[] = [
