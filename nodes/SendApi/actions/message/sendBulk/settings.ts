@@ -13,8 +13,8 @@ import {
 	SESSION_MESSAGES_PER_DAY,
 	SESSION_MESSAGES_PER_WINDOW,
 } from '../../../bulkEngine';
-import type { MessageType } from '../../../transport/dialect';
-import { MIN_BULK_DELAY_MS } from '../../../transport/dialect';
+import type { MessageType } from '../../../transport/wire/messageBodies';
+import { MIN_BULK_DELAY_MS } from '../../../transport/wire/messageBodies';
 import { DELAY_LABEL, SESSIONS_LABEL } from './fields';
 
 export interface BulkSettings {
