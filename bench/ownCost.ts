@@ -13,8 +13,8 @@ import { resultOutputs } from '../nodes/SendApi/actions/message/sendBulk/results
 import { IdempotencyKeys, toSendResult } from '../nodes/SendApi/actions/message/sendBulk/sender';
 import { buildMessagePayload, messageKey } from '../nodes/SendApi/helpers/messagePayload';
 import type { AttemptOutcome } from '../nodes/SendApi/transport';
-import type { MessageFragment } from '../nodes/SendApi/transport/dialect';
-import { sendBody, sendBulkBody } from '../nodes/SendApi/transport/dialect';
+import type { MessageFragment } from '../nodes/SendApi/transport/wire/messageBodies';
+import { sendBody, sendBulkBody } from '../nodes/SendApi/transport/wire/messageBodies';
 
 const UNLIMITED = {
 	planMessagesPerWindow: Infinity,

@@ -5,7 +5,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'crypto';
 import type { IDataObject } from 'n8n-workflow';
 
-import { stringifyIds } from '../SendApi/transport/dialect';
+import { stringifyIds } from '../SendApi/transport/wire/ids';
 import { canonicalJson, isObject } from '../SendApi/transport/json';
 
 /** SendApi signs every delivery in this header (Node lower-cases incoming header names). */

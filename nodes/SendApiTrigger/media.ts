@@ -5,8 +5,8 @@
  */
 import type { IDataObject, INodeExecutionData, INodeProperties, IWebhookFunctions } from 'n8n-workflow';
 
-import type { IncomingMedia } from '../SendApi/transport/dialect';
-import { readIncomingMedia } from '../SendApi/transport/dialect';
+import type { IncomingMedia } from '../SendApi/transport/wire/incomingMedia';
+import { readIncomingMedia } from '../SendApi/transport/wire/incomingMedia';
 import { fetchMedia, tooLarge } from '../SendApi/transport/mediaDownload';
 import { usualExtension } from '../SendApi/transport/mime';
 import type { SendApiEvent } from './helpers';

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 
 import type { IBinaryData, IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { readIncomingMedia } from '../../nodes/SendApi/transport/dialect';
+import { readIncomingMedia } from '../../nodes/SendApi/transport/wire/incomingMedia';
 import { decodeBase64Media } from '../../nodes/SendApi/transport/mediaDownload';
 import { mediaFileName } from '../../nodes/SendApiTrigger/media';
 import {

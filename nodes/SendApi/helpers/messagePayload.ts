@@ -13,8 +13,8 @@ import type {
 	MessageContent,
 	MessageFragment,
 	MessageType,
-} from '../transport/dialect';
-import { messageFragment } from '../transport/dialect';
+} from '../transport/wire/messageBodies';
+import { messageFragment } from '../transport/wire/messageBodies';
 import { canonicalJson, isObject } from '../transport/json';
 import { mimeTypeOfExtension, usualExtension } from '../transport/mime';
 import { normalisePhone, PHONE_FIX } from './phone';

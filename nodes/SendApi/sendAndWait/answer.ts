@@ -14,7 +14,8 @@ import {
 	signatureMatches,
 } from '../../SendApiTrigger/helpers';
 import { normalisePhone } from '../helpers/phone';
-import { readIncomingReply, stringifyIds } from '../transport/dialect';
+import { stringifyIds } from '../transport/wire/ids';
+import { readIncomingReply } from '../transport/wire/replies';
 
 export type ResponseType = 'approval' | 'freeText';
 

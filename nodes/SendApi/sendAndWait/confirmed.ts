@@ -17,8 +17,9 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { matchesSession, normaliseEvent, parseJson } from '../../SendApiTrigger/helpers';
 import { normalisePhone } from '../helpers/phone';
-import type { StoredMessage } from '../transport/dialect';
-import { readIncomingReply, stringifyIds } from '../transport/dialect';
+import { stringifyIds } from '../transport/wire/ids';
+import type { StoredMessage } from '../transport/wire/replies';
+import { readIncomingReply } from '../transport/wire/replies';
 import type { Answer, Judgement, WaitRecord } from './answer';
 import { answered, approveButtonId, declineButtonId, eventTime, freeTextFrom, ignore } from './answer';
 import { CREATED_PARAM, DEADLINE_PARAM, NONCE_PARAM, OWNER_PARAM, readWaitUrl } from './ownership';

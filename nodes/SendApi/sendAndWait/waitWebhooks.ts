@@ -8,8 +8,9 @@ import type { IDataObject, IExecuteFunctions, IWebhookFunctions } from 'n8n-work
 import { NodeOperationError } from 'n8n-workflow';
 
 import { apiRequestFull, probeWaitingUrl } from '../transport';
-import type { StoredMessage } from '../transport/dialect';
-import { readStoredMessage, unwrapEnvelope, WAIT_WEBHOOK_EVENTS, WHATSAPP_PREFIX } from '../transport/dialect';
+import { unwrapEnvelope, WHATSAPP_PREFIX } from '../transport/wire/envelope';
+import type { StoredMessage } from '../transport/wire/replies';
+import { readStoredMessage, WAIT_WEBHOOK_EVENTS } from '../transport/wire/replies';
 import { isObject } from '../transport/json';
 import type { CreatedWebhook } from '../transport/accountWebhooks';
 import {

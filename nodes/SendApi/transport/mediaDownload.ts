@@ -12,7 +12,7 @@
  */
 import type { IHttpRequestOptions, IWebhookFunctions } from 'n8n-workflow';
 
-import type { IncomingMediaSource } from './dialect';
+import type { IncomingMediaSource } from './wire/incomingMedia';
 import { baseUrl, CREDENTIAL_TYPE, lowerCaseKeys } from './index';
 
 /** How long one download may take (SendApi waits for the webhook's answer meanwhile). */

@@ -6,7 +6,8 @@ import type {
 } from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
-import { createGroupBody, WHATSAPP_PREFIX } from '../../transport/dialect';
+import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
+import { createGroupBody } from '../../transport/wire/groupBodies';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { requireLocatorId } from '../../helpers/params';

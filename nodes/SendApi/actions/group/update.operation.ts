@@ -6,7 +6,8 @@ import type {
 } from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
-import { updateGroupBody, WHATSAPP_PREFIX } from '../../transport/dialect';
+import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
+import { updateGroupBody } from '../../transport/wire/groupBodies';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { pathId, requireLocatorId } from '../../helpers/params';

@@ -6,8 +6,9 @@ import type {
 } from 'n8n-workflow';
 
 import { apiRequestAllItems } from '../../transport';
-import type { MessageFilters } from '../../transport/dialect';
-import { messagesQuery, WHATSAPP_PREFIX } from '../../transport/dialect';
+import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
+import type { MessageFilters } from '../../transport/wire/messageBodies';
+import { messagesQuery } from '../../transport/wire/messageBodies';
 import { toIsoDateTime } from '../../helpers/dates';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';

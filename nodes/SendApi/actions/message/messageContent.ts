@@ -14,7 +14,7 @@ import {
 	groupRowsIntoSections,
 } from '../../helpers/messagePayload';
 import { asInputError } from '../../helpers/validation';
-import type { MessageFragment, MessageType } from '../../transport/dialect';
+import type { MessageFragment, MessageType } from '../../transport/wire/messageBodies';
 
 const MEDIA_TYPES: MessageType[] = ['image', 'video', 'audio', 'document'];
 

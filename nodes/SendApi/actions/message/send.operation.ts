@@ -1,8 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
-import type { MessageType } from '../../transport/dialect';
-import { MESSAGE_TYPES, readMessageId, sendBody, WHATSAPP_PREFIX } from '../../transport/dialect';
+import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
+import { readMessageId } from '../../transport/wire/ids';
+import type { MessageType } from '../../transport/wire/messageBodies';
+import { MESSAGE_TYPES, sendBody } from '../../transport/wire/messageBodies';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { requireLocatorId } from '../../helpers/params';

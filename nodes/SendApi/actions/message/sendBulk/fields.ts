@@ -4,7 +4,7 @@
  */
 import type { INodeProperties } from 'n8n-workflow';
 
-import { MIN_BULK_DELAY_MS } from '../../../transport/dialect';
+import { MIN_BULK_DELAY_MS } from '../../../transport/wire/messageBodies';
 import { sessionLocatorModes } from '../../common.descriptions';
 
 export const SESSIONS_LABEL = 'Sessions';

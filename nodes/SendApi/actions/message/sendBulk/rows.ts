@@ -25,8 +25,8 @@ import type { ToolRunError } from '../../../helpers/aiTool';
 import { inModelTerms } from '../../../helpers/aiTool';
 import { PHONE_FIX } from '../../../helpers/phone';
 import { itemPrefix } from '../../../helpers/validation';
-import type { MessageFragment, MessageType } from '../../../transport/dialect';
-import { BULK_MESSAGE_TYPES } from '../../../transport/dialect';
+import type { MessageFragment, MessageType } from '../../../transport/wire/messageBodies';
+import { BULK_MESSAGE_TYPES } from '../../../transport/wire/messageBodies';
 import { readMessageInput } from '../messageContent';
 import type { RowReasons } from './reasons';
 
