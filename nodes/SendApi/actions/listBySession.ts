@@ -6,7 +6,8 @@ import { sessionIdForApi } from '../transport/wire/ids';
 import { updateDisplayOptions } from '../helpers/displayOptions';
 import { forEachItem } from '../helpers/items';
 import { getListOptions, requireLocatorId } from '../helpers/params';
-import { returnAllOrLimit, sessionLocator } from './common.descriptions';
+import { sessionLocator } from '../methods/resourceLocators';
+import { returnAllOrLimit } from './common.descriptions';
 
 /**
  * "Get Many" for lists SendApi scopes to one session (contacts, groups): the same fields and the

@@ -7,7 +7,7 @@ import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { requireLocatorId } from '../../helpers/params';
 import { requirePhone } from '../../helpers/validation';
-import { sessionLocator } from '../common.descriptions';
+import { sessionLocator } from '../../methods/resourceLocators';
 
 const properties: INodeProperties[] = [
 	sessionLocator(),

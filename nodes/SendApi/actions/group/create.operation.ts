@@ -12,7 +12,7 @@ import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { requireLocatorId } from '../../helpers/params';
 import { requirePhoneList, requireText } from '../../helpers/validation';
-import { sessionLocator } from '../common.descriptions';
+import { sessionLocator } from '../../methods/resourceLocators';
 import { GROUP_NAME_MAX, optionalDescription, participantsField } from './groupFields';
 
 const properties: INodeProperties[] = [

@@ -12,7 +12,7 @@ import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { pathId, requireLocatorId } from '../../helpers/params';
 import { inputError, requirePhoneList, requireText } from '../../helpers/validation';
-import { groupLocator, sessionLocator } from '../common.descriptions';
+import { groupLocator, sessionLocator } from '../../methods/resourceLocators';
 import { GROUP_NAME_MAX, optionalDescription, participantsField } from './groupFields';
 
 const properties: INodeProperties[] = [

@@ -14,7 +14,8 @@ import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { getListOptions } from '../../helpers/params';
 import { inputError } from '../../helpers/validation';
-import { returnAllOrLimit, sessionLocator } from '../common.descriptions';
+import { sessionLocator } from '../../methods/resourceLocators';
+import { returnAllOrLimit } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
 	sessionLocator({

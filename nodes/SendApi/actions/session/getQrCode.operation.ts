@@ -5,7 +5,7 @@ import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { pathId, requireLocatorId } from '../../helpers/params';
-import { sessionLocator } from '../common.descriptions';
+import { sessionLocator } from '../../methods/resourceLocators';
 import { qrBinaryProperty, withQrCodeBinary } from './qrCode';
 
 const properties: INodeProperties[] = [

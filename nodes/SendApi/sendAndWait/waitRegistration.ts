@@ -1,7 +1,7 @@
 /**
  * The SendApi webhook a WhatsApp-reply wait registers (account-wide, `/v1/webhooks`), and the
  * clean-up of ones whose wait ended without an answer. Only webhooks whose URL carries this
- * package's owner tag for this API key (wait/ownership.ts) are ever deleted: the trigger's rule
+ * package's owner tag for this API key (ownership.ts) are ever deleted: the trigger's rule
  * that a webhook someone else made is never touched holds here too.
  */
 import type { IDataObject, IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
@@ -41,19 +41,6 @@ export async function registerWaitWebhook(
 	return created;
 }
 
-/** Deletes a webhook this package created; one already gone counts as removed. */
-export async function removeWaitWebhook(
-	this: IExecuteFunctions | IWebhookFunctions,
-	id: string,
-): Promise<void> {
-	await deleteAccountWebhook.call(this, id);
-}
-
-/** Every webhook of the account (`GET /webhooks`, all pages). */
-export async function listWebhooks(this: IExecuteFunctions | IWebhookFunctions): Promise<IDataObject[]> {
-	return await listAccountWebhooks.call(this);
-}
-
 /**
  * SendApi's stored copy of one message (`GET /whatsapp/messages/{id}`), or undefined when SendApi
  * knows no such message (404; 400 and 422 for an id it refuses, which a forged delivery may carry).
@@ -84,7 +71,7 @@ export async function removeEndedWaits(
 ): Promise<string[]> {
 	let webhooks: IDataObject[];
 	try {
-		webhooks = await listWebhooks.call(this);
+		webhooks = await listAccountWebhooks.call(this);
 	} catch {
 		return [];
 	}
@@ -94,7 +81,7 @@ export async function removeEndedWaits(
 		if (!info || webhook.id === undefined || webhook.id === null) continue;
 		if (!(await hasEnded.call(this, String(webhook.url), info, now))) continue;
 		try {
-			await removeWaitWebhook.call(this, String(webhook.id));
+			await deleteAccountWebhook.call(this, String(webhook.id));
 			removed.push(String(webhook.id));
 		} catch {
 			// Kept for the next Send and Wait.
