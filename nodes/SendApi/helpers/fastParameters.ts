@@ -1,44 +1,12 @@
 /**
- * Per-row parameters for Send Bulk without n8n's expression engine, for the few simple forms that
- * bulk sends use (`={{ $json.phone }}`, `=Hi {{ $json.name }}, your code is {{ $json.code }}.`).
- *
- * Why: Send Bulk reads `to` and the message fields once per row, and every `getNodeParameter` on
- * an expression builds n8n's data proxy (and a luxon DateTime) before running the expression:
- * about 0.2 ms per parameter per row, a quarter of the whole per-row CPU in
- * `bench/run.ts --only=unpaced-send-2k --profile=…`. Looking up `$json.phone` in the row does
- * not need any of that: with this reader, reading the rows fell from about 0.36 to 0.02 ms per
- * row in that profile, and the scenario's full-path CPU from about 1.75 to 1.55 ms per row.
- *
- * Scope, exactly. A parameter takes the fast path only when its raw value (from
- * `getNode().parameters`) is a string starting with `=`, and every `{{ … }}` in it holds nothing
- * but a `$json` property path, with optional spaces, tabs or line breaks around it:
- *
- *   path    = "$json" step+
- *   step    = "." identifier | "[" quoted "]" | "[" index "]"
- *   identifier = [A-Za-z_$][A-Za-z0-9_$]*      e.g. $json.a.b
- *   quoted  = "…" or '…' without that quote, \, {, } or a line break   e.g. $json["a b"]
- *   index   = 0 or [1-9][0-9]{0,8}                                      e.g. $json.list[0]
- *
- * Text between the segments is kept as it is, but may not hold `{`, `}` or `\` (n8n gives `{{`,
- * `}}` and backslashes meanings of their own); text alone (`=Hello`) is supported too. Names that
- * n8n's expression sandbox refuses, names of Object.prototype (`constructor`, `toString`…) and `$`
- * are not supported, nor is a parameter containing `constructor` anywhere (n8n refuses
- * `.constructor` even in the text).
- * Everything else — calls, operators, `??`, `?.`, `$('Node')`, `$input`, extension methods,
- * unclosed braces — is left to n8n.
- *
- * Per row, each path is looked up in that item's `json`: names only in plain objects, indexes only
- * in arrays, own properties only. The fast value is used only when every looked-up value is a
- * string, a finite number or a boolean; anything else (missing, null, an object, NaN…) sends that
- * row's read to `getNodeParameter`, so n8n decides. A parameter that is one `{{ … }}` and nothing
- * else gives the value itself (a number stays a number); any other form gives the text with each
- * value written as `String(value)`, which is what n8n's template join does for these types
- * (`1e21` → `1e+21`, `false` → `false`, `-0` → `0`). test/fastParameters.test.ts checks every
- * form against n8n's own `getNodeParameter` (on n8n's default engine, and on its QuickJS engine
- * when run with NODE_OPTIONS=--experimental-vm-modules).
- *
- * Constant (non-expression) parameters still go through `getNodeParameter`: they do not build the
- * data proxy, so they cost about 0.01 ms per read already.
+ * Per-row parameters for Send Bulk without n8n's expression engine, for the simple forms bulk
+ * sends use (`={{ $json.phone }}`, `=Hi {{ $json.name }}!`): building n8n's data proxy for every
+ * row and parameter is most of a row's CPU, and a `$json` path needs none of it.
+ * Only a string parameter whose every `{{ … }}` is a plain `$json` property path takes this path,
+ * and only when every value it finds is a string, finite number or boolean; anything else goes to
+ * `getNodeParameter`, so n8n decides. The exact grammar and why each limit exists:
+ * docs/bulk-sending.md, "Fast per-row parameters"; test/actions/fastParameters.test.ts checks every
+ * form against n8n's own `getNodeParameter`.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { isSafeObjectProperty } from 'n8n-workflow';

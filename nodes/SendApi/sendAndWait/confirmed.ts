@@ -1,17 +1,11 @@
 /**
- * Send and Wait, WhatsApp reply mode, when the asking run's record is gone (n8n 1.x hands a
- * resumed webhook() no custom data after a restart; any other loss of the record alike): without
- * the webhook's signing secret a delivery cannot be verified by its signature, so it counts only
- * once SendApi's API confirms it (issue 11: "valid X-SendAPI-Signature, or confirmed through
- * SendApi's API"). Pure, so every decision is tested without n8n:
- * 1. `waitWebhookFor`: the request arrived on the waiting URL of a webhook this package registered
- *    with this API key (its owner tag checks out, ownership.ts) for this execution and node;
- * 2. `screenDelivery`: the delivery claims to be an incoming message from the number asked on the
- *    session asked from (what it claims is only a filter: nothing is believed yet);
- * 3. `judgeConfirmedMessage`: SendApi's stored copy of that message (GET /messages/{id}) exists,
- *    is incoming, from the number asked, on that session, created after the question, and its
- *    text is the answer (for approval: a button title of this question).
- * The answer is taken from SendApi's copy, never from the delivery.
+ * Send and Wait, WhatsApp reply mode, when the asking run's record is gone (n8n 1.x after a
+ * restart): without the webhook's signing secret a delivery is only a hint, so an answer counts
+ * once SendApi's API confirms it. Pure, three steps: `waitWebhookFor` (the waiting URL is one this
+ * package registered for this execution and node, ownership.ts), `screenDelivery` (the delivery
+ * claims the number and session asked), `judgeConfirmedMessage` (SendApi's stored copy exists, is
+ * incoming from that number on that session after the question, and holds the answer). The answer
+ * is taken from SendApi's copy, never from the delivery.
  */
 import type { IDataObject } from 'n8n-workflow';
 

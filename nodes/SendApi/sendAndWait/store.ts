@@ -1,18 +1,10 @@
 /**
- * Where a wait keeps what its resumed webhook() needs between the question and the answer. SendApi
- * shows a webhook's signing secret only once, when the webhook is created, so the answer can be
- * verified only with what the asking run kept. What survives the wait, checked in n8n 2.40.7 and
- * 1.123.81 (test/e2e/sendAndWait.e2e.ts restarts n8n between question and answer):
- * - NOT the workflow's static data: a resumed webhook() gets the static data of the workflow as
- *   the execution started, without what the asking run wrote;
- * - the execution's custom data (`$execution.customData`, saved with the waiting execution): the
- *   webhook id and secret go there sealed (sealed.ts), under `sendapi_wait_<node id>`;
- * - the waiting URL's query, signed by n8n: when the question was asked, the deadline and the
- *   buttons' nonce (ownership.ts);
- * - the node's parameters (who was asked, from which session, the labels).
- * This process also keeps the whole record, which serves a single-main n8n without decrypting.
- * Where the custom data does not come back (n8n 1.x after a restart), the answer is confirmed
- * through SendApi's API instead (confirmed.ts).
+ * Where a wait keeps what its resumed webhook() needs between the question and the answer: SendApi
+ * shows a webhook's signing secret only once, so only what the asking run kept can verify the
+ * answer. It goes into the execution's custom data, sealed (sealed.ts), because static data written
+ * by the asking run does not reach a resumed webhook(); this process also keeps the whole record.
+ * What survives a wait in each n8n version, and why: docs/send-and-wait.md. Where nothing comes
+ * back (n8n 1.x after a restart), confirmed.ts confirms the answer through SendApi's API.
  */
 import type {
 	IDataObject,

@@ -6,8 +6,8 @@
  * (reasons.ts): the fix joins it and the row number only tells rows apart.
  *
  * Parameters are read through the fast reader (helpers/fastParameters.ts): simple `$json` paths
- * such as `={{ $json.phone }}` resolve without n8n's expression engine, which costs about 0.2 ms
- * per parameter per row; every other form is still resolved by `getNodeParameter`.
+ * such as `={{ $json.phone }}` resolve without n8n's expression engine (see docs/bulk-sending.md);
+ * every other form is still resolved by `getNodeParameter`.
  */
 import type { IExecuteFunctions } from 'n8n-workflow';
 
