@@ -8,7 +8,9 @@ import { forEachItem } from '../../helpers/items';
 import { requireLocatorId } from '../../helpers/params';
 import { requirePhone } from '../../helpers/validation';
 import { sessionLocator } from '../common.descriptions';
-import { messageContentFields, messagePayloadForItem, messageTypeField } from './messageContent';
+import { messageContentFields } from './content/contentFields';
+import { messagePayloadForItem } from './content/messageForItem';
+import { messageTypeField } from './content/typeField';
 
 /**
  * Session and To default to the SendApi Trigger's output (`session_id`, `from`), so a trigger →
