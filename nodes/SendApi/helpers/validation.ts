@@ -13,6 +13,11 @@ export function withoutItemPrefix(message: string): string {
 	return message.replace(/^Item \d+: /, '');
 }
 
+/** The text ending as a sentence, so a fix can follow it. */
+export function asSentence(text: string): string {
+	return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 /** Bad input: names the item (1-based, as the n8n UI counts) and the field, and says what to change. */
 export function inputError(
 	context: IExecuteFunctions,
