@@ -14,8 +14,8 @@ import { IdempotencyKeys, toSendResult } from '../nodes/SendApi/actions/message/
 import { buildMessagePayload } from '../nodes/SendApi/message/buildMessage';
 import { messageKey } from '../nodes/SendApi/message/messageKey';
 import type { AttemptOutcome } from '../nodes/SendApi/transport';
-import type { MessageFragment } from '../nodes/SendApi/transport/dialect';
-import { sendBody, sendBulkBody } from '../nodes/SendApi/transport/dialect';
+import type { MessageFragment } from '../nodes/SendApi/transport/wire/messageBodies';
+import { sendBody, sendBulkBody } from '../nodes/SendApi/transport/wire/messageBodies';
 
 const UNLIMITED = {
 	planMessagesPerWindow: Infinity,

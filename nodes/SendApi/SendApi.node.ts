@@ -12,7 +12,7 @@ import { configuredOutputs } from './actions/message/sendBulk/outputs';
 import { router } from './actions/router';
 import { properties } from './actions/versionDescription';
 import { searchGroups, searchSessions } from './methods/listSearch';
-import { sendAndWaitWebhook, sendAndWaitWebhooks } from './sendAndWait/webhook';
+import { sendAndWaitWebhook, sendAndWaitWebhooks } from './sendAndWait/answerWebhook';
 
 export class SendApi implements INodeType {
 	description: INodeTypeDescription = {
@@ -33,7 +33,7 @@ export class SendApi implements INodeType {
 		outputs: `={{(${configuredOutputs})($parameter)}}`,
 		credentials: [{ name: 'sendApiApi', required: true }],
 		// Send and Wait for Response: restart webhooks, served only on the waiting URL of an execution
-		// this node put to wait (see wait/webhook.ts), never registered anywhere by n8n.
+		// this node put to wait (see sendAndWait/answerWebhook.ts), never registered anywhere by n8n.
 		webhooks: sendAndWaitWebhooks,
 		properties,
 	};

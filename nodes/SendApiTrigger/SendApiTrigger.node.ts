@@ -7,11 +7,11 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { sessionLocator } from '../SendApi/actions/common.descriptions';
 import { searchSessions } from '../SendApi/methods/listSearch';
+import { sessionLocator } from '../SendApi/methods/resourceLocators';
 import { receiveDelivery } from './delivery';
 import { createWebhook, deleteWebhook, webhookExists } from './lifecycle';
-import { mediaProperties } from './media';
+import { mediaProperties } from './mediaOptions';
 
 export class SendApiTrigger implements INodeType {
 	description: INodeTypeDescription = {

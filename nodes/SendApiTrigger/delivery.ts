@@ -4,20 +4,15 @@
  */
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
-import type { SendApiEvent } from './helpers';
-import {
-	deliveryKeys,
-	headerValue,
-	matchesAnyEvent,
-	matchesSession,
-	normaliseEvent,
-	parseJson,
-	rememberDelivery,
-	SIGNATURE_HEADER,
-	signatureMatches,
-	toOutputItem,
-} from './helpers';
-import { withMedia } from './media';
+import type { SendApiEvent } from '../SendApi/inbound/event';
+import { readEvent } from '../SendApi/inbound/event';
+import { matchesAnyEvent, matchesSession } from '../SendApi/inbound/eventFilters';
+import { toOutputItem } from '../SendApi/inbound/eventItem';
+import { withMedia } from '../SendApi/inbound/incomingMedia';
+import { readRawBody } from '../SendApi/inbound/rawBody';
+import { deliveryKeys, rememberDelivery } from '../SendApi/inbound/replayMemory';
+import { readSignature, signatureMatches } from '../SendApi/inbound/signature';
+import { mediaSettings } from './mediaOptions';
 import type { StoredWebhook } from './state';
 import { readRegistry, saveWebhook } from './state';
 
@@ -51,14 +46,13 @@ interface VerifiedWebhook {
 export async function receiveDelivery(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const staticData = this.getWorkflowStaticData('node');
 	const rawBody = await readRawBody(this);
-	const signature = headerValue(this.getHeaderData()[SIGNATURE_HEADER]);
+	const signature = readSignature(this);
 	const verified = rawBody ? verifySignature(this, staticData, rawBody, signature) : undefined;
 	if (!rawBody || !verified) {
 		return refuse(this, 401, 'Missing or invalid X-SendAPI-Signature for this webhook');
 	}
 
-	const parsed = parseJson(rawBody);
-	const delivery = parsed.ok ? normaliseEvent(parsed.value) : undefined;
+	const delivery = readEvent(rawBody);
 	if (!delivery) return refuse(this, 400, 'The body is not a SendApi event (JSON with an event)');
 
 	if (!isSelected(this, delivery)) return acknowledge('Event or session not selected here');
@@ -74,19 +68,10 @@ export async function receiveDelivery(this: IWebhookFunctions): Promise<IWebhook
 
 	// After the delivery is authenticated and remembered: a slow or failed download can neither
 	// let a forged delivery in nor run one event twice, and never keeps the workflow from starting.
-	return { workflowData: [[await withMedia.call(this, delivery, toOutputItem(delivery))]] };
-}
-
-/**
- * The signature covers the exact bytes SendApi sent, so it is checked against the raw body
- * n8n keeps on the request (a Buffer), never against re-serialised JSON.
- */
-export async function readRawBody(context: IWebhookFunctions): Promise<Buffer | undefined> {
-	const request = context.getRequestObject();
-	if (!request.rawBody && typeof request.readRawBody === 'function') await request.readRawBody();
-	const raw: unknown = request.rawBody;
-	if (Buffer.isBuffer(raw)) return raw;
-	return typeof raw === 'string' ? Buffer.from(raw) : undefined;
+	const item = await withMedia.call(this, delivery, toOutputItem(delivery), () =>
+		mediaSettings(this),
+	);
+	return { workflowData: [[item]] };
 }
 
 /**

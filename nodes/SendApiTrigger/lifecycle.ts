@@ -7,6 +7,7 @@
 import type { IDataObject, IHookFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { sameEvents } from '../SendApi/inbound/eventFilters';
 import {
 	createAccountWebhook,
 	deleteAccountWebhook,
@@ -14,7 +15,6 @@ import {
 	listAccountWebhooks,
 	updateAccountWebhook,
 } from '../SendApi/transport/accountWebhooks';
-import { sameEvents } from './helpers';
 import type { StoredWebhook } from './state';
 import { findStoredById, forgetWebhook, saveWebhook, storedWebhook } from './state';
 

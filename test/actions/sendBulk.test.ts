@@ -18,8 +18,8 @@ import { startOfTodayUtc } from '../../nodes/SendApi/actions/message/sendBulk/da
 import { engineLimits } from '../../nodes/SendApi/actions/message/sendBulk.operation';
 import { PLAN_LIMITS } from '../../nodes/SendApi/bulkEngine';
 import { SendApi } from '../../nodes/SendApi/SendApi.node';
-import type { SendApiErrorInfo } from '../../nodes/SendApi/transport/dialect';
-import { quotaExceededScope } from '../../nodes/SendApi/transport/dialect';
+import type { SendApiErrorInfo } from '../../nodes/SendApi/transport/wire/errorBody';
+import { quotaExceededScope } from '../../nodes/SendApi/transport/wire/errorBody';
 import { toNodeApiError } from '../../nodes/SendApi/transport/errors';
 import type { FakeLimits, LoggedRequest } from '../fake-sendapi';
 import type { QuotaErrorShape } from '../fake-sendapi/limits';

@@ -9,7 +9,7 @@ import { approveButtonId, declineButtonId } from '../../nodes/SendApi/sendAndWai
 import type { ClaimedReply, WaitQuestion } from '../../nodes/SendApi/sendAndWait/confirmed';
 import { judgeConfirmedMessage, screenDelivery, waitWebhookFor } from '../../nodes/SendApi/sendAndWait/confirmed';
 import { NONCE_PARAM, ownerParams } from '../../nodes/SendApi/sendAndWait/ownership';
-import { readStoredMessage } from '../../nodes/SendApi/transport/dialect';
+import { readStoredMessage } from '../../nodes/SendApi/transport/wire/replies';
 
 const KEY = 'sk_test_key';
 const ASKED_AT = Date.parse('2026-11-30T10:00:00.400Z');

@@ -17,7 +17,7 @@ import { openWebhook, sealWebhook } from '../../nodes/SendApi/sendAndWait/sealed
 import { customDataKey } from '../../nodes/SendApi/sendAndWait/store';
 import { readWaitLimit, waitDeadline } from '../../nodes/SendApi/sendAndWait/waitTime';
 import { approvalPage, escapeHtml } from '../../nodes/SendApi/sendAndWait/pages';
-import { readIncomingReply } from '../../nodes/SendApi/transport/dialect';
+import { readIncomingReply } from '../../nodes/SendApi/transport/wire/replies';
 
 const SECRET = 'whsec_test_secret';
 const ASKED_AT = Date.parse('2026-11-30T10:00:00Z');

@@ -1,7 +1,9 @@
 import { runNode } from '../helpers/runWorkflow';
 import { useFakeSendApi } from '../helpers/fakeServer';
 import { retrySettings } from '../../nodes/SendApi/transport';
-import { readErrorBody, sessionIdForApi, stringifyIds, unwrapEnvelope } from '../../nodes/SendApi/transport/dialect';
+import { unwrapEnvelope } from '../../nodes/SendApi/transport/wire/envelope';
+import { readErrorBody } from '../../nodes/SendApi/transport/wire/errorBody';
+import { sessionIdForApi, stringifyIds } from '../../nodes/SendApi/transport/wire/ids';
 import { backoffDelayMs, readRateLimit, retryAfterMs } from '../../nodes/SendApi/transport/retryPolicy';
 
 const fake = useFakeSendApi();

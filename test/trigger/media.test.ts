@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 
 import type { IBinaryData, IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { readIncomingMedia } from '../../nodes/SendApi/transport/dialect';
+import { mediaFileName } from '../../nodes/SendApi/inbound/incomingMedia';
+import { readIncomingMedia } from '../../nodes/SendApi/transport/wire/incomingMedia';
 import { decodeBase64Media } from '../../nodes/SendApi/transport/mediaDownload';
-import { mediaFileName } from '../../nodes/SendApiTrigger/media';
 import {
 	type FakeSendApi,
 	type IncomingMediaOptions,

@@ -9,23 +9,25 @@ import type { AddressInfo } from 'node:net';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { searchSessions } from '../../nodes/SendApi/methods/listSearch';
-import type { SendApiEvent } from '../../nodes/SendApiTrigger/helpers';
-import { canonicalJson } from '../../nodes/SendApi/transport/json';
+import type { SendApiEvent } from '../../nodes/SendApi/inbound/event';
+import { normaliseEvent } from '../../nodes/SendApi/inbound/event';
 import {
-	deliveryKeys,
-	eventIdentity,
 	eventMatches,
 	matchesAnyEvent,
 	matchesSession,
-	normaliseEvent,
+	sameEvents,
+} from '../../nodes/SendApi/inbound/eventFilters';
+import { toOutputItem } from '../../nodes/SendApi/inbound/eventItem';
+import {
+	deliveryKeys,
+	eventIdentity,
 	REPLAY_MEMORY_KEYS,
 	REPLAY_MEMORY_SIZE,
 	rememberDelivery,
-	sameEvents,
-	signatureMatches,
-	toOutputItem,
-} from '../../nodes/SendApiTrigger/helpers';
+} from '../../nodes/SendApi/inbound/replayMemory';
+import { signatureMatches } from '../../nodes/SendApi/inbound/signature';
+import { searchSessions } from '../../nodes/SendApi/methods/listSearch';
+import { canonicalJson } from '../../nodes/SendApi/transport/json';
 import { SendApiTrigger } from '../../nodes/SendApiTrigger/SendApiTrigger.node';
 import type { StoredWebhook } from '../../nodes/SendApiTrigger/state';
 import { readRegistry } from '../../nodes/SendApiTrigger/state';

@@ -1,11 +1,13 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { apiRequestAllItems } from '../transport';
-import { sessionIdForApi, WHATSAPP_PREFIX } from '../transport/dialect';
+import { WHATSAPP_PREFIX } from '../transport/wire/envelope';
+import { sessionIdForApi } from '../transport/wire/ids';
 import { updateDisplayOptions } from '../helpers/displayOptions';
 import { forEachItem } from '../helpers/items';
 import { getListOptions, requireLocatorId } from '../helpers/params';
-import { returnAllOrLimit, sessionLocator } from './common.descriptions';
+import { sessionLocator } from '../methods/resourceLocators';
+import { returnAllOrLimit } from './common.descriptions';
 
 /**
  * "Get Many" for lists SendApi scopes to one session (contacts, groups): the same fields and the

@@ -1,15 +1,8 @@
 /**
  * The rate-aware bulk sending engine: spreadsheet rows in, one outcome per row out, sent at the
- * fastest pace SendApi's limits allow and never faster.
- *
- * Every dispatch must fit, at the moment it is made, into all windows at once: the plan's
- * messages per window, the API key's requests per window (a bulk call is one request), and the
- * chosen session's anti-ban window. Capacity is taken when a request is dispatched and held until
- * its answer, then for one more window (HeldWindow): SendApi counts the request when it arrives,
- * which is somewhere in between, so neither requests in flight nor network latency can ever push
- * a server window over. Work starts as soon as a window has room (bursts at window boundaries),
- * which is what makes the schedule optimal for the "last message starts as early as possible"
- * measure; see `optimalMs`. Latency costs one round trip per window on top of it.
+ * fastest pace SendApi's limits allow and never faster. Every dispatch must fit all windows at
+ * once (RunCapacity); work starts as soon as a window has room, which makes the schedule optimal
+ * for the "last message starts as early as possible" measure (see `optimalMs`).
  *
  * What the run cannot see it learns from the answers: X-RateLimit-Remaining (other clients of the
  * key) caps how many requests may start before the reset; a 429 pauses everything for Retry-After,
@@ -17,120 +10,39 @@
  * left out and its rows move to the others; the plan's daily quota found spent ends every row not
  * yet started. Every row ends with exactly one outcome.
  */
-import { HeldWindow } from './HeldWindow';
+import {
+	assertEngineOpts,
+	engineSettings,
+	isNonNegativeNumber,
+	type EngineSettings,
+} from './engineOptions';
 import { resolveBulkLimits, type ResolvedBulkLimits } from './limits';
+import {
+	failureReason,
+	mayHaveBeenSent,
+	noSessionReason,
+	planQuotaSpentReason,
+	RowOutcomes,
+} from './outcomes';
 import { buildJobs, forecastDailyQuota, isValidRow, type Job } from './planning';
-import { MAY_HAVE_BEEN_SENT } from './types';
+import { RunCapacity, type SessionChoice } from './RunCapacity';
+import { asSendResult, isRefusal, thrownAsFailure } from './sendResults';
 import type {
 	BulkOutcome,
 	BulkRow,
 	EngineOpts,
-	RateLimitInfo,
 	SendFailure,
 	SendResult,
 	ValidBulkRow,
 } from './types';
-
-/** SendApi's `/send-bulk` takes at most 500 recipients. */
-export const MAX_RECIPIENTS_PER_BULK = 500;
-
-const DEFAULTS = {
-	maxRecipientsPerBulk: MAX_RECIPIENTS_PER_BULK,
-	minGroupSize: 2,
-	maxAttempts: 5,
-	concurrency: 4,
-	backoffBaseMs: 1_000,
-	backoffCapMs: 60_000,
-	pollMs: 1_000,
-} as const;
-
-/**
- * However many of them were 429s waited out, a row is tried at most this many times maxAttempts
- * (a server that only ever answers 429 must still end the run).
- */
-const MAX_ATTEMPTS_WITH_WAITS = 10;
-
-/** Share of the nominal backoff added at random, so failures at one instant retry apart. */
-const JITTER_RATIO = 0.25;
+import { attemptsMade, mayTryAgain, retryDelayMs, type Unit } from './units';
 
 /** Sends every row under the limits; resolves with one outcome per input row, in input order. */
 export async function runBulkSend<P = unknown>(opts: EngineOpts<P>): Promise<BulkOutcome[]> {
 	return new BulkSendRun(opts).run();
 }
 
-/**
- * Delay before retry number `attempt + 1` after a retryable failure without Retry-After:
- * exponential from `baseMs`, plus up to 25 % jitter, never above `capMs`.
- */
-export function retryDelayMs(
-	attempt: number,
-	random: () => number,
-	baseMs: number = DEFAULTS.backoffBaseMs,
-	capMs: number = DEFAULTS.backoffCapMs,
-): number {
-	const nominal = Math.min(capMs, baseMs * 2 ** (attempt - 1));
-	const jitter = Math.min(Math.max(random(), 0), 1);
-	return Math.min(capMs, nominal * (1 + JITTER_RATIO * jitter));
-}
-
-/**
- * One dispatch: a single row or a bulk chunk. It keeps its session and its rows for every retry,
- * so a retry repeats the very same request (same body, so the same Idempotency-Key is valid).
- */
-interface Unit {
-	positions: number[];
-	bulk: boolean;
-	session: number;
-	/** Number of the attempt this unit will make on its session when dispatched. */
-	attempt: number;
-	/** Attempts its rows made on sessions they were moved away from. */
-	earlierAttempts: number;
-	/**
-	 * Of all its attempts, those SendApi refused with a 429 and a Retry-After: nothing was sent
-	 * and SendApi said when to come back, which happens as often as other executions on the same
-	 * key or number fill the window first. They do not use up maxAttempts (see countedAttempts).
-	 */
-	waitedOut?: number;
-	notBefore: number;
-	/**
-	 * An earlier attempt failed without SendApi refusing it (5xx, lost connection): the rows may
-	 * have gone out, and only a retry with the same Idempotency-Key can tell.
-	 */
-	unsettled: boolean;
-}
-
-/**
- * What SendApi last said about the API key's request budget, which other clients of the key
- * share: how many more requests this run may start before `resetAt`.
- */
-interface ServerBudget {
-	left: number;
-	resetAt: number;
-}
-
-interface SessionChoice {
-	session: number;
-	delay: number;
-	/** Messages this session may take right now (0 when delay > 0). */
-	room: number;
-}
-
 type Step = { dispatch: Unit } | { waitMs: number };
-
-type Settings = Required<
-	Pick<
-		EngineOpts,
-		| 'maxRecipientsPerBulk'
-		| 'minGroupSize'
-		| 'maxAttempts'
-		| 'concurrency'
-		| 'backoffBaseMs'
-		| 'backoffCapMs'
-		| 'pollMs'
-		| 'now'
-		| 'random'
-	>
->;
 
 class BulkSendRun<P> {
 	private readonly rows: readonly BulkRow<P>[];
@@ -139,15 +51,11 @@ class BulkSendRun<P> {
 
 	private readonly limits: ResolvedBulkLimits;
 
-	private readonly settings: Settings;
+	private readonly settings: EngineSettings;
 
-	private readonly outcomes: Array<BulkOutcome | undefined>;
+	private readonly capacity: RunCapacity;
 
-	private readonly planWindow: HeldWindow;
-
-	private readonly requestWindow: HeldWindow;
-
-	private readonly sessionWindows: HeldWindow[];
+	private readonly outcomes: RowOutcomes;
 
 	private sessionDayLeft: number[] = [];
 
@@ -161,55 +69,28 @@ class BulkSendRun<P> {
 	/** Why each session was found unable to send (undefined: it can). */
 	private readonly sessionDown: Array<string | undefined>;
 
-	/** No dispatch to a session before this instant (its own 429: anti-ban limit). */
-	private readonly sessionPausedUntil: number[];
-
-	private serverBudget: ServerBudget | undefined;
-
 	private retries: Unit[] = [];
 
 	private readonly inFlight = new Set<Promise<void>>();
-
-	/** No dispatch before this instant (server's Retry-After or exhausted request budget). */
-	private pausedUntil = -Infinity;
 
 	/** Set once SendApi says the plan's day is spent: why the rows not yet started end. */
 	private planQuotaReason: string | undefined;
 
 	private roundRobin = 0;
 
-	private readonly counts = { done: 0, sent: 0, queued: 0, notSent: 0 };
-
 	constructor(private readonly opts: EngineOpts<P>) {
 		assertEngineOpts(opts);
 		this.rows = opts.rows;
 		this.sessions = opts.sessions;
 		this.limits = resolveBulkLimits(opts.limits);
-		this.settings = {
-			maxRecipientsPerBulk: opts.maxRecipientsPerBulk ?? DEFAULTS.maxRecipientsPerBulk,
-			minGroupSize: opts.minGroupSize ?? DEFAULTS.minGroupSize,
-			maxAttempts: opts.maxAttempts ?? DEFAULTS.maxAttempts,
-			concurrency: opts.concurrency ?? DEFAULTS.concurrency,
-			backoffBaseMs: opts.backoffBaseMs ?? DEFAULTS.backoffBaseMs,
-			backoffCapMs: opts.backoffCapMs ?? DEFAULTS.backoffCapMs,
-			pollMs: opts.pollMs ?? DEFAULTS.pollMs,
-			now: opts.now ?? Date.now,
-			random: opts.random ?? Math.random,
-		};
-		assertSettings(this.settings);
-		this.outcomes = new Array<BulkOutcome | undefined>(opts.rows.length);
+		this.settings = engineSettings(opts);
+		this.capacity = new RunCapacity(this.limits, opts.sessions.length);
+		this.outcomes = new RowOutcomes(opts.rows);
 		this.sessionDown = opts.sessions.map(() => undefined);
-		this.sessionPausedUntil = opts.sessions.map(() => -Infinity);
-		const { windowMs } = this.limits;
-		this.planWindow = new HeldWindow({ limit: this.limits.planMessagesPerWindow, windowMs });
-		this.requestWindow = new HeldWindow({ limit: this.limits.requestsPerWindow, windowMs });
-		this.sessionWindows = opts.sessions.map(
-			() => new HeldWindow({ limit: this.limits.sessionMessagesPerWindow, windowMs }),
-		);
 	}
 
 	async run(): Promise<BulkOutcome[]> {
-		this.followServerBudget(this.opts.serverRateLimit, this.settings.now(), 0);
+		this.capacity.followServerBudget(this.opts.serverRateLimit, this.settings.now(), 0);
 		this.settleBeforeSending();
 		while (this.hasWork() || this.inFlight.size > 0) {
 			if (this.aborted()) {
@@ -227,18 +108,22 @@ class BulkSendRun<P> {
 			else if (step.waitMs === Infinity) await this.awaitAnswer();
 			else await this.wait(step.waitMs);
 		}
-		return this.collectOutcomes();
+		return this.outcomes.collect();
 	}
 
 	/** Invalid rows and rows over today's quota are decided before the first send. */
 	private settleBeforeSending(): void {
 		this.rows.forEach((row, position) => {
 			if (!isValidRow(row)) {
-				this.finish([position], { status: 'not_sent', reason: row.invalidReason, attempts: 0 });
+				this.outcomes.finish([position], {
+					status: 'not_sent',
+					reason: row.invalidReason,
+					attempts: 0,
+				});
 			}
 		});
 		const forecast = forecastDailyQuota(this.rows, this.sessions, this.limits, this.opts.sentToday);
-		this.finish(forecast.refused, {
+		this.outcomes.finish(forecast.refused, {
 			status: 'not_sent',
 			reason: forecast.refusedReason,
 			attempts: 0,
@@ -276,15 +161,14 @@ class BulkSendRun<P> {
 	 * already started finish first), or wait until the earliest moment something may fit.
 	 */
 	private nextStep(now: number): Step {
-		if (this.pausedUntil > now) return { waitMs: this.pausedUntil - now };
-		const budgetWait = this.serverBudgetWait(now);
-		if (budgetWait > 0) return { waitMs: budgetWait };
+		const held = this.capacity.heldFor(now);
+		if (held > 0) return { waitMs: held };
 		let waitMs = Infinity;
 		for (let i = 0; i < this.retries.length; i++) {
 			const retry = this.retries[i];
 			const delay = Math.max(
 				retry.notBefore - now,
-				this.delayFor(retry.session, retry.positions.length, now),
+				this.capacity.delayFor(retry.session, retry.positions.length, now),
 			);
 			if (delay <= 0) {
 				this.retries.splice(i, 1);
@@ -309,39 +193,11 @@ class BulkSendRun<P> {
 		return { waitMs };
 	}
 
-	/** Time until `weight` messages (one request) fit the shared windows and this session's. */
-	private delayFor(session: number, weight: number, now: number): number {
-		return Math.max(
-			this.planWindow.delayUntilAllowed(now, weight),
-			this.requestWindow.delayUntilAllowed(now, 1),
-			this.sessionWindows[session].delayUntilAllowed(now, weight),
-			this.sessionPausedUntil[session] - now,
-		);
-	}
-
-	/**
-	 * The session that can send soonest, ties going round-robin: the first session after the
-	 * last one used that has room now wins at once (nobody can be sooner), which also spreads
-	 * the load evenly. Only when none has room are all scanned for the earliest.
-	 */
+	/** The session that can send soonest (see RunCapacity.chooseSession), round-robin. */
 	private chooseSession(now: number): SessionChoice | undefined {
-		const shared = Math.max(
-			this.planWindow.delayUntilAllowed(now, 1),
-			this.requestWindow.delayUntilAllowed(now, 1),
+		return this.capacity.chooseSession(now, this.roundRobin, (session) =>
+			this.sessionDown[session] === undefined ? this.sessionDayLeft[session] : 0,
 		);
-		let soonest: SessionChoice | undefined;
-		for (let k = 0; k < this.sessions.length; k++) {
-			const session = (this.roundRobin + k) % this.sessions.length;
-			const dayLeft = this.sessionDayLeft[session];
-			if (dayLeft < 1 || this.sessionDown[session] !== undefined) continue;
-			const window = this.sessionWindows[session];
-			const room = Math.min(window.available(now), dayLeft);
-			const paused = Math.max(0, this.sessionPausedUntil[session] - now);
-			if (shared === 0 && room >= 1 && paused === 0) return { session, delay: 0, room };
-			const delay = Math.max(shared, paused, room >= 1 ? 0 : window.delayUntilAllowed(now, 1));
-			if (!soonest || delay < soonest.delay) soonest = { session, delay, room: 0 };
-		}
-		return soonest;
 	}
 
 	/**
@@ -367,7 +223,7 @@ class BulkSendRun<P> {
 		const size = Math.min(
 			job.positions.length - job.next,
 			this.settings.maxRecipientsPerBulk,
-			this.planWindow.available(now),
+			this.capacity.planRoom(now),
 			choice.room,
 		);
 		const bulk = size >= this.settings.minGroupSize;
@@ -381,10 +237,7 @@ class BulkSendRun<P> {
 	/** Reserves the unit's capacity in every window, then sends it without awaiting it. */
 	private dispatch(unit: Unit, now: number): void {
 		const weight = unit.positions.length;
-		this.planWindow.reserve(weight);
-		this.requestWindow.reserve(1);
-		this.sessionWindows[unit.session].reserve(weight);
-		if (this.serverBudget) this.serverBudget.left--;
+		this.capacity.reserve(unit.session, weight);
 		// Day budgets count rows, not attempts: retries reuse the Idempotency-Key, so a row is
 		// delivered at most once however often it is tried.
 		if (unit.attempt === 1) this.sessionDayLeft[unit.session] -= weight;
@@ -418,11 +271,11 @@ class BulkSendRun<P> {
 	private settle(unit: Unit, result: SendResult): void {
 		const now = this.settings.now();
 		const nothingSent = !result.ok && isRefusal(result);
-		this.releaseCapacity(unit, now, nothingSent);
+		this.capacity.settle(unit.session, unit.positions.length, now, nothingSent);
 		// The settling request is still in the in-flight set: the others are the rest.
-		this.followServerBudget(result.rateLimit, now, this.inFlight.size - 1);
+		this.capacity.followServerBudget(result.rateLimit, now, this.inFlight.size - 1);
 		if (result.ok) {
-			this.finish(unit.positions, {
+			this.outcomes.finish(unit.positions, {
 				status: result.status ?? (unit.bulk ? 'queued' : 'sent'),
 				sessionId: this.sessions[unit.session],
 				id: result.id,
@@ -432,62 +285,6 @@ class BulkSendRun<P> {
 			this.handleFailure(unit, result, now);
 		}
 		this.reportProgress();
-	}
-
-	/**
-	 * The answer is in, so the request has reached SendApi (or never will): from now on its weight
-	 * is held for exactly one window. A failed attempt stays counted: the server may have counted
-	 * it too. Except for the messages of a send SendApi refused (a 429, a session that cannot
-	 * send, a spent daily quota): nothing was sent, so (our choice, SendApi is silent) they do not
-	 * count; the request still does.
-	 */
-	private releaseCapacity(unit: Unit, now: number, nothingSent: boolean): void {
-		const weight = unit.positions.length;
-		this.requestWindow.settle(now, 1);
-		if (nothingSent) {
-			this.planWindow.release(weight);
-			this.sessionWindows[unit.session].release(weight);
-			return;
-		}
-		this.planWindow.settle(now, weight);
-		this.sessionWindows[unit.session].settle(now, weight);
-	}
-
-	/**
-	 * Our windows only see this run; the server sees every client of the key. Each answer's
-	 * X-RateLimit-Remaining, less this run's other requests still in flight (the server may not
-	 * have counted them yet), is how many more requests may start before X-RateLimit-Reset. A
-	 * reset further than one window away is taken as clock skew (a 429 would correct us anyway);
-	 * an answer without the headers leaves pacing to our own windows.
-	 */
-	private followServerBudget(
-		rateLimit: RateLimitInfo | undefined,
-		now: number,
-		othersInFlight: number,
-	): void {
-		const remaining = rateLimit?.remaining;
-		if (typeof remaining !== 'number' || !Number.isFinite(remaining)) {
-			this.serverBudget = undefined;
-			return;
-		}
-		const latestReset = now + this.limits.windowMs;
-		const resetAtMs = rateLimit?.resetAtMs;
-		const resetAt =
-			typeof resetAtMs === 'number' && resetAtMs > now ? Math.min(resetAtMs, latestReset) : latestReset;
-		this.serverBudget = { left: Math.max(0, remaining - othersInFlight), resetAt };
-	}
-
-	/**
-	 * How long the server's budget holds dispatches back. Once its reset has passed, one request
-	 * goes out alone: its answer tells how much the reset freed (a sliding window frees only what
-	 * has aged out), and meanwhile nothing can overshoot.
-	 */
-	private serverBudgetWait(now: number): number {
-		const budget = this.serverBudget;
-		if (!budget || budget.left >= 1) return 0;
-		if (now < budget.resetAt) return budget.resetAt - now;
-		this.serverBudget = { left: 1, resetAt: now + this.limits.windowMs };
-		return 0;
 	}
 
 	/**
@@ -522,10 +319,7 @@ class BulkSendRun<P> {
 		const retryAfterMs = isNonNegativeNumber(failure.retryAfterMs)
 			? failure.retryAfterMs
 			: undefined;
-		const canRetry =
-			failure.retryable &&
-			countedAttempts(unit) < this.settings.maxAttempts &&
-			attemptsMade(unit) < this.settings.maxAttempts * MAX_ATTEMPTS_WITH_WAITS;
+		const canRetry = mayTryAgain(unit, failure, this.settings.maxAttempts);
 		const unsettled = unit.unsettled || !isRefusal(failure);
 		if (canRetry && !unsettled && this.planQuotaReason !== undefined) {
 			// Nothing of it went out, and the day is spent: a retry could only be refused.
@@ -535,14 +329,13 @@ class BulkSendRun<P> {
 		if (failure.sessionLimited === true && retryAfterMs !== undefined) {
 			// Only this session waits. Rows SendApi refused outright (nothing was sent) go to the
 			// first session free; a unit whose earlier answer was lost waits for this one (below).
-			const session = unit.session;
-			this.sessionPausedUntil[session] = Math.max(this.sessionPausedUntil[session], now + retryAfterMs);
+			this.capacity.pauseSession(unit.session, now + retryAfterMs);
 			if (canRetry && !unsettled && !this.aborted()) {
 				this.move(unit);
 				return;
 			}
 		} else if (retryAfterMs !== undefined) {
-			this.pauseUntil(now + retryAfterMs);
+			this.capacity.pauseAll(now + retryAfterMs);
 		}
 		if (canRetry && !this.aborted()) {
 			const delay = retryAfterMs ?? this.backoff(unit.attempt);
@@ -554,7 +347,7 @@ class BulkSendRun<P> {
 
 	/** The unit's rows end not_sent on its session, after the attempts it made. */
 	private endUnit(unit: Unit, reason: string): void {
-		this.finish(unit.positions, {
+		this.outcomes.finish(unit.positions, {
 			status: 'not_sent',
 			sessionId: this.sessions[unit.session],
 			reason,
@@ -607,27 +400,10 @@ class BulkSendRun<P> {
 	 */
 	private stopForPlanQuota(said: string): void {
 		if (this.planQuotaReason !== undefined) return;
-		this.planQuotaReason = this.planQuotaSpentReason(said);
+		const sentByRun = this.outcomes.counts.sent + this.outcomes.counts.queued;
+		this.planQuotaReason = planQuotaSpentReason(said, sentByRun, this.opts.sentToday, this.limits);
 		const refusedOutright = this.retries.filter((retry) => !retry.unsettled);
 		this.endWaitingWork(this.planQuotaReason, refusedOutright);
-	}
-
-	/**
-	 * The numbers are the ones the run has when SendApi refuses: what it sent (queued counts, it
-	 * was accepted), today's usage as read before the run, and the daily limit it was given.
-	 */
-	private planQuotaSpentReason(said: string): string {
-		const sentByRun = this.counts.sent + this.counts.queued;
-		const sentToday = this.opts.sentToday;
-		const before = sentToday
-			? `${sentToday.plan} were already sent today before the run`
-			: 'what was sent today before the run was not read';
-		const dayLimit = this.limits.planMessagesPerDay;
-		const setting = dayLimit === Infinity ? 'not set' : `${dayLimit} messages/day on the plan`;
-		return (
-			`daily limit: SendApi refused a send with "${said}" after this run had sent ${sentByRun}; ` +
-			`${before}; the node's daily limit is ${setting}; this row was not started`
-		);
 	}
 
 	/**
@@ -635,7 +411,7 @@ class BulkSendRun<P> {
 	 * day budgets went to rows moved over from sessions that could not. The rows end not_sent.
 	 */
 	private giveUpWaitingJobs(): void {
-		this.finishWaitingJobs(this.noSessionReason());
+		this.finishWaitingJobs(noSessionReason(this.sessions, this.sessionDown, this.limits));
 		this.reportProgress();
 	}
 
@@ -643,30 +419,15 @@ class BulkSendRun<P> {
 	private finishWaitingJobs(reason: string): void {
 		for (let job = this.currentJob(); job; job = this.currentJob()) {
 			const positions = job.kind === 'one' ? [job.position] : job.positions.slice(job.next);
-			this.finish(positions, { status: 'not_sent', reason, attempts: job.earlierAttempts ?? 0 });
+			const attempts = job.earlierAttempts ?? 0;
+			this.outcomes.finish(positions, { status: 'not_sent', reason, attempts });
 			this.jobTaken(job);
 		}
-	}
-
-	private noSessionReason(): string {
-		const down = this.sessions
-			.map((id, session) => ({ id, reason: this.sessionDown[session] }))
-			.filter((entry) => entry.reason !== undefined);
-		const downText = down.map((entry) => `${entry.id}: ${String(entry.reason)}`).join('; ');
-		if (down.length === this.sessions.length) return `no session can send (${downText})`;
-		return (
-			`daily limit: the sessions that can send have no anti-ban day budget left ` +
-			`(${this.limits.sessionMessagesPerDay}/day each); sessions that cannot send: ${downText}`
-		);
 	}
 
 	private backoff(attempt: number): number {
 		const { random, backoffBaseMs, backoffCapMs } = this.settings;
 		return retryDelayMs(attempt, random, backoffBaseMs, backoffCapMs);
-	}
-
-	private pauseUntil(instant: number): void {
-		this.pausedUntil = Math.max(this.pausedUntil, instant);
 	}
 
 	/** Sleeps in slices of pollMs, so an abort or a server answer is seen within one slice. */
@@ -701,7 +462,7 @@ class BulkSendRun<P> {
 	 */
 	private endWaitingWork(reason: string, retries: readonly Unit[]): void {
 		for (const retry of retries) {
-			this.finish(retry.positions, {
+			this.outcomes.finish(retry.positions, {
 				status: 'not_sent',
 				sessionId: this.sessions[retry.session],
 				reason: retry.unsettled ? mayHaveBeenSent(reason) : reason,
@@ -713,205 +474,7 @@ class BulkSendRun<P> {
 		this.reportProgress();
 	}
 
-	private finish(positions: readonly number[], fields: Omit<BulkOutcome, 'index'>): void {
-		for (const position of positions) {
-			if (this.outcomes[position]) {
-				throw new Error(`bulk engine: row at position ${position} would be reported twice`);
-			}
-			this.outcomes[position] = { index: this.rows[position].index, ...definedOnly(fields) };
-			this.count(fields.status);
-		}
-	}
-
-	private count(status: BulkOutcome['status']): void {
-		this.counts.done++;
-		if (status === 'sent') this.counts.sent++;
-		else if (status === 'queued') this.counts.queued++;
-		else this.counts.notSent++;
-	}
-
 	private reportProgress(): void {
-		this.opts.onProgress?.({
-			total: this.rows.length,
-			...this.counts,
-			trackedWindowEntries: this.trackedWindowEntries(),
-		});
-	}
-
-	private trackedWindowEntries(): number {
-		return this.sessionWindows.reduce(
-			(sum, window) => sum + window.size,
-			this.planWindow.size + this.requestWindow.size,
-		);
-	}
-
-	/** Every row has an outcome by now; a gap would be an engine bug, reported rather than lost. */
-	private collectOutcomes(): BulkOutcome[] {
-		// Array.from, not map: map skips the holes of the sparse outcomes array.
-		return Array.from(
-			this.outcomes,
-			(outcome, position) =>
-				outcome ?? {
-					index: this.rows[position].index,
-					status: 'not_sent',
-					reason: 'internal error: the row was never scheduled',
-					attempts: 0,
-				},
-		);
-	}
-}
-
-/** Attempts the unit's rows have made, on this session and on any they were moved from. */
-/** A row given up after an answer was lost says so, so nobody re-sends it blindly. */
-function mayHaveBeenSent(reason: string): string {
-	if (reason.includes(MAY_HAVE_BEEN_SENT)) return reason;
-	return `${reason}; an earlier answer was lost, so ${MAY_HAVE_BEEN_SENT}`;
-}
-
-function attemptsMade(unit: Unit): number {
-	return unit.earlierAttempts + unit.attempt;
-}
-
-/**
- * Attempts that count against maxAttempts: all but the 429s waited out. A row that concurrent
- * executions keep beating to a full window is not failing; giving it up after five such turns
- * (seen with two Send Bulk runs on shared sessions) would leave it unsent for nothing.
- */
-function countedAttempts(unit: Unit): number {
-	return attemptsMade(unit) - (unit.waitedOut ?? 0);
-}
-
-/** SendApi refused the request, so nothing of it was sent. */
-function isRefusal(failure: SendFailure): boolean {
-	return (
-		failure.refused === true ||
-		failure.sessionUnavailable === true ||
-		failure.planQuotaExceeded === true
-	);
-}
-
-function failureReason(failure: SendFailure, attempts: number, couldRetry: boolean): string {
-	if (!failure.retryable) return failure.reason;
-	if (couldRetry) return `cancelled (last attempt: ${failure.reason})`;
-	return `${failure.reason} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
-}
-
-/** A callback that resolves to something that is not a SendResult is a caller bug: no retry. */
-function asSendResult(value: unknown): SendResult {
-	if (
-		typeof value === 'object' &&
-		value !== null &&
-		typeof (value as SendResult).ok === 'boolean'
-	) {
-		return value as SendResult;
-	}
-	return { ok: false, retryable: false, reason: 'send callback returned no result' };
-}
-
-/**
- * The callbacks are meant to turn every HTTP outcome into a SendResult; a throw is unexpected,
- * so it is reported instead of retried (a retry could repeat a bug forever, with backoff).
- */
-function thrownAsFailure(error: unknown): SendFailure {
-	const message = error instanceof Error ? error.message : String(error);
-	return { ok: false, retryable: false, reason: `send failed: ${message}` };
-}
-
-function definedOnly<T extends object>(fields: T): T {
-	const copy = { ...fields };
-	for (const key of Object.keys(copy) as Array<keyof T>) {
-		if (copy[key] === undefined) delete copy[key];
-	}
-	return copy;
-}
-
-function isNonNegativeNumber(value: unknown): value is number {
-	return typeof value === 'number' && Number.isFinite(value) && value >= 0;
-}
-
-function assertEngineOpts<P>(opts: EngineOpts<P>): void {
-	if (typeof opts !== 'object' || opts === null) {
-		throw new TypeError('runBulkSend: an options object is required');
-	}
-	if (!Array.isArray(opts.rows)) throw new TypeError('runBulkSend: rows must be an array');
-	opts.rows.forEach(assertRow);
-	assertSessions(opts.sessions);
-	for (const name of ['sendOne', 'sendBulk', 'sleep'] as const) {
-		if (typeof opts[name] !== 'function') {
-			throw new TypeError(`runBulkSend: ${name} must be a function`);
-		}
-	}
-	for (const name of ['now', 'random', 'onProgress'] as const) {
-		if (opts[name] !== undefined && typeof opts[name] !== 'function') {
-			throw new TypeError(`runBulkSend: ${name} must be a function when given`);
-		}
-	}
-	if (typeof opts.groupIdentical !== 'boolean') {
-		throw new TypeError('runBulkSend: groupIdentical must be true or false');
-	}
-	assertSentToday(opts.sentToday);
-}
-
-function assertRow(row: BulkRow<unknown>, position: number): void {
-	const where = `runBulkSend: rows[${position}]`;
-	if (typeof row !== 'object' || row === null || typeof row.index !== 'number') {
-		throw new TypeError(`${where} must be an object with a numeric index`);
-	}
-	if (row.invalidReason !== undefined) {
-		if (typeof row.invalidReason !== 'string') {
-			throw new TypeError(`${where}.invalidReason must be a string`);
-		}
-		return;
-	}
-	if (typeof row.to !== 'string' || typeof row.messageKey !== 'string') {
-		throw new TypeError(`${where} needs either invalidReason or both to and messageKey strings`);
-	}
-}
-
-function assertSessions(sessions: readonly string[]): void {
-	if (!Array.isArray(sessions) || sessions.length === 0) {
-		throw new TypeError('runBulkSend: at least one session id is required');
-	}
-	if (sessions.some((id) => typeof id !== 'string' || id === '')) {
-		throw new TypeError('runBulkSend: session ids must be non-empty strings');
-	}
-	if (new Set(sessions).size !== sessions.length) {
-		// A session listed twice would get twice its anti-ban allowance.
-		throw new TypeError('runBulkSend: session ids must be unique');
-	}
-}
-
-function assertSentToday(sentToday: EngineOpts['sentToday']): void {
-	if (sentToday === undefined) return;
-	if (!isNonNegativeNumber(sentToday?.plan)) {
-		throw new TypeError('runBulkSend: sentToday.plan must be a number ≥ 0');
-	}
-	for (const [id, sent] of Object.entries(sentToday.perSession ?? {})) {
-		if (!isNonNegativeNumber(sent)) {
-			throw new TypeError(`runBulkSend: sentToday.perSession[${id}] must be a number ≥ 0`);
-		}
-	}
-}
-
-function assertSettings(settings: Settings): void {
-	assertInteger('maxRecipientsPerBulk', settings.maxRecipientsPerBulk, 1, MAX_RECIPIENTS_PER_BULK);
-	assertInteger('minGroupSize', settings.minGroupSize, 1, Infinity);
-	assertInteger('maxAttempts', settings.maxAttempts, 1, Infinity);
-	assertInteger('concurrency', settings.concurrency, 1, Infinity);
-	for (const name of ['backoffBaseMs', 'backoffCapMs', 'pollMs'] as const) {
-		const value = settings[name];
-		if (!Number.isFinite(value) || value <= 0) {
-			throw new TypeError(`runBulkSend: ${name} must be a positive number, got ${String(value)}`);
-		}
-	}
-	if (settings.backoffCapMs < settings.backoffBaseMs) {
-		throw new TypeError('runBulkSend: backoffCapMs must not be below backoffBaseMs');
-	}
-}
-
-function assertInteger(name: string, value: number, min: number, max: number): void {
-	if (!Number.isInteger(value) || value < min || value > max) {
-		const range = max === Infinity ? `≥ ${min}` : `${min}..${max}`;
-		throw new TypeError(`runBulkSend: ${name} must be an integer ${range}, got ${String(value)}`);
+		this.opts.onProgress?.(this.outcomes.progress(this.capacity.trackedEntries()));
 	}
 }

@@ -7,8 +7,8 @@
  * at answer time). The server holds the same weight over [arrival, arrival + window), which lies
  * inside [dispatch, answer + window): whenever the server counts a request, this window counts it
  * too, so however slow the network, what the engine admits the server admits. The price is the
- * latency of one request per window, against the window's length (well under 1 % of SendApi's
- * minute); a fixed safety margin would need guessing the worst latency instead.
+ * latency of one request per window, small against the window's length; a fixed safety margin
+ * would need guessing the worst latency instead.
  */
 import { SlidingWindowLimiter, type SlidingWindowLimiterOpts } from './SlidingWindowLimiter';
 

@@ -1,8 +1,10 @@
-export { MAX_RECIPIENTS_PER_BULK, retryDelayMs, runBulkSend } from './BulkSendEngine';
+export { runBulkSend } from './BulkSendEngine';
+export { retryDelayMs } from './units';
 export {
 	concurrencyForSessions,
 	DEFAULT_WINDOW_MS,
 	effectiveRatePerWindow,
+	MAX_RECIPIENTS_PER_BULK,
 	optimalMs,
 	PLAN_LIMITS,
 	PLAN_MAX_SESSIONS,

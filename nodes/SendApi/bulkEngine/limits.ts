@@ -7,6 +7,9 @@ export type PlanName = 'starter' | 'growth' | 'business' | 'enterprise';
 
 export const DEFAULT_WINDOW_MS = 60_000;
 
+/** SendApi's `/send-bulk` takes at most 500 recipients. */
+export const MAX_RECIPIENTS_PER_BULK = 500;
+
 /** SendApi's anti-ban caps, the same on every plan. */
 export const SESSION_MESSAGES_PER_WINDOW = 30;
 export const SESSION_MESSAGES_PER_DAY = 1_000;

@@ -3,14 +3,14 @@
  * its own; the clock, the sleep and the two send calls are handed in.
  */
 
+/** What a row's reason says when SendApi may have sent it although the run could not tell. */
+export const MAY_HAVE_BEEN_SENT = 'SendApi may have sent it';
+
 /**
  * The limits one run must respect, all at once. "Window" is the sliding rate window (one minute
  * for SendApi); "day" caps are checked up front against what was already sent today.
  * Every count is a positive integer, or Infinity where a limit does not apply.
  */
-/** What a row's reason says when SendApi may have sent it although the run could not tell. */
-export const MAY_HAVE_BEEN_SENT = 'SendApi may have sent it';
-
 export interface BulkLimits {
 	/** Length of the rate window in ms. Default 60,000 (SendApi limits are per minute). */
 	windowMs?: number;

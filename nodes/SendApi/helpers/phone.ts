@@ -9,7 +9,7 @@ export type PhoneParse = { ok: true; e164: string } | { ok: false; reason: strin
 const E164_DIGITS = /^[1-9]\d{6,14}$/;
 
 /** What to do about a number that is refused: every phone error says it, whoever refused it. */
-export const PHONE_FIX = 'Use the full international number in E.164 format, with the country code, e.g. +447700900000.';
+export { PHONE_FIX } from '../transport/phoneAdvice';
 
 export function normalisePhone(raw: unknown): PhoneParse {
 	if (typeof raw === 'number' && Number.isSafeInteger(raw)) raw = String(raw);

@@ -2,8 +2,8 @@
  * The message part of a send or send-bulk body, built from plain values: checked here
  * (validateMessage.ts), then placed on the wire by transport/dialect.ts.
  */
-import type { MessageFragment } from '../transport/dialect';
-import { messageFragment } from '../transport/dialect';
+import type { MessageFragment } from '../transport/wire/messageBodies';
+import { messageFragment } from '../transport/wire/messageBodies';
 import type { MessageInput } from './input';
 import { validateMessage } from './validateMessage';
 

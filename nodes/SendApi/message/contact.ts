@@ -1,6 +1,6 @@
 /** Contact messages: a whole vCard as given, or one the node writes from a name and a phone. */
 import { normalisePhone, PHONE_FIX } from '../helpers/phone';
-import type { MessageContent } from '../transport/dialect';
+import type { MessageContent } from '../transport/wire/messageBodies';
 import type { MessageInput } from './input';
 import { FIELD_LABELS, MessageInputError } from './inputError';
 import { requireString } from './values';

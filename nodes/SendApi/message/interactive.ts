@@ -1,5 +1,5 @@
 /** Interactive messages: up to 3 reply buttons, or a list of rows grouped into sections. */
-import type { InteractiveContent, ListSection } from '../transport/dialect';
+import type { InteractiveContent, ListSection } from '../transport/wire/messageBodies';
 import type { MessageInput } from './input';
 import { FIELD_LABELS, MessageInputError } from './inputError';
 import { optionalText, requireBody, requireString } from './values';

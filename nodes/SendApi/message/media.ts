@@ -2,7 +2,7 @@
  * Image, video, audio and document messages: a public link, or a file sent as base64 whose MIME
  * type must fit the message type (documents take anything).
  */
-import type { MediaContent, MessageContent, MessageType } from '../transport/dialect';
+import type { MediaContent, MessageContent, MessageType } from '../transport/wire/messageBodies';
 import { mimeTypeOfExtension, usualExtension } from '../transport/mime';
 import type { MediaInput, MessageInput } from './input';
 import { FIELD_LABELS, MessageInputError } from './inputError';

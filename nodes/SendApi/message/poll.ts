@@ -1,4 +1,4 @@
-import type { MessageContent } from '../transport/dialect';
+import type { MessageContent } from '../transport/wire/messageBodies';
 import type { MessageInput } from './input';
 import { FIELD_LABELS, MessageInputError } from './inputError';
 import { requireString, toBoolean, toList } from './values';

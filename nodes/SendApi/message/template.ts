@@ -2,7 +2,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { isObject } from '../transport/json';
-import type { MessageContent } from '../transport/dialect';
+import type { MessageContent } from '../transport/wire/messageBodies';
 import type { MessageInput } from './input';
 import { FIELD_LABELS, MessageInputError } from './inputError';
 import { requireString } from './values';

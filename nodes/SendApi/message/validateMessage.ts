@@ -3,7 +3,7 @@
  * MessageInputError that names the field, and callers add which item or row it came from. Each
  * type's checks live in the file named for it.
  */
-import type { MessageContent } from '../transport/dialect';
+import type { MessageContent } from '../transport/wire/messageBodies';
 import { validateContact } from './contact';
 import type { MessageInput } from './input';
 import { MessageInputError } from './inputError';

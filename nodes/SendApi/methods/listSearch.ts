@@ -1,7 +1,8 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
 import { apiRequestAllItems } from '../transport';
-import { sessionIdForApi, WHATSAPP_PREFIX } from '../transport/dialect';
+import { WHATSAPP_PREFIX } from '../transport/wire/envelope';
+import { sessionIdForApi } from '../transport/wire/ids';
 
 /** Session picker: every session with its status and number, so the user can tell them apart. */
 export async function searchSessions(

@@ -7,14 +7,12 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import {
-	matchesSession,
-	normaliseEvent,
-	parseJson,
-	signatureMatches,
-} from '../../SendApiTrigger/helpers';
 import { normalisePhone } from '../helpers/phone';
-import { readIncomingReply, stringifyIds } from '../transport/dialect';
+import { readEvent } from '../inbound/event';
+import { matchesSession } from '../inbound/eventFilters';
+import { signatureMatches } from '../inbound/signature';
+import { stringifyIds } from '../transport/wire/ids';
+import { readIncomingReply } from '../transport/wire/replies';
 
 export type ResponseType = 'approval' | 'freeText';
 
@@ -61,8 +59,7 @@ export function judgeDelivery(
 	if (!signatureMatches(rawBody, signature, record.secret)) {
 		return ignore('Missing or invalid X-SendAPI-Signature for this wait');
 	}
-	const parsed = parseJson(rawBody);
-	const event = parsed.ok ? normaliseEvent(parsed.value) : undefined;
+	const event = readEvent(rawBody);
 	if (!event) return ignore('Not a SendApi event');
 	if (event.event !== 'message.received') return ignore(`Event ${event.event} is not an answer`);
 

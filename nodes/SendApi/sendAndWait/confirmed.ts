@@ -5,7 +5,7 @@
  * once SendApi's API confirms it (issue 11: "valid X-SendAPI-Signature, or confirmed through
  * SendApi's API"). Pure, so every decision is tested without n8n:
  * 1. `waitWebhookFor`: the request arrived on the waiting URL of a webhook this package registered
- *    with this API key (its owner tag checks out, wait/ownership.ts) for this execution and node;
+ *    with this API key (its owner tag checks out, ownership.ts) for this execution and node;
  * 2. `screenDelivery`: the delivery claims to be an incoming message from the number asked on the
  *    session asked from (what it claims is only a filter: nothing is believed yet);
  * 3. `judgeConfirmedMessage`: SendApi's stored copy of that message (GET /messages/{id}) exists,
@@ -15,10 +15,12 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { matchesSession, normaliseEvent, parseJson } from '../../SendApiTrigger/helpers';
 import { normalisePhone } from '../helpers/phone';
-import type { StoredMessage } from '../transport/dialect';
-import { readIncomingReply, stringifyIds } from '../transport/dialect';
+import { readEvent } from '../inbound/event';
+import { matchesSession } from '../inbound/eventFilters';
+import type { StoredMessage } from '../transport/wire/replies';
+import { stringifyIds } from '../transport/wire/ids';
+import { readIncomingReply } from '../transport/wire/replies';
 import type { Answer, Judgement, WaitRecord } from './answer';
 import { answered, approveButtonId, declineButtonId, eventTime, freeTextFrom, ignore } from './answer';
 import { CREATED_PARAM, DEADLINE_PARAM, NONCE_PARAM, OWNER_PARAM, readWaitUrl } from './ownership';
@@ -68,8 +70,7 @@ export function screenDelivery(
 	question: WaitQuestion,
 	rawBody: Buffer | string,
 ): ClaimedReply | { reason: string } {
-	const parsed = parseJson(rawBody);
-	const event = parsed.ok ? normaliseEvent(parsed.value) : undefined;
+	const event = readEvent(rawBody);
 	if (!event) return { reason: 'Not a SendApi event' };
 	if (event.event !== 'message.received') return { reason: `Event ${event.event} is not an answer` };
 	const data = stringifyIds(event.data) as IDataObject;

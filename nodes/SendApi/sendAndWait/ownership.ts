@@ -15,7 +15,7 @@ import { createHmac, timingSafeEqual } from 'crypto';
 export const OWNER_PARAM = 'sendapi_wait';
 export const CREATED_PARAM = 'sendapi_wait_at';
 export const DEADLINE_PARAM = 'sendapi_wait_until';
-/** The question's nonce, which its buttons' ids carry (wait/answer.ts). */
+/** The question's nonce, which its buttons' ids carry (answer.ts). */
 export const NONCE_PARAM = 'sendapi_wait_q';
 
 /** What a wait URL says about its wait. */

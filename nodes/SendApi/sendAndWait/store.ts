@@ -6,13 +6,13 @@
  * - NOT the workflow's static data: a resumed webhook() gets the static data of the workflow as
  *   the execution started, without what the asking run wrote;
  * - the execution's custom data (`$execution.customData`, saved with the waiting execution): the
- *   webhook id and secret go there sealed (wait/sealed.ts), under `sendapi_wait_<node id>`;
+ *   webhook id and secret go there sealed (sealed.ts), under `sendapi_wait_<node id>`;
  * - the waiting URL's query, signed by n8n: when the question was asked, the deadline and the
- *   buttons' nonce (wait/ownership.ts);
+ *   buttons' nonce (ownership.ts);
  * - the node's parameters (who was asked, from which session, the labels).
  * This process also keeps the whole record, which serves a single-main n8n without decrypting.
  * Where the custom data does not come back (n8n 1.x after a restart), the answer is confirmed
- * through SendApi's API instead (wait/confirmed.ts).
+ * through SendApi's API instead (confirmed.ts).
  */
 import type {
 	IDataObject,

@@ -6,7 +6,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { unwrapEnvelope } from './dialect';
+import { unwrapEnvelope } from './wire/envelope';
 import { isObject } from './json';
 import type { SendApiContext } from './index';
 import { apiRequest, apiRequestAllItems, apiRequestFull } from './index';

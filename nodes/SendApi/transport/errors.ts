@@ -1,8 +1,8 @@
 import type { INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import { PHONE_FIX } from '../helpers/phone';
-import type { SendApiErrorInfo } from './dialect';
+import type { SendApiErrorInfo } from './wire/errorBody';
+import { PHONE_FIX } from './phoneAdvice';
 
 /** What the user should do about an error, by SendApi error type/code or HTTP status. */
 const ADVICE: Record<string, string> = {

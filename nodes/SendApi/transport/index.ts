@@ -17,14 +17,9 @@ import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
 import { isObject } from './json';
 
-import {
-	MAX_PAGE_SIZE,
-	readErrorBody,
-	readListItems,
-	readPageMeta,
-	stringifyIds,
-	unwrapEnvelope,
-} from './dialect';
+import { MAX_PAGE_SIZE, readListItems, readPageMeta, unwrapEnvelope } from './wire/envelope';
+import { readErrorBody } from './wire/errorBody';
+import { stringifyIds } from './wire/ids';
 import { toNodeApiError } from './errors';
 import type { RateLimitState } from './retryPolicy';
 import { backoffDelayMs, MAX_RETRY_AFTER_MS, readRateLimit, retryAfterMs } from './retryPolicy';

@@ -10,9 +10,10 @@
  * is read, and the body is read as a stream that is cut off once it passes the limit, so a server
  * that declares nothing (or lies) cannot make n8n hold more than the limit.
  */
-import type { IHttpRequestOptions, IWebhookFunctions } from 'n8n-workflow';
+import type { IHttpRequestOptions } from 'n8n-workflow';
 
-import type { IncomingMediaSource } from './dialect';
+import type { IncomingMediaSource } from './wire/incomingMedia';
+import type { SendApiContext } from './index';
 import { baseUrl, CREDENTIAL_TYPE, lowerCaseKeys } from './index';
 
 /** How long one download may take (SendApi waits for the webhook's answer meanwhile). */
@@ -47,7 +48,7 @@ interface RawResponse {
 
 /** The bytes of a media source: decoded from the event, or downloaded from its link. */
 export async function fetchMedia(
-	this: IWebhookFunctions,
+	this: SendApiContext,
 	source: IncomingMediaSource,
 	options: MediaDownloadOptions,
 ): Promise<MediaDownload> {
@@ -69,7 +70,7 @@ export async function fetchMedia(
 }
 
 /** Whether the link is on the credential's Base URL origin, the only one given the API key. */
-async function isCredentialOrigin(this: IWebhookFunctions, url: URL): Promise<boolean> {
+async function isCredentialOrigin(this: SendApiContext, url: URL): Promise<boolean> {
 	const base = parseHttpUrl(await baseUrl.call(this));
 	return base !== undefined && base.origin === url.origin;
 }
@@ -89,7 +90,7 @@ function mediaRequest(url: URL, timeoutMs: number): IHttpRequestOptions {
 }
 
 async function requestWithCredential(
-	this: IWebhookFunctions,
+	this: SendApiContext,
 	request: IHttpRequestOptions,
 ): Promise<RawResponse> {
 	return (await this.helpers.httpRequestWithAuthentication.call(
@@ -101,7 +102,7 @@ async function requestWithCredential(
 
 /** Deliberately unauthenticated: the link is not SendApi's, so it must not see the API key. */
 async function requestWithoutCredential(
-	this: IWebhookFunctions,
+	this: SendApiContext,
 	request: IHttpRequestOptions,
 ): Promise<RawResponse> {
 	return (await this.helpers.httpRequest(request)) as RawResponse;

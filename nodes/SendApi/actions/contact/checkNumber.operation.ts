@@ -1,12 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
-import { sessionIdForApi, WHATSAPP_PREFIX } from '../../transport/dialect';
+import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
+import { sessionIdForApi } from '../../transport/wire/ids';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { requireLocatorId } from '../../helpers/params';
 import { requirePhone } from '../../helpers/validation';
-import { sessionLocator } from '../common.descriptions';
+import { sessionLocator } from '../../methods/resourceLocators';
 
 const properties: INodeProperties[] = [
 	sessionLocator(),

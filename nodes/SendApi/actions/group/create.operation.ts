@@ -6,12 +6,13 @@ import type {
 } from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
-import { createGroupBody, WHATSAPP_PREFIX } from '../../transport/dialect';
+import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
+import { createGroupBody } from '../../transport/wire/groupBodies';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { requireLocatorId } from '../../helpers/params';
 import { requirePhoneList, requireText } from '../../helpers/validation';
-import { sessionLocator } from '../common.descriptions';
+import { sessionLocator } from '../../methods/resourceLocators';
 import { GROUP_NAME_MAX, optionalDescription, participantsField } from './groupFields';
 
 const properties: INodeProperties[] = [

@@ -6,12 +6,13 @@ import type {
 } from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
-import { updateGroupBody, WHATSAPP_PREFIX } from '../../transport/dialect';
+import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
+import { updateGroupBody } from '../../transport/wire/groupBodies';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { pathId, requireLocatorId } from '../../helpers/params';
 import { inputError, requirePhoneList, requireText } from '../../helpers/validation';
-import { groupLocator, sessionLocator } from '../common.descriptions';
+import { groupLocator, sessionLocator } from '../../methods/resourceLocators';
 import { GROUP_NAME_MAX, optionalDescription, participantsField } from './groupFields';
 
 const properties: INodeProperties[] = [

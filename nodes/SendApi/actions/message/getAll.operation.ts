@@ -6,14 +6,16 @@ import type {
 } from 'n8n-workflow';
 
 import { apiRequestAllItems } from '../../transport';
-import type { MessageFilters } from '../../transport/dialect';
-import { messagesQuery, WHATSAPP_PREFIX } from '../../transport/dialect';
+import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
+import type { MessageFilters } from '../../transport/wire/messageBodies';
+import { messagesQuery } from '../../transport/wire/messageBodies';
 import { toIsoDateTime } from '../../helpers/dates';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { getListOptions } from '../../helpers/params';
 import { inputError } from '../../helpers/validation';
-import { returnAllOrLimit, sessionLocator } from '../common.descriptions';
+import { sessionLocator } from '../../methods/resourceLocators';
+import { returnAllOrLimit } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
 	sessionLocator({

@@ -1,38 +1,25 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
-import type { MessageType } from '../../transport/dialect';
-import { MESSAGE_TYPES, readMessageId, sendBody, WHATSAPP_PREFIX } from '../../transport/dialect';
+import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
+import { readMessageId } from '../../transport/wire/ids';
+import type { MessageType } from '../../transport/wire/messageBodies';
+import { MESSAGE_TYPES, sendBody } from '../../transport/wire/messageBodies';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { requireLocatorId } from '../../helpers/params';
 import { requirePhone } from '../../helpers/validation';
-import { sessionLocator } from '../common.descriptions';
+import { replyToSenderFields } from '../common.descriptions';
 import { messageContentFields } from './content/contentFields';
 import { messagePayloadForItem } from './content/messageForItem';
 import { messageTypeField } from './content/typeField';
 
-/**
- * Session and To default to the SendApi Trigger's output (`session_id`, `from`), so a trigger →
- * reply workflow needs no mapping. Without those fields they resolve empty and the usual
- * "is empty" error names the field.
- */
 const properties: INodeProperties[] = [
-	sessionLocator({
-		default: { mode: 'id', value: '={{ $json.session_id }}' },
-		description:
+	...replyToSenderFields({
+		session:
 			'The connected WhatsApp number (SendApi session) to send from. Defaults to the session of the message that triggered the workflow.',
+		to: 'Recipient phone number with country code. Defaults to the sender of the message that triggered the workflow.',
 	}),
-	{
-		displayName: 'To',
-		name: 'to',
-		type: 'string',
-		default: '={{ $json.from }}',
-		required: true,
-		placeholder: '+447700900000',
-		description:
-			'Recipient phone number with country code. Defaults to the sender of the message that triggered the workflow.',
-	},
 	messageTypeField(MESSAGE_TYPES),
 	...messageContentFields(MESSAGE_TYPES),
 ];

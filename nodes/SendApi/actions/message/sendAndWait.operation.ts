@@ -14,8 +14,10 @@ import { inputError, requirePhone, requireText } from '../../helpers/validation'
 import { buildMessagePayload } from '../../message/buildMessage';
 import { asInputError } from '../../message/inputError';
 import { apiRequest } from '../../transport';
-import type { MessageFragment } from '../../transport/dialect';
-import { readMessageId, sendBody, WHATSAPP_PREFIX } from '../../transport/dialect';
+import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
+import { readMessageId } from '../../transport/wire/ids';
+import type { MessageFragment } from '../../transport/wire/messageBodies';
+import { sendBody } from '../../transport/wire/messageBodies';
 import type { ResponseType, WaitRecord } from '../../sendAndWait/answer';
 import { approveButtonId, declineButtonId } from '../../sendAndWait/answer';
 import { NONCE_PARAM, ownerParams, resumeBaseOf } from '../../sendAndWait/ownership';
@@ -23,8 +25,9 @@ import { APPROVE_PARAM } from '../../sendAndWait/pages';
 import { approvalLabels, credentialApiKey } from '../../sendAndWait/question';
 import { keepWaitRecord } from '../../sendAndWait/store';
 import { readWaitLimit, waitDeadline } from '../../sendAndWait/waitTime';
-import { registerWaitWebhook, removeEndedWaits, removeWaitWebhook } from '../../sendAndWait/waitWebhooks';
-import { sessionLocator } from '../common.descriptions';
+import { registerWaitWebhook, removeEndedWaits } from '../../sendAndWait/waitRegistration';
+import { deleteAccountWebhook } from '../../transport/accountWebhooks';
+import { replyToSenderFields } from '../common.descriptions';
 
 /**
  * Parameter names follow n8n's own send-and-wait operations (`message`, `responseType`,
@@ -32,20 +35,11 @@ import { sessionLocator } from '../common.descriptions';
  * agents from any node with a `sendAndWait` operation and reads these names.
  */
 const properties: INodeProperties[] = [
-	sessionLocator({
-		default: { mode: 'id', value: '={{ $json.session_id }}' },
-		description:
+	...replyToSenderFields({
+		session:
 			'The connected WhatsApp number (SendApi session) to ask from. Defaults to the session of the message that triggered the workflow.',
+		to: 'The phone number to ask, with country code. Only an answer from this number counts.',
 	}),
-	{
-		displayName: 'To',
-		name: 'to',
-		type: 'string',
-		default: '={{ $json.from }}',
-		required: true,
-		placeholder: '+447700900000',
-		description: 'The phone number to ask, with country code. Only an answer from this number counts.',
-	},
 	{
 		displayName: 'Message',
 		name: 'message',
@@ -238,7 +232,7 @@ function readQuestion(context: IExecuteFunctions, now: number): Question {
 	const responseType = context.getNodeParameter('responseType', 0, 'approval') as ResponseType;
 	const approval = context.getNodeParameter('approvalOptions.values', 0, {}) as IDataObject;
 	const labels = approvalLabels(approval);
-	// A reply forwarded as its title only is told apart by the label (wait/answer.ts).
+	// A reply forwarded as its title only is told apart by the label (sendAndWait/answer.ts).
 	if (labels.declineLabel?.toLowerCase() === labels.approveLabel.toLowerCase()) {
 		throw inputError(context, 0, 'Decline Button Label', 'is the same as Approve Button Label', 'Give the two buttons different labels.');
 	}
@@ -281,7 +275,7 @@ async function askOverWhatsApp(context: IExecuteFunctions, question: Question, n
 		asked = true;
 	} finally {
 		// No question went out, so nobody can answer: the webhook is ours to remove right away.
-		if (!asked) await removeWaitWebhook.call(context, webhook.id).catch(() => undefined);
+		if (!asked) await deleteAccountWebhook.call(context, webhook.id).catch(() => undefined);
 	}
 	const record: WaitRecord = {
 		executionId: context.getExecutionId(),
@@ -343,7 +337,7 @@ async function sendQuestion(
 	return readMessageId(answer);
 }
 
-/** The waiting URL SendApi delivers to: n8n's, marked as ours (wait/ownership.ts), signed by n8n. */
+/** The waiting URL SendApi delivers to: n8n's, marked as ours (sendAndWait/ownership.ts), signed by n8n. */
 function waitUrl(
 	context: IExecuteFunctions,
 	apiKey: string,

@@ -17,7 +17,7 @@ import { concurrencyForSessions, isValidRow, resolveBulkLimits, runBulkSend } fr
 import type { ToolRunError } from '../../helpers/aiTool';
 import { inModelTerms, runsAsAiTool } from '../../helpers/aiTool';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
-import { MESSAGE_TYPES } from '../../transport/dialect';
+import { MESSAGE_TYPES } from '../../transport/wire/messageBodies';
 import type { MultipleOutputs } from './sendBulk/outputs';
 import { readDailyUsage } from './sendBulk/dailyUsage';
 import { forModelOutcomes, rowReasons } from './sendBulk/reasons';

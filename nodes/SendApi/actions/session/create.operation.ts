@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
-import { WHATSAPP_PREFIX } from '../../transport/dialect';
+import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { requireText } from '../../helpers/validation';

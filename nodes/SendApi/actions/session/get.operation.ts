@@ -1,11 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
-import { WHATSAPP_PREFIX } from '../../transport/dialect';
+import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { pathId, requireLocatorId } from '../../helpers/params';
-import { sessionLocator } from '../common.descriptions';
+import { sessionLocator } from '../../methods/resourceLocators';
 
 const properties: INodeProperties[] = [sessionLocator()];
 

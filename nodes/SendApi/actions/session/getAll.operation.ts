@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { apiRequestAllItems } from '../../transport';
-import { WHATSAPP_PREFIX } from '../../transport/dialect';
+import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
 import { forEachItem } from '../../helpers/items';
 import { getListOptions } from '../../helpers/params';

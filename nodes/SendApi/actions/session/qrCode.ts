@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { readQrCode } from '../../transport/dialect';
+import { readQrCode } from '../../transport/wire/ids';
 import { qrCodeToBinary } from '../../helpers/binary';
 
 export const qrBinaryProperty: INodeProperties = {

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import type { MessageType } from '../../../transport/dialect';
+import type { MessageType } from '../../../transport/wire/messageBodies';
 
 /** A field shown for some message types (and, optionally, further conditions). */
 export interface ContentField {

@@ -4,7 +4,7 @@
  */
 import type { INodeProperties } from 'n8n-workflow';
 
-import type { MessageType } from '../../../transport/dialect';
+import type { MessageType } from '../../../transport/wire/messageBodies';
 import { contactFields } from './contactFields';
 import type { ContentField } from './contentField';
 import { interactiveFields } from './interactiveFields';

@@ -1,5 +1,5 @@
 /** Image, video, audio and document messages: the file (a link or a binary field) and its text. */
-import type { MessageType } from '../../../transport/dialect';
+import type { MessageType } from '../../../transport/wire/messageBodies';
 import { FIELD_LABELS } from '../../../message/inputError';
 import type { ContentField } from './contentField';
 

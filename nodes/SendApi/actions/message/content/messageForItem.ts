@@ -2,7 +2,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { buildMessagePayload } from '../../../message/buildMessage';
 import { asInputError } from '../../../message/inputError';
-import type { MessageFragment, MessageType } from '../../../transport/dialect';
+import type { MessageFragment, MessageType } from '../../../transport/wire/messageBodies';
 import { readMessageInput } from './readMessageInput';
 
 /**

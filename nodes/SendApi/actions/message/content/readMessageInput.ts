@@ -8,7 +8,7 @@ import type { ParameterReader } from '../../../helpers/fastParameters';
 import { nodeParameterReader } from '../../../helpers/fastParameters';
 import type { MessageInput } from '../../../message/input';
 import { groupRowsIntoSections } from '../../../message/interactive';
-import type { MessageType } from '../../../transport/dialect';
+import type { MessageType } from '../../../transport/wire/messageBodies';
 import { readMedia } from './readMedia';
 
 /**

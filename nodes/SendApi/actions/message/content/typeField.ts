@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import type { MessageType } from '../../../transport/dialect';
+import type { MessageType } from '../../../transport/wire/messageBodies';
 
 const TYPE_OPTIONS: Array<{ name: string; value: MessageType; description: string }> = [
 	{ name: 'Audio', value: 'audio', description: 'A voice note or audio file' },

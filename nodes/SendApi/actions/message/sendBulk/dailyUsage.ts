@@ -13,7 +13,8 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { SentToday } from '../../../bulkEngine';
 import { apiRequestFull } from '../../../transport';
-import { messagesQuery, readPageMeta, WHATSAPP_PREFIX } from '../../../transport/dialect';
+import { readPageMeta, WHATSAPP_PREFIX } from '../../../transport/wire/envelope';
+import { messagesQuery } from '../../../transport/wire/messageBodies';
 import type { RateLimitState } from '../../../transport/retryPolicy';
 
 export interface DailyUsage {

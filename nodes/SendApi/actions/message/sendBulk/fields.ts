@@ -4,8 +4,8 @@
  */
 import type { INodeProperties } from 'n8n-workflow';
 
-import { MIN_BULK_DELAY_MS } from '../../../transport/dialect';
-import { sessionLocatorModes } from '../../common.descriptions';
+import { MIN_BULK_DELAY_MS } from '../../../transport/wire/messageBodies';
+import { sessionLocatorModes } from '../../../methods/resourceLocators';
 
 export const SESSIONS_LABEL = 'Sessions';
 export const DELAY_LABEL = 'Delay Between Bulk Messages (Ms)';

@@ -23,8 +23,8 @@ import { buildMessagePayload } from '../../../message/buildMessage';
 import type { MessageInput } from '../../../message/input';
 import { MessageInputError } from '../../../message/inputError';
 import { messageKey } from '../../../message/messageKey';
-import type { MessageFragment, MessageType } from '../../../transport/dialect';
-import { BULK_MESSAGE_TYPES } from '../../../transport/dialect';
+import type { MessageFragment, MessageType } from '../../../transport/wire/messageBodies';
+import { BULK_MESSAGE_TYPES } from '../../../transport/wire/messageBodies';
 import { readMessageInput } from '../content/readMessageInput';
 import type { RowReasons } from './reasons';
 

@@ -20,20 +20,19 @@ import type { ToolRunError } from '../../../helpers/aiTool';
 import { inModelTerms } from '../../../helpers/aiTool';
 import type { AttemptOutcome } from '../../../transport';
 import { attemptRequest, isCancelled, uuidShaped } from '../../../transport';
-import type { MessageFragment, SendApiErrorInfo } from '../../../transport/dialect';
 import { isObject } from '../../../transport/json';
+import type { RateLimitState } from '../../../transport/retryPolicy';
+import { MAX_RETRY_AFTER_MS } from '../../../transport/retryPolicy';
+import { unwrapEnvelope, WHATSAPP_PREFIX } from '../../../transport/wire/envelope';
+import type { SendApiErrorInfo } from '../../../transport/wire/errorBody';
 import {
 	isSessionLimit,
 	isSessionUnavailable,
 	quotaExceededScope,
-	readMessageId,
-	sendBody,
-	sendBulkBody,
-	unwrapEnvelope,
-	WHATSAPP_PREFIX,
-} from '../../../transport/dialect';
-import type { RateLimitState } from '../../../transport/retryPolicy';
-import { MAX_RETRY_AFTER_MS } from '../../../transport/retryPolicy';
+} from '../../../transport/wire/errorBody';
+import { readMessageId } from '../../../transport/wire/ids';
+import type { MessageFragment } from '../../../transport/wire/messageBodies';
+import { sendBody, sendBulkBody } from '../../../transport/wire/messageBodies';
 
 type Row = ValidBulkRow<MessageFragment>;
 

@@ -13,8 +13,8 @@ import {
 	SESSION_MESSAGES_PER_DAY,
 	SESSION_MESSAGES_PER_WINDOW,
 } from '../../../bulkEngine';
-import type { MessageType } from '../../../transport/dialect';
-import { MIN_BULK_DELAY_MS } from '../../../transport/dialect';
+import type { MessageType } from '../../../transport/wire/messageBodies';
+import { MIN_BULK_DELAY_MS } from '../../../transport/wire/messageBodies';
 import { DELAY_LABEL, SESSIONS_LABEL } from './fields';
 
 export interface BulkSettings {
@@ -77,26 +77,40 @@ function splitSessionIds(text: string): string[] {
 
 function readLimits(context: IExecuteFunctions, options: IDataObject): ResolvedBulkLimits {
 	const plan = context.getNodeParameter('plan', 0, 'starter') as string;
-	const windowMs = positiveNumber(context, options.rateWindowMs, 'Rate Window (Ms)', 60_000);
+	const windowMs = numberSetting(
+		context,
+		options.rateWindowMs,
+		'Rate Window (Ms)',
+		60_000,
+		POSITIVE,
+	);
 	const session = {
-		sessionMessagesPerWindow: countOrUnlimited(
+		sessionMessagesPerWindow: numberSetting(
 			context,
 			options.sessionMessagesPerMinute,
 			'Session Messages per Minute',
 			SESSION_MESSAGES_PER_WINDOW,
+			COUNT_OR_UNLIMITED,
 		),
-		sessionMessagesPerDay: countOrUnlimited(
+		sessionMessagesPerDay: numberSetting(
 			context,
 			options.sessionMessagesPerDay,
 			'Session Messages per Day',
 			SESSION_MESSAGES_PER_DAY,
+			COUNT_OR_UNLIMITED,
 		),
 	};
 	if ((PLANS as string[]).includes(plan)) {
 		return resolveBulkLimits({ ...PLAN_LIMITS[plan as PlanName], ...session, windowMs });
 	}
 	const custom = (name: string, label: string, fallback: number) =>
-		countOrUnlimited(context, context.getNodeParameter(name, 0, fallback), label, fallback);
+		numberSetting(
+			context,
+			context.getNodeParameter(name, 0, fallback),
+			label,
+			fallback,
+			COUNT_OR_UNLIMITED,
+		);
 	return resolveBulkLimits({
 		windowMs,
 		planMessagesPerWindow: custom('planMessagesPerMinute', 'Messages per Minute', 10),
@@ -106,36 +120,46 @@ function readLimits(context: IExecuteFunctions, options: IDataObject): ResolvedB
 	});
 }
 
-/** A whole number ≥ 1, or Infinity for 0 ("no limit"); an empty field takes the default. */
-function countOrUnlimited(
-	context: IExecuteFunctions,
-	value: unknown,
-	label: string,
-	fallback: number,
-): number {
-	if (value === undefined || value === null || value === '') return fallback;
-	const count = Number(value);
-	if (count === 0) return Infinity;
-	if (!Number.isInteger(count) || count < 0) {
-		throw settingError(
-			context,
-			`${label} is ${String(value)}; it must be a whole number`,
-			'Enter a whole number of messages or requests, or 0 for no limit.',
-		);
-	}
-	return count;
+/** What a number setting accepts, and what its error says when it gets something else. */
+interface NumberRule {
+	accepts: (number: number) => boolean;
+	mustBe: string;
+	description?: string;
+	/** What 0 stands for, when it stands for something else (0 = no limit). */
+	zero?: number;
 }
 
-function positiveNumber(
+/** A whole number ≥ 1, or Infinity for 0 ("no limit"). */
+const COUNT_OR_UNLIMITED: NumberRule = {
+	accepts: (count) => Number.isInteger(count) && count >= 0,
+	mustBe: 'a whole number',
+	description: 'Enter a whole number of messages or requests, or 0 for no limit.',
+	zero: Infinity,
+};
+
+/** A number above 0, fractions allowed. */
+const POSITIVE: NumberRule = {
+	accepts: (number) => Number.isFinite(number) && number > 0,
+	mustBe: 'above 0',
+};
+
+/** A number setting read by `rule`; an empty field takes the default. */
+function numberSetting(
 	context: IExecuteFunctions,
 	value: unknown,
 	label: string,
 	fallback: number,
+	rule: NumberRule,
 ): number {
 	if (value === undefined || value === null || value === '') return fallback;
 	const number = Number(value);
-	if (!Number.isFinite(number) || number <= 0) {
-		throw settingError(context, `${label} is ${String(value)}; it must be above 0`);
+	if (number === 0 && rule.zero !== undefined) return rule.zero;
+	if (!rule.accepts(number)) {
+		throw settingError(
+			context,
+			`${label} is ${String(value)}; it must be ${rule.mustBe}`,
+			rule.description,
+		);
 	}
 	return number;
 }

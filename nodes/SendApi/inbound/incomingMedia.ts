@@ -1,74 +1,40 @@
 /**
  * The file of an incoming media message, as n8n binary data on the item. Whatever happens here the
  * event is not lost: a file that cannot be had (too large, a broken link, a time-out) leaves the
- * item without binary and with `media_error` saying why, and the workflow still starts.
+ * item without binary and with `media_error` saying why.
  */
-import type { IDataObject, INodeExecutionData, INodeProperties, IWebhookFunctions } from 'n8n-workflow';
+import type { BinaryHelperFunctions, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import type { IncomingMedia } from '../SendApi/transport/dialect';
-import { readIncomingMedia } from '../SendApi/transport/dialect';
-import { fetchMedia, tooLarge } from '../SendApi/transport/mediaDownload';
-import { usualExtension } from '../SendApi/transport/mime';
-import type { SendApiEvent } from './helpers';
+import type { SendApiContext } from '../transport';
+import type { IncomingMedia } from '../transport/wire/incomingMedia';
+import { readIncomingMedia } from '../transport/wire/incomingMedia';
+import { fetchMedia, tooLarge } from '../transport/mediaDownload';
+import { usualExtension } from '../transport/mime';
+import type { SendApiEvent } from './event';
 
-export const DEFAULT_MAX_MEDIA_MB = 25;
-const BYTES_PER_MB = 1024 * 1024;
+/** A webhook call or an execution alike: it downloads through the transport and keeps binary data. */
+export type IncomingMediaContext = SendApiContext & {
+	helpers: Pick<BinaryHelperFunctions, 'prepareBinaryData'>;
+};
 
-export const mediaProperties: INodeProperties[] = [
-	{
-		displayName: 'Download Media',
-		name: 'downloadMedia',
-		type: 'boolean',
-		default: true,
-		description:
-			'Whether to download the file of an incoming image, video, audio or voice note, document or sticker (Message Received) and pass it on as binary data',
-	},
-	{
-		displayName: 'Put Output File in Field',
-		name: 'binaryPropertyName',
-		type: 'string',
-		default: 'data',
-		required: true,
-		hint: 'The name of the output binary field to put the file in',
-		displayOptions: { show: { downloadMedia: [true] } },
-	},
-	{
-		displayName: 'Max Media Size (MB)',
-		name: 'maxMediaSize',
-		type: 'number',
-		default: DEFAULT_MAX_MEDIA_MB,
-		typeOptions: { minValue: 0.01, numberPrecision: 2 },
-		description:
-			'Larger files are not downloaded: the workflow still starts, with media_error saying why',
-		displayOptions: { show: { downloadMedia: [true] } },
-	},
-];
-
-interface MediaSettings {
+/** What the node's media options say. */
+export interface MediaSettings {
 	download: boolean;
 	binaryPropertyName: string;
 	maxBytes: number;
 }
 
-function mediaSettings(context: IWebhookFunctions): MediaSettings {
-	const maxMb = Number(context.getNodeParameter('maxMediaSize', DEFAULT_MAX_MEDIA_MB));
-	const property = String(context.getNodeParameter('binaryPropertyName', 'data') ?? '').trim();
-	return {
-		download: context.getNodeParameter('downloadMedia', true) !== false,
-		binaryPropertyName: property || 'data',
-		maxBytes: Math.floor((Number.isFinite(maxMb) && maxMb > 0 ? maxMb : DEFAULT_MAX_MEDIA_MB) * BYTES_PER_MB),
-	};
-}
-
 /**
- * The workflow's item for a delivery: `json` as given, plus, for an incoming media message with
- * Download Media on, `media` (type, MIME type, file name, size) and the file as binary, or
- * `media_error`. Never throws.
+ * The item for an event: `json` as given, plus, for an incoming media message, `media` (type,
+ * MIME type, file name, size) and, when the settings say download, the file as binary or
+ * `media_error`. The settings are read only for a media message, and a failure to read them is a
+ * `media_error` too. Never throws.
  */
 export async function withMedia(
-	this: IWebhookFunctions,
+	this: IncomingMediaContext,
 	delivery: SendApiEvent,
 	json: IDataObject,
+	readSettings: () => MediaSettings,
 ): Promise<INodeExecutionData> {
 	if (delivery.event !== 'message.received') return { json };
 	const media = readIncomingMedia(delivery.data);
@@ -76,7 +42,7 @@ export async function withMedia(
 	if (json.text === undefined && media.caption !== undefined) json.text = media.caption;
 	json.media = describeMedia(media);
 	try {
-		const settings = mediaSettings(this);
+		const settings = readSettings();
 		if (!settings.download) return { json };
 		return await downloadInto.call(this, media, json, settings);
 	} catch (error) {
@@ -86,7 +52,7 @@ export async function withMedia(
 }
 
 async function downloadInto(
-	this: IWebhookFunctions,
+	this: IncomingMediaContext,
 	media: IncomingMedia,
 	json: IDataObject,
 	settings: MediaSettings,

@@ -10,9 +10,10 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { readRawBody } from '../../SendApiTrigger/delivery';
-import { headerValue, SIGNATURE_HEADER } from '../../SendApiTrigger/helpers';
 import { normalisePhone } from '../helpers/phone';
+import { readRawBody } from '../inbound/rawBody';
+import { readSignature } from '../inbound/signature';
+import { deleteAccountWebhook, listAccountWebhooks } from '../transport/accountWebhooks';
 import type { ResponseType, WaitRecord } from './answer';
 import { judgeDelivery } from './answer';
 import type { WaitQuestion } from './confirmed';
@@ -21,7 +22,7 @@ import { CREATED_PARAM, DEADLINE_PARAM, NONCE_PARAM, STILL_WAITING } from './own
 import { APPROVE_PARAM, approvalPage, freeTextPage, recordedPage } from './pages';
 import { approvalLabels, credentialApiKey } from './question';
 import { forgetWaitRecord, recordInProcess, sealedWebhookOf } from './store';
-import { listWebhooks, removeWaitWebhook, storedMessage } from './waitWebhooks';
+import { storedMessage } from './waitRegistration';
 
 /**
  * The node's webhooks, as n8n's own send-and-wait operations declare theirs (one shared
@@ -29,7 +30,7 @@ import { listWebhooks, removeWaitWebhook, storedMessage } from './waitWebhooks';
  * `/webhook-waiting/<execution id>/<node id>` while an execution of this node waits, and never
  * registers them when a workflow is activated. They are not a trigger's webhooks: there is no
  * lifecycle (`webhookMethods`) for n8n to run. The SendApi webhook a WhatsApp-reply wait registers
- * is created and removed by the operation itself (wait/waitWebhooks.ts).
+ * is created and removed by the operation itself (waitRegistration.ts).
  */
 export const sendAndWaitWebhooks: IWebhookDescription[] = (['GET', 'POST'] as const).map(
 	(httpMethod) => ({
@@ -50,7 +51,7 @@ export async function sendAndWaitWebhook(this: IWebhookFunctions): Promise<IWebh
 /** SendApi's delivery of an incoming message, while the execution waits for a WhatsApp reply. */
 async function whatsAppAnswer(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const request = this.getRequestObject();
-	// A GET is the clean-up asking whether this execution still waits (wait/ownership.ts).
+	// A GET is the clean-up asking whether this execution still waits (ownership.ts).
 	if (request.method !== 'POST') return keepWaiting(STILL_WAITING);
 
 	const found = await waitRecordOf(this);
@@ -60,7 +61,7 @@ async function whatsAppAnswer(this: IWebhookFunctions): Promise<IWebhookResponse
 	if ('question' in found) return await confirmedAnswer(this, found.question, rawBody);
 
 	const { record } = found;
-	const signature = headerValue(this.getHeaderData()[SIGNATURE_HEADER]);
+	const signature = readSignature(this);
 	const judgement = judgeDelivery(record, rawBody, signature);
 	if (!judgement.answer) return keepWaiting(judgement.reason);
 	return await answered(this, record.webhookId, judgement.output);
@@ -68,7 +69,7 @@ async function whatsAppAnswer(this: IWebhookFunctions): Promise<IWebhookResponse
 
 /**
  * The record is gone (no secret to check the signature with): the delivery counts only once
- * SendApi's API confirms it (wait/confirmed.ts). A failing API call answers 503, so SendApi
+ * SendApi's API confirms it (confirmed.ts). A failing API call answers 503, so SendApi
  * delivers the answer again rather than it being lost.
  */
 async function confirmedAnswer(
@@ -80,7 +81,7 @@ async function confirmedAnswer(
 	if ('reason' in claim) return keepWaiting(claim.reason);
 	try {
 		const apiKey = await credentialApiKey(context);
-		const webhookId = waitWebhookFor(await listWebhooks.call(context), apiKey, {
+		const webhookId = waitWebhookFor(await listAccountWebhooks.call(context), apiKey, {
 			executionId: context.getExecutionId(),
 			nodeId: context.getNode().id,
 			query: context.getQueryData() as IDataObject,
@@ -104,7 +105,7 @@ async function answered(
 	output: IDataObject,
 ): Promise<IWebhookResponseData> {
 	try {
-		await removeWaitWebhook.call(context, webhookId);
+		await deleteAccountWebhook.call(context, webhookId);
 	} catch {
 		// Left for the next Send and Wait's clean-up (its URL says its execution has finished).
 	}
@@ -119,7 +120,7 @@ type FoundRecord = { record: WaitRecord } | { question: WaitQuestion } | { missi
 
 /**
  * The asking run's record: from this process, else rebuilt from what survives in the waiting
- * execution (wait/store.ts): the sealed webhook id and secret, the signed URL's query, the node's
+ * execution (store.ts): the sealed webhook id and secret, the signed URL's query, the node's
  * parameters. Without the sealed secret (n8n 1.x after a restart) only the question is rebuilt,
  * for an answer SendApi's API confirms.
  */

@@ -1,15 +1,16 @@
 /**
  * The SendApi webhook a WhatsApp-reply wait registers (account-wide, `/v1/webhooks`), and the
  * clean-up of ones whose wait ended without an answer. Only webhooks whose URL carries this
- * package's owner tag for this API key (wait/ownership.ts) are ever deleted: the trigger's rule
+ * package's owner tag for this API key (ownership.ts) are ever deleted: the trigger's rule
  * that a webhook someone else made is never touched holds here too.
  */
 import type { IDataObject, IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { apiRequestFull, probeWaitingUrl } from '../transport';
-import type { StoredMessage } from '../transport/dialect';
-import { readStoredMessage, unwrapEnvelope, WAIT_WEBHOOK_EVENTS, WHATSAPP_PREFIX } from '../transport/dialect';
+import { unwrapEnvelope, WHATSAPP_PREFIX } from '../transport/wire/envelope';
+import type { StoredMessage } from '../transport/wire/replies';
+import { readStoredMessage, WAIT_WEBHOOK_EVENTS } from '../transport/wire/replies';
 import { isObject } from '../transport/json';
 import type { CreatedWebhook } from '../transport/accountWebhooks';
 import {
@@ -38,19 +39,6 @@ export async function registerWaitWebhook(
 		);
 	}
 	return created;
-}
-
-/** Deletes a webhook this package created; one already gone counts as removed. */
-export async function removeWaitWebhook(
-	this: IExecuteFunctions | IWebhookFunctions,
-	id: string,
-): Promise<void> {
-	await deleteAccountWebhook.call(this, id);
-}
-
-/** Every webhook of the account (`GET /webhooks`, all pages). */
-export async function listWebhooks(this: IExecuteFunctions | IWebhookFunctions): Promise<IDataObject[]> {
-	return await listAccountWebhooks.call(this);
 }
 
 /**
@@ -83,7 +71,7 @@ export async function removeEndedWaits(
 ): Promise<string[]> {
 	let webhooks: IDataObject[];
 	try {
-		webhooks = await listWebhooks.call(this);
+		webhooks = await listAccountWebhooks.call(this);
 	} catch {
 		return [];
 	}
@@ -93,7 +81,7 @@ export async function removeEndedWaits(
 		if (!info || webhook.id === undefined || webhook.id === null) continue;
 		if (!(await hasEnded.call(this, String(webhook.url), info, now))) continue;
 		try {
-			await removeWaitWebhook.call(this, String(webhook.id));
+			await deleteAccountWebhook.call(this, String(webhook.id));
 			removed.push(String(webhook.id));
 		} catch {
 			// Kept for the next Send and Wait.
