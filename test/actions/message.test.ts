@@ -3,12 +3,10 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { runNode } from '../helpers/runWorkflow';
 import { useFakeSendApi } from '../helpers/fakeServer';
 import { toIsoDateTime } from '../../nodes/SendApi/helpers/dates';
-import {
-	buildMessagePayload,
-	buildVCard,
-	MessageInputError,
-	messageKey,
-} from '../../nodes/SendApi/helpers/messagePayload';
+import { buildMessagePayload } from '../../nodes/SendApi/message/buildMessage';
+import { buildVCard } from '../../nodes/SendApi/message/contact';
+import { MessageInputError } from '../../nodes/SendApi/message/inputError';
+import { messageKey } from '../../nodes/SendApi/message/messageKey';
 
 const fake = useFakeSendApi();
 const byId = (value: string | number) => ({ __rl: true, mode: 'id', value: String(value) });

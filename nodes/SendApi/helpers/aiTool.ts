@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { withoutItemPrefix } from './validation';
+import { asSentence, withoutItemPrefix } from './validation';
 
 /**
  * Whether this run is the node serving as an AI Agent's tool (the "SendApi Tool" node).
@@ -52,8 +52,4 @@ function fixOf(error: ToolRunError): string | undefined {
 	if (typeof recorded === 'string' && recorded.trim() !== '') return recorded.trim();
 	const description = error.description?.trim();
 	return description ? description : undefined;
-}
-
-function asSentence(text: string): string {
-	return /[.!?]$/.test(text) ? text : `${text}.`;
 }

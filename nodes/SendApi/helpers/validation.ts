@@ -1,7 +1,6 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { MessageInputError } from './messagePayload';
 import { normalisePhone, PHONE_FIX, splitPhoneList } from './phone';
 
 /** How the message of every error of one input item starts: "Item 2: ", 1-based as the n8n UI counts. */
@@ -12,6 +11,11 @@ export function itemPrefix(itemIndex: number): string {
 /** The message without the "Item 2: " that itemPrefix put in front of it. */
 export function withoutItemPrefix(message: string): string {
 	return message.replace(/^Item \d+: /, '');
+}
+
+/** The text ending as a sentence, so a fix can follow it. */
+export function asSentence(text: string): string {
+	return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 /** Bad input: names the item (1-based, as the n8n UI counts) and the field, and says what to change. */
@@ -78,20 +82,4 @@ export function requireText(
 		throw inputError(context, itemIndex, field, `is ${text.length} characters long; at most ${maxLength} are allowed`);
 	}
 	return text;
-}
-
-/**
- * Pure validators (message payloads) throw a MessageInputError naming only the field; this adds
- * the item. Anything else becomes a NodeOperationError for that item.
- */
-export function asInputError(
-	context: IExecuteFunctions,
-	itemIndex: number,
-	error: Error,
-): NodeOperationError {
-	if (error instanceof MessageInputError) {
-		return inputError(context, itemIndex, error.field, error.problem, error.fix);
-	}
-	if (error instanceof NodeOperationError) return error;
-	return new NodeOperationError(context.getNode(), error, { itemIndex });
 }

@@ -10,7 +10,9 @@ import { forEachItem } from '../../helpers/items';
 import { requireLocatorId } from '../../helpers/params';
 import { requirePhone } from '../../helpers/validation';
 import { replyToSenderFields } from '../common.descriptions';
-import { messageContentFields, messagePayloadForItem, messageTypeField } from './messageContent';
+import { messageContentFields } from './content/contentFields';
+import { messagePayloadForItem } from './content/messageForItem';
+import { messageTypeField } from './content/typeField';
 
 const properties: INodeProperties[] = [
 	...replyToSenderFields({

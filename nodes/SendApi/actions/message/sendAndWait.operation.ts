@@ -9,9 +9,10 @@ import { WAIT_INDEFINITELY } from 'n8n-workflow';
 
 import { toIsoDateTime } from '../../helpers/dates';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
-import { buildMessagePayload } from '../../helpers/messagePayload';
 import { requireLocatorId } from '../../helpers/params';
-import { asInputError, inputError, requirePhone, requireText } from '../../helpers/validation';
+import { inputError, requirePhone, requireText } from '../../helpers/validation';
+import { buildMessagePayload } from '../../message/buildMessage';
+import { asInputError } from '../../message/inputError';
 import { apiRequest } from '../../transport';
 import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
 import { readMessageId } from '../../transport/wire/ids';

@@ -28,7 +28,8 @@ import { readRows } from './sendBulk/rows';
 import { createBulkSender, toEngineRateLimit } from './sendBulk/sender';
 import type { BulkSettings } from './sendBulk/settings';
 import { readBulkSettings } from './sendBulk/settings';
-import { messageContentFields, messageTypeField } from './messageContent';
+import { messageContentFields } from './content/contentFields';
+import { messageTypeField } from './content/typeField';
 
 const properties: INodeProperties[] = [
 	sessionsField,

@@ -1,7 +1,7 @@
 /**
  * The message requests the node sends: the message types, one checked message as the
  * `{type, <type>: {…}}` fragment of a send or send-bulk body, those two bodies, and the messages
- * list's query. The values arrive validated (helpers/messagePayload.ts); these functions only
+ * list's query. The values arrive validated (message/validateMessage.ts); these functions only
  * decide where each one goes. docs/wire-format.md ("Requests the node sends") explains each choice.
  */
 import type { IDataObject } from 'n8n-workflow';

@@ -1,6 +1,6 @@
 /**
  * The Send Bulk fields that are not message content: the sessions to send from, the plan limits
- * to pace to, and the options. Content fields are shared with Send (messageContent.ts).
+ * to pace to, and the options. Content fields are shared with Send (actions/message/content/).
  */
 import type { INodeProperties } from 'n8n-workflow';
 

@@ -8,6 +8,7 @@
  */
 import type { BulkOutcome, BulkRow } from '../../../bulkEngine';
 import { isValidRow } from '../../../bulkEngine';
+import { asSentence } from '../../../helpers/validation';
 
 export interface RowReasons {
 	/** Whether reasons are written for a model (a tool run). */
@@ -44,8 +45,4 @@ export function forModelOutcomes(
 		const which = several ? ` (row ${outcome.index + 1})` : '';
 		return { ...outcome, reason: `Not sent to ${row.to}${which}: ${outcome.reason ?? 'not sent'}` };
 	});
-}
-
-function asSentence(text: string): string {
-	return /[.!?]$/.test(text) ? text : `${text}.`;
 }

@@ -14,20 +14,18 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import type { BulkRow } from '../../../bulkEngine';
 import type { ParameterReader } from '../../../helpers/fastParameters';
 import { fastParameterReader } from '../../../helpers/fastParameters';
-import type { MessageInput } from '../../../helpers/messagePayload';
-import {
-	buildMessagePayload,
-	MessageInputError,
-	messageKey,
-} from '../../../helpers/messagePayload';
 import { normalisePhone } from '../../../helpers/phone';
 import type { ToolRunError } from '../../../helpers/aiTool';
 import { inModelTerms } from '../../../helpers/aiTool';
 import { PHONE_FIX } from '../../../helpers/phone';
 import { itemPrefix } from '../../../helpers/validation';
+import { buildMessagePayload } from '../../../message/buildMessage';
+import type { MessageInput } from '../../../message/input';
+import { MessageInputError } from '../../../message/inputError';
+import { messageKey } from '../../../message/messageKey';
 import type { MessageFragment, MessageType } from '../../../transport/wire/messageBodies';
 import { BULK_MESSAGE_TYPES } from '../../../transport/wire/messageBodies';
-import { readMessageInput } from '../messageContent';
+import { readMessageInput } from '../content/readMessageInput';
 import type { RowReasons } from './reasons';
 
 export type BulkSendRow = BulkRow<MessageFragment>;
