@@ -45,7 +45,7 @@ function clusterEnv(pg: Postgres, redis: Redis): Record<string, string> {
 		// Main and workers must decrypt the same credentials.
 		N8N_ENCRYPTION_KEY: 'sendapi-queue-e2e-encryption-key',
 		// n8n does not support filesystem binary data in queue mode; 2.40.7 defaults to `database`
-		// there (n8n-core binary-data.config.js), said explicitly here as the README tells users.
+		// there (n8n-core binary-data.config.js), said explicitly here as docs/queue-mode.md tells users.
 		N8N_DEFAULT_BINARY_DATA_MODE: 'database',
 		// Manual (CLI/editor) executions go to the workers too.
 		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',

@@ -1,12 +1,12 @@
 /**
- * The README's "answer WhatsApp messages with an agent" pattern in a real `n8n start`, both ways.
+ * The "answer WhatsApp messages with an agent" pattern of docs/ai-agent-tool.md in a real `n8n start`, both ways.
  * With the reply sent by the agent's SendApi Tool: a published workflow SendApi Trigger (Message Received) →
  * AI Agent (n8n's OpenAI Chat Model on the fake OpenAI-compatible server in test/fake-openai, and
  * the SendApi Tool with Session taken from the trigger's item, To and Text let to the model). The
  * fake SendApi server delivers a signed incoming message; the fake model reads the sender and the
  * text from its prompt, calls the tool to answer that sender, then ends with a text. Exactly one
  * WhatsApp message must go out, to the sender, from the session the message came in on.
- * With the reply as a plain SendApi node after the agent (the README's first advice): the model
+ * With the reply as a plain SendApi node after the agent (the guide's first advice): the model
  * only answers in text, and that text goes to the sender, once.
  */
 import * as fs from 'fs';
@@ -93,7 +93,7 @@ function agentReplyWorkflow() {
 	const tool = sendApiTool(TOOL_NODE, SENDAPI_CRED, {
 		resource: 'message',
 		operation: 'send',
-		// As the README says: the session the message came in on is fixed, not the model's to choose.
+		// As docs/ai-agent-tool.md says: the session the message came in on is fixed, not the model's to choose.
 		session: byId("={{ $('SendApi Trigger').item.json.session_id }}"),
 		to: fromAi('To', 'The WhatsApp number to answer'),
 		messageType: 'text',
@@ -114,7 +114,7 @@ function agentReplyWorkflow() {
 	return connectSubNode(workflow, TOOL_NODE, 'AI Agent', 'ai_tool');
 }
 
-/** Trigger → agent (model only) → SendApi Send to the trigger's sender and session, as the README writes it. */
+/** Trigger → agent (model only) → SendApi Send to the trigger's sender and session, as docs/ai-agent-tool.md writes it. */
 function plainReplyWorkflow() {
 	const reply = sendApi('Reply', SENDAPI_CRED, {
 		resource: 'message',

@@ -13,7 +13,7 @@
 import { qrPng } from './png';
 
 export type IncomingMediaType = 'image' | 'video' | 'audio' | 'voice' | 'document' | 'sticker';
-/** Where in the event the media object sits (see `readIncomingMedia` in transport/dialect.ts). */
+/** Where in the event the media object sits (see `readIncomingMedia` in transport/wire/incomingMedia.ts). */
 export type IncomingMediaShape = 'typed' | 'content' | 'media' | 'flat';
 export type MediaHost = 'sendapi' | 'public' | 'redirect';
 

@@ -1,7 +1,7 @@
 /**
  * Every operation against a SendApi that issues integer ids (its client-code dialect; the fake's
  * `integerIds` mode): whatever the server answers, an id comes out of the node as a string, the
- * type SendApi documents, in every output of every operation (transport/dialect.ts `stringifyIds`).
+ * type SendApi documents, in every output of every operation (transport/wire/ids.ts `stringifyIds`).
  */
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 

@@ -1,5 +1,5 @@
 /**
- * SendApi Trigger, incoming media: which event shapes carry a file (transport/dialect.ts), and,
+ * SendApi Trigger, incoming media: which event shapes carry a file (transport/wire/incomingMedia.ts), and,
  * through n8n-core's real WebhookContext and request helpers, signed deliveries from the fake
  * SendApi whose files are downloaded into n8n binary data (or not, with `media_error`).
  */

@@ -1,6 +1,6 @@
 /**
  * The message part of a send or send-bulk body, built from plain values: checked here
- * (validateMessage.ts), then placed on the wire by transport/dialect.ts.
+ * (validateMessage.ts), then placed on the wire by transport/wire/messageBodies.ts.
  */
 import type { MessageFragment } from '../transport/wire/messageBodies';
 import { messageFragment } from '../transport/wire/messageBodies';

@@ -1,6 +1,6 @@
 /**
  * How a row's "not sent" reason reads. Outside tool runs, as it always has: "Row 3: To … contains
- * letters", the fix left to the README and the node's hints. In a tool run (an AI Agent calling
+ * letters", the fix left to docs/ and the node's hints. In a tool run (an AI Agent calling
  * Send Bulk) a model reads the reasons and nothing else, so each one says what to change, and the
  * row is named only to tell several rows apart: "To "x" contains letters (row 3). Use …"; for a
  * single row, "Row 1" would be noise. A row SendApi refused names its recipient, which is what
