@@ -81,7 +81,8 @@ export async function ownCpuMsPerRow(rows: number, identical: boolean): Promise<
 				chunk.map((row) => row.to),
 				chunk[0].payload,
 			);
-			sink += JSON.stringify(body).length + keys.forChunk(chunk[0].index, chunk.length, sessionId).length;
+			sink +=
+				JSON.stringify(body).length + keys.forChunk(chunk[0].index, chunk.length, sessionId).length;
 			return toSendResult(context, answer({ batch_id: 'batch_1', status: 'queued' }), 'bulk', now);
 		},
 	});

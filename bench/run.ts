@@ -192,10 +192,22 @@ export function checkTargets(
 function checkQuotaSpent(
 	scenario: Scenario,
 	result: ScenarioResult,
-	add: (scenario: string, target: string, value: number | null, ok: boolean, hard?: boolean) => void,
+	add: (
+		scenario: string,
+		target: string,
+		value: number | null,
+		ok: boolean,
+		hard?: boolean,
+	) => void,
 ): void {
 	const left = scenario.accountMessagesLeftToday as number;
-	add(result.scenario, `sent = ${left} (what the account had)`, result.sent, result.sent === left, true);
+	add(
+		result.scenario,
+		`sent = ${left} (what the account had)`,
+		result.sent,
+		result.sent === left,
+		true,
+	);
 	const inFlight = concurrencyForSessions(scenario.sessions);
 	add(
 		result.scenario,
@@ -266,7 +278,8 @@ async function main(): Promise<void> {
 		? path.join(transpiled, 'bench', 'worker.js')
 		: path.join(__dirname, `worker${path.extname(__filename)}`);
 	const execArgv = !transpiled && path.extname(__filename) === '.ts' ? [...TS_NODE_ARGS] : [];
-	if (args.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profileDir)}`);
+	if (args.profileDir)
+		execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profileDir)}`);
 	const started = Date.now();
 	const results: ScenarioResult[] = [];
 	try {

@@ -77,7 +77,11 @@ export class ServerClient {
 	}
 
 	/** Someone else starts sending from a session's number (fakeServerProcess.ts). */
-	async startOtherSender(sessionId: string, messagesPerWindow: number, windowMs: number): Promise<void> {
+	async startOtherSender(
+		sessionId: string,
+		messagesPerWindow: number,
+		windowMs: number,
+	): Promise<void> {
 		await this.call({ cmd: 'otherSender', sessionId, messagesPerWindow, windowMs });
 	}
 

@@ -373,7 +373,10 @@ const REFERENCE_NODES = { 'n8n-passthrough': passthroughNode, 'n8n-http-per-row'
  * sessions), so neighbouring runs share sessions.
  */
 export function sessionsOfRun(sessions: readonly string[], run: number, perRun: number): string[] {
-	return Array.from({ length: Math.min(perRun, sessions.length) }, (_, k) => sessions[(run + k) % sessions.length]);
+	return Array.from(
+		{ length: Math.min(perRun, sessions.length) },
+		(_, k) => sessions[(run + k) % sessions.length],
+	);
 }
 
 /**

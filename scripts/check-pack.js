@@ -13,7 +13,9 @@ const { cleanNpmEnv } = require('./sandbox/n8n-runtime');
 const ROOT = path.resolve(__dirname, '..');
 
 function allowed(file) {
-	return file === 'package.json' || file === 'README.md' || file === 'LICENSE' || /^dist\/.+/.test(file);
+	return (
+		file === 'package.json' || file === 'README.md' || file === 'LICENSE' || /^dist\/.+/.test(file)
+	);
 }
 
 function main() {
@@ -30,7 +32,9 @@ function main() {
 	try {
 		info = JSON.parse(r.stdout)[0];
 	} catch (e) {
-		console.error(`check-pack: could not parse npm pack output: ${e.message}\n${r.stdout.slice(0, 2000)}`);
+		console.error(
+			`check-pack: could not parse npm pack output: ${e.message}\n${r.stdout.slice(0, 2000)}`,
+		);
 		return 1;
 	}
 	const files = info.files.map((f) => f.path.replace(/\\/g, '/'));
@@ -38,19 +42,32 @@ function main() {
 	for (const f of files) if (!allowed(f)) problems.push(`not allowed in the tarball: ${f}`);
 
 	const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-	const declared = [...((pkg.n8n && pkg.n8n.credentials) || []), ...((pkg.n8n && pkg.n8n.nodes) || [])];
+	const declared = [
+		...((pkg.n8n && pkg.n8n.credentials) || []),
+		...((pkg.n8n && pkg.n8n.nodes) || []),
+	];
 	if (!declared.length) problems.push('package.json declares no n8n nodes/credentials');
 	for (const d of declared) {
 		const p = d.replace(/^\.\//, '');
-		if (!files.includes(p)) problems.push(`declared in package.json "n8n" but missing from the tarball (run npm run build?): ${p}`);
+		if (!files.includes(p))
+			problems.push(
+				`declared in package.json "n8n" but missing from the tarball (run npm run build?): ${p}`,
+			);
 	}
-	if (!files.some((f) => f.startsWith('dist/'))) problems.push('no dist/ files in the tarball (run npm run build first)');
+	if (!files.some((f) => f.startsWith('dist/')))
+		problems.push('no dist/ files in the tarball (run npm run build first)');
 	const warnings = [];
-	for (const f of ['README.md', 'LICENSE']) if (!files.includes(f)) warnings.push(`${f} is not in the tarball`);
-	for (const f of files.filter((x) => x.endsWith('.tsbuildinfo'))) warnings.push(`${f} is tsc's build cache, not needed at run time (tsBuildInfoFile outside dist/ keeps it out)`);
+	for (const f of ['README.md', 'LICENSE'])
+		if (!files.includes(f)) warnings.push(`${f} is not in the tarball`);
+	for (const f of files.filter((x) => x.endsWith('.tsbuildinfo')))
+		warnings.push(
+			`${f} is tsc's build cache, not needed at run time (tsBuildInfoFile outside dist/ keeps it out)`,
+		);
 
 	const totalKb = Math.round((info.unpackedSize || 0) / 1024);
-	console.log(`check-pack: ${info.name}@${info.version}: ${files.length} files, ${totalKb} kB unpacked`);
+	console.log(
+		`check-pack: ${info.name}@${info.version}: ${files.length} files, ${totalKb} kB unpacked`,
+	);
 	for (const w of warnings) console.warn(`check-pack: warning: ${w}`);
 	if (problems.length) {
 		for (const p of problems) console.error(`check-pack: ${p}`);

@@ -1,6 +1,11 @@
 /** Types for scripts/check-release.js (plain CommonJS, run by the release workflow). */
 export interface ReleaseInput {
-	pkg: { version: string; repository?: string | { url?: string }; bugs?: string | { url?: string }; homepage?: string };
+	pkg: {
+		version: string;
+		repository?: string | { url?: string };
+		bugs?: string | { url?: string };
+		homepage?: string;
+	};
 	changelog: string;
 	tag: string;
 	/** GITHUB_REPOSITORY of the workflow run (`owner/repo`), when known. */

@@ -20,7 +20,10 @@ const ROOT = path.resolve(__dirname, '..');
 
 /** `git+https://github.com/owner/repo.git` → `owner/repo` (undefined when not a GitHub URL). */
 function githubSlug(url) {
-	const m = /^(?:git\+)?https:\/\/github\.com\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url || '');
+	const m =
+		/^(?:git\+)?https:\/\/github\.com\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(
+			url || '',
+		);
 	return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
@@ -45,23 +48,38 @@ function changelogSection(changelog, version) {
  */
 function releaseProblems({ pkg, changelog, tag, githubRepository }) {
 	const problems = [];
-	if (tag !== `v${pkg.version}`) problems.push(`tag "${tag}" does not name package.json's version ${pkg.version} (expected v${pkg.version})`);
+	if (tag !== `v${pkg.version}`)
+		problems.push(
+			`tag "${tag}" does not name package.json's version ${pkg.version} (expected v${pkg.version})`,
+		);
 	const section = changelogSection(changelog, pkg.version);
-	if (section === undefined) problems.push(`CHANGELOG.md has no section "## [${pkg.version}] - YYYY-MM-DD"`);
+	if (section === undefined)
+		problems.push(`CHANGELOG.md has no section "## [${pkg.version}] - YYYY-MM-DD"`);
 	else if (!section) problems.push(`CHANGELOG.md's section for ${pkg.version} is empty`);
 
 	const repo = githubSlug(urlOf(pkg.repository));
-	if (!repo) problems.push(`package.json "repository.url" must be a https://github.com/<owner>/<repo> URL (npm provenance), got ${JSON.stringify(urlOf(pkg.repository))}`);
+	if (!repo)
+		problems.push(
+			`package.json "repository.url" must be a https://github.com/<owner>/<repo> URL (npm provenance), got ${JSON.stringify(urlOf(pkg.repository))}`,
+		);
 	else if (githubRepository && repo.toLowerCase() !== githubRepository.toLowerCase()) {
-		problems.push(`package.json "repository.url" names ${repo} but this workflow runs in ${githubRepository}: npm refuses provenance for another repository`);
+		problems.push(
+			`package.json "repository.url" names ${repo} but this workflow runs in ${githubRepository}: npm refuses provenance for another repository`,
+		);
 	}
 	if (repo) {
 		const bugs = urlOf(pkg.bugs) || '';
 		if (!bugs.toLowerCase().startsWith(`https://github.com/${repo.toLowerCase()}/issues`)) {
-			problems.push(`package.json "bugs.url" should be https://github.com/${repo}/issues, got ${JSON.stringify(bugs)}`);
+			problems.push(
+				`package.json "bugs.url" should be https://github.com/${repo}/issues, got ${JSON.stringify(bugs)}`,
+			);
 		}
-		if (!(pkg.homepage || '').toLowerCase().startsWith(`https://github.com/${repo.toLowerCase()}`)) {
-			problems.push(`package.json "homepage" should be the repository's page (https://github.com/${repo}#readme), got ${JSON.stringify(pkg.homepage)}`);
+		if (
+			!(pkg.homepage || '').toLowerCase().startsWith(`https://github.com/${repo.toLowerCase()}`)
+		) {
+			problems.push(
+				`package.json "homepage" should be the repository's page (https://github.com/${repo}#readme), got ${JSON.stringify(pkg.homepage)}`,
+			);
 		}
 	}
 	return problems;
@@ -72,7 +90,12 @@ function main() {
 	const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 	const changelogPath = path.join(ROOT, 'CHANGELOG.md');
 	const changelog = fs.existsSync(changelogPath) ? fs.readFileSync(changelogPath, 'utf8') : '';
-	const problems = releaseProblems({ pkg, changelog, tag, githubRepository: process.env.GITHUB_REPOSITORY });
+	const problems = releaseProblems({
+		pkg,
+		changelog,
+		tag,
+		githubRepository: process.env.GITHUB_REPOSITORY,
+	});
 	if (problems.length) {
 		for (const p of problems) console.error(`check-release: ${p}`);
 		return 1;

@@ -83,11 +83,15 @@ function formatFinding(root, result, message) {
 async function scanLeg(label, dir, patterns, { analyzePackage }, recorder) {
 	const verdict = await analyzePackage(dir, patterns);
 	const results = recorder.take();
-	const findings = results.flatMap((result) => result.messages.map((m) => formatFinding(dir, result, m)));
+	const findings = results.flatMap((result) =>
+		result.messages.map((m) => formatFinding(dir, result, m)),
+	);
 	const errors = results.reduce((sum, r) => sum + r.errorCount, 0);
 	const warnings = results.reduce((sum, r) => sum + r.warningCount, 0);
 	const status = verdict.passed ? 'passed' : `FAILED: ${verdict.message}`;
-	console.log(`scan: ${label}: ${results.length} files, ${errors} errors, ${warnings} warnings: ${status}`);
+	console.log(
+		`scan: ${label}: ${results.length} files, ${errors} errors, ${warnings} warnings: ${status}`,
+	);
 	for (const line of findings) console.log(line);
 	// A failure without lint results (the analysis itself threw) shows only in the verdict's text.
 	if (!verdict.passed && findings.length === 0 && verdict.details) console.log(verdict.details);
@@ -97,7 +101,9 @@ async function scanLeg(label, dir, patterns, { analyzePackage }, recorder) {
 async function main() {
 	const missing = missingBuildOutput();
 	if (missing.length > 0) {
-		console.error(`scan: the build output is missing (${missing.join(', ')}): run \`npm run build\` first.`);
+		console.error(
+			`scan: the build output is missing (${missing.join(', ')}): run \`npm run build\` first.`,
+		);
 		return 1;
 	}
 	const started = Date.now();
@@ -124,7 +130,9 @@ async function main() {
 		);
 		const seconds = ((Date.now() - started) / 1000).toFixed(1);
 		const passed = sourcePassed && tarballPassed;
-		console.log(`scan: ${passed ? 'ok' : 'FAILED'}: n8n's verification gate lint, ${seconds}s (provenance not checked: see scripts/scan.js)`);
+		console.log(
+			`scan: ${passed ? 'ok' : 'FAILED'}: n8n's verification gate lint, ${seconds}s (provenance not checked: see scripts/scan.js)`,
+		);
 		return passed ? 0 : 1;
 	} finally {
 		recorder.restore();

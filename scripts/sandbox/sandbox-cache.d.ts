@@ -5,7 +5,11 @@
  * Symbolic links: 'follow' (default) lists a link to a file as a file and walks a link to a folder
  * (loops skipped); 'skip' leaves links out, as `npm pack` does.
  */
-export function listFiles(root: string, rel: string, opts?: { symlinks?: 'follow' | 'skip' }): string[];
+export function listFiles(
+	root: string,
+	rel: string,
+	opts?: { symlinks?: 'follow' | 'skip' },
+): string[];
 /** sha256 (hex) over the relative path and content of each file; a missing file hashes as missing. */
 export function hashFiles(root: string, relPaths: readonly string[]): string;
 /** sha256 (hex) of JSON.stringify(value): key order counts. */
@@ -28,10 +32,19 @@ export function readRecord(file: string): Record<string, any>;
 export function writeRecord(file: string, value: unknown): void;
 
 /** Whether `npm run build` must run: forced, or `now` (sources, dist/) hashes otherwise than the `last` build recorded. */
-export function needsBuild(last: { inputs?: string; dist?: string }, now: { inputs: string; dist: string }, force?: boolean): boolean;
+export function needsBuild(
+	last: { inputs?: string; dist?: string },
+	now: { inputs: string; dist: string },
+	force?: boolean,
+): boolean;
 
 /** Whether to pack and install again: forced, the packed set unknown (`current` null), another hash than `recorded`, or not `installed`. */
-export function needsInstall(state: { recorded: string | undefined; current: string | null; installed: boolean; force?: boolean }): boolean;
+export function needsInstall(state: {
+	recorded: string | undefined;
+	current: string | null;
+	installed: boolean;
+	force?: boolean;
+}): boolean;
 
 /** What the last import of an item recorded: its content hash and n8n's stamp on it (updatedAt / versionId). */
 export interface ImportRecord {
@@ -42,7 +55,12 @@ export interface ImportRecord {
  * Whether to import an item: the database lacks it (`stamp` undefined), or, unless it is imported `once`,
  * its `hash` or n8n's `stamp` differs from `last`.
  */
-export function needsImport(item: { stamp: string | undefined; hash: string; last?: ImportRecord; once?: boolean }): boolean;
+export function needsImport(item: {
+	stamp: string | undefined;
+	hash: string;
+	last?: ImportRecord;
+	once?: boolean;
+}): boolean;
 
 export interface DbState {
 	/** workflow id → versionId */

@@ -104,14 +104,18 @@ function distHash(root) {
  * Names npm's packlist drops at any depth even inside a `files` folder (its default ignore rules);
  * hashing them would only cost a needless reinstall, so they are left out to match `npm pack`.
  */
-const NPM_ALWAYS_IGNORED = /^(\.npmignore|\.gitignore|\.npmrc|\.DS_Store|npm-debug\.log|\.git|\.svn|\.hg|CVS|\._.*|\..*\.swp|.*\.orig)$/;
+const NPM_ALWAYS_IGNORED =
+	/^(\.npmignore|\.gitignore|\.npmrc|\.DS_Store|npm-debug\.log|\.git|\.svn|\.hg|CVS|\._.*|\..*\.swp|.*\.orig)$/;
 
 /** Files npm ships from the package root whatever `files` says (npm-packlist's `readme{,.*[^~$]}` etc.). */
 const NPM_ALWAYS_SHIPPED = /^(readme|copying|license|licence)(\..*[^~$])?$/i;
 
 /** A package.json path as npm-packlist matches it: POSIX, without a leading `./` or `/`. */
 function packagePath(p) {
-	return path.posix.normalize(String(p).split('\\').join('/')).replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '');
+	return path.posix
+		.normalize(String(p).split('\\').join('/'))
+		.replace(/^(\.\/|\/)+/, '')
+		.replace(/\/+$/, '');
 }
 
 /**
@@ -217,7 +221,8 @@ function readDbState(dbFile, { nodeBin, sqlite3Dir }) {
 			read('credentials', 'SELECT id, updatedAt AS stamp FROM credentials_entity', () =>
 				db.close(() => process.stdout.write(JSON.stringify(out)))));`;
 	const r = spawnSync(nodeBin, ['-e', script], { encoding: 'utf8' });
-	if (r.status !== 0) throw new Error(`reading workflows and credentials from ${dbFile} failed: ${r.stderr}`);
+	if (r.status !== 0)
+		throw new Error(`reading workflows and credentials from ${dbFile} failed: ${r.stderr}`);
 	const rows = JSON.parse(r.stdout);
 	return { workflows: new Map(rows.workflows), credentials: new Map(rows.credentials) };
 }

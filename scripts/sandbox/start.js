@@ -82,14 +82,16 @@ function getJson(url) {
 async function waitFor(what, fn, timeoutMs, child) {
 	const t0 = Date.now();
 	for (;;) {
-		if (child && child.exitCode !== null) throw new Error(`${what}: the process exited (code ${child.exitCode})`);
+		if (child && child.exitCode !== null)
+			throw new Error(`${what}: the process exited (code ${child.exitCode})`);
 		try {
 			const v = await fn();
 			if (v) return v;
 		} catch {
 			/* not yet */
 		}
-		if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not ready after ${Math.round(timeoutMs / 1000)}s`);
+		if (Date.now() - t0 > timeoutMs)
+			throw new Error(`${what}: not ready after ${Math.round(timeoutMs / 1000)}s`);
 		// short: the readiness check is what the banner's start time is measured by
 		await new Promise((r) => setTimeout(r, 250));
 	}
@@ -97,8 +99,15 @@ async function waitFor(what, fn, timeoutMs, child) {
 
 /** N8N_* variables of the caller's environment, for `n8n start` (the runtime drops them otherwise). */
 function ownN8nSettings() {
-	const fixed = new Set(['N8N_USER_FOLDER', 'N8N_PORT', 'N8N_WEBHOOK_URL', 'N8N_RUNNERS_BROKER_PORT']);
-	return Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('N8N_') && !fixed.has(k)));
+	const fixed = new Set([
+		'N8N_USER_FOLDER',
+		'N8N_PORT',
+		'N8N_WEBHOOK_URL',
+		'N8N_RUNNERS_BROKER_PORT',
+	]);
+	return Object.fromEntries(
+		Object.entries(process.env).filter(([k]) => k.startsWith('N8N_') && !fixed.has(k)),
+	);
 }
 
 function track(child, name) {
@@ -159,13 +168,19 @@ function buildIfChanged(force) {
 	}
 	say('building the package (npm run build)…');
 	const { ms } = runtime.buildPackage();
-	cache.writeRecord(BUILD_RECORD, { inputs, dist: cache.distHash(ROOT), builtAt: new Date().toISOString() });
+	cache.writeRecord(BUILD_RECORD, {
+		inputs,
+		dist: cache.distHash(ROOT),
+		builtAt: new Date().toISOString(),
+	});
 	say(`built in ${secs(ms)}`);
 }
 
 /** Whether the community-node copy in the sandbox home is there at all (it may have been deleted by hand). */
 function packageInstalled() {
-	return fs.existsSync(path.join(HOME, '.n8n', 'nodes', 'node_modules', runtime.PACKAGE_NAME, 'package.json'));
+	return fs.existsSync(
+		path.join(HOME, '.n8n', 'nodes', 'node_modules', runtime.PACKAGE_NAME, 'package.json'),
+	);
 }
 
 /**
@@ -175,8 +190,17 @@ function packageInstalled() {
  */
 function installIfChanged(record, force) {
 	const hash = cache.packageHash(ROOT);
-	if (!cache.needsInstall({ recorded: record.package, current: hash, installed: packageInstalled(), force })) {
-		say(`package: dist/ and package.json unchanged since it was installed: ${runtime.PACKAGE_NAME} kept as it is`);
+	if (
+		!cache.needsInstall({
+			recorded: record.package,
+			current: hash,
+			installed: packageInstalled(),
+			force,
+		})
+	) {
+		say(
+			`package: dist/ and package.json unchanged since it was installed: ${runtime.PACKAGE_NAME} kept as it is`,
+		);
 		return;
 	}
 	const t0 = Date.now();
@@ -197,7 +221,11 @@ function installIfChanged(record, force) {
 async function startFakeServer() {
 	require('ts-node').register({ transpileOnly: true, project: path.join(ROOT, 'tsconfig.json') });
 	const { startFakeSendApi } = require(path.join(ROOT, 'test', 'fake-sendapi'));
-	fakeServer = await startFakeSendApi({ port: SANDBOX_PORT, emitEvents: true, apiKeys: [FAKE_API_KEY] });
+	fakeServer = await startFakeSendApi({
+		port: SANDBOX_PORT,
+		emitEvents: true,
+		apiKeys: [FAKE_API_KEY],
+	});
 	const session = fakeServer.seedSession({ id: FAKE_SESSION_ID, name: 'Sandbox session' });
 	return {
 		url: fakeServer.url,
@@ -217,20 +245,37 @@ function isTriggerWorkflow(wf) {
  * imported but not published, or every simulated message would run it into a missing credential.
  */
 function needsOtherCredentials(wf) {
-	return wf.nodes.some((n) => Object.keys(n.credentials || {}).some((type) => type !== 'sendApiApi'));
+	return wf.nodes.some((n) =>
+		Object.keys(n.credentials || {}).some((type) => type !== 'sendApiApi'),
+	);
 }
 
 function credentialFor(api) {
-	return { id: CREDENTIAL_ID, name: CREDENTIAL_NAME, type: 'sendApiApi', data: { apiKey: api.apiKey, baseUrl: api.baseUrl } };
+	return {
+		id: CREDENTIAL_ID,
+		name: CREDENTIAL_NAME,
+		type: 'sendApiApi',
+		data: { apiKey: api.apiKey, baseUrl: api.baseUrl },
+	};
 }
 
 /** The example workflows with the session filled in, each with whether it names the session. */
 function loadExamples(sessionId) {
-	const files = fs.existsSync(EXAMPLES_DIR) ? fs.readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.json')).sort() : [];
+	const files = fs.existsSync(EXAMPLES_DIR)
+		? fs
+				.readdirSync(EXAMPLES_DIR)
+				.filter((f) => f.endsWith('.json'))
+				.sort()
+		: [];
 	return files.map((file) => {
 		const original = fs.readFileSync(path.join(EXAMPLES_DIR, file), 'utf8');
 		const wf = JSON.parse(original.split(SESSION_PLACEHOLDER).join(sessionId || ''));
-		return { file, wf, usesSession: original.includes(SESSION_PLACEHOLDER), hash: cache.hashJson(wf) };
+		return {
+			file,
+			wf,
+			usesSession: original.includes(SESSION_PLACEHOLDER),
+			hash: cache.hashJson(wf),
+		};
 	});
 }
 
@@ -277,24 +322,37 @@ async function importCredential(plan, record, readDb, env) {
 		// it holds the API key in plain text; n8n keeps its own copy encrypted
 		fs.rmSync(credFile, { force: true });
 	}
-	record.credential = { hash: plan.credentialHash, updatedAt: readDb().credentials.get(CREDENTIAL_ID) };
+	record.credential = {
+		hash: plan.credentialHash,
+		updatedAt: readDb().credentials.get(CREDENTIAL_ID),
+	};
 	cache.writeRecord(HOME_RECORD, record);
-	say(`imported credential "${CREDENTIAL_NAME}" (id ${CREDENTIAL_ID}) → ${plan.credential.data.baseUrl}`);
+	say(
+		`imported credential "${CREDENTIAL_NAME}" (id ${CREDENTIAL_ID}) → ${plan.credential.data.baseUrl}`,
+	);
 }
 
 /** Imports (and, for a trigger against the fake server, publishes) the examples planned; records their versionIds. */
 async function importWorkflows(plan, record, readDb, realApi, env) {
 	const dir = path.join(IMPORT_DIR, 'workflows');
 	fs.mkdirSync(dir, { recursive: true });
-	for (const e of plan.workflows) fs.writeFileSync(path.join(dir, e.file), JSON.stringify(e.wf, null, 2));
-	await runtime.execN8n(['import:workflow', '--separate', `--input=${dir}`], { userFolder: HOME, env });
-	say(`imported ${plan.workflows.length} example workflow(s): ${plan.workflows.map((e) => `"${e.wf.name}"`).join(', ')}`);
+	for (const e of plan.workflows)
+		fs.writeFileSync(path.join(dir, e.file), JSON.stringify(e.wf, null, 2));
+	await runtime.execN8n(['import:workflow', '--separate', `--input=${dir}`], {
+		userFolder: HOME,
+		env,
+	});
+	say(
+		`imported ${plan.workflows.length} example workflow(s): ${plan.workflows.map((e) => `"${e.wf.name}"`).join(', ')}`,
+	);
 	if (!realApi) {
 		// A new trigger example is published so the fake server's deliveries reach it. Against the
 		// real API a local trigger is unreachable (webhooks need a public URL): nothing is published.
 		for (const e of plan.workflows.filter((w) => isTriggerWorkflow(w.wf))) {
 			if (needsOtherCredentials(e.wf)) {
-				say(`not published: "${e.wf.name}" (give it your own credentials in the editor, then publish it)`);
+				say(
+					`not published: "${e.wf.name}" (give it your own credentials in the editor, then publish it)`,
+				);
 				continue;
 			}
 			await runtime.execN8n(['publish:workflow', `--id=${e.wf.id}`], { userFolder: HOME, env });
@@ -303,17 +361,24 @@ async function importWorkflows(plan, record, readDb, realApi, env) {
 	}
 	const versions = readDb().workflows;
 	record.workflows = record.workflows || {};
-	for (const e of plan.workflows) record.workflows[e.wf.id] = { hash: e.hash, versionId: versions.get(e.wf.id) };
+	for (const e of plan.workflows)
+		record.workflows[e.wf.id] = { hash: e.hash, versionId: versions.get(e.wf.id) };
 	cache.writeRecord(HOME_RECORD, record);
 }
 
 async function runImports(plan, record, readDb, realApi, env) {
 	fs.rmSync(IMPORT_DIR, { recursive: true, force: true });
 	if (plan.importCredential) await importCredential(plan, record, readDb, env);
-	else say(`credential "${CREDENTIAL_NAME}" → ${plan.credential.data.baseUrl} unchanged: not imported again`);
+	else
+		say(
+			`credential "${CREDENTIAL_NAME}" → ${plan.credential.data.baseUrl} unchanged: not imported again`,
+		);
 	if (plan.workflows.length) await importWorkflows(plan, record, readDb, realApi, env);
 	const kept = plan.examples.filter((e) => !plan.workflows.includes(e));
-	if (kept.length) say(`example workflows kept as they are (SANDBOX_RESET=1 starts over): ${kept.map((e) => `"${e.wf.name}"`).join(', ')}`);
+	if (kept.length)
+		say(
+			`example workflows kept as they are (SANDBOX_RESET=1 starts over): ${kept.map((e) => `"${e.wf.name}"`).join(', ')}`,
+		);
 }
 
 function realApiSettings() {
@@ -365,7 +430,11 @@ function printBanner(t0, baseUrl, api, realApi, examples) {
 			`       -d '{"session_id":"${api.sessionId}","from":"+447700900123","media":{"type":"voice"}}'`,
 		);
 	}
-	lines.push(` Ctrl-C stops n8n${realApi ? '' : ' and the fake server'}.`, '──────────────────────────────────────────────────────────────────────────────', '');
+	lines.push(
+		` Ctrl-C stops n8n${realApi ? '' : ' and the fake server'}.`,
+		'──────────────────────────────────────────────────────────────────────────────',
+		'',
+	);
 	process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -399,7 +468,11 @@ async function main() {
 	const brokerPort = await runtime.freePort();
 	const env = { N8N_RUNNERS_BROKER_PORT: String(brokerPort) };
 	const dbFile = path.join(HOME, '.n8n', 'database.sqlite');
-	const readDb = () => cache.readDbState(dbFile, { nodeBin: info.nodeBin, sqlite3Dir: path.join(info.dir, 'node_modules', 'sqlite3') });
+	const readDb = () =>
+		cache.readDbState(dbFile, {
+			nodeBin: info.nodeBin,
+			sqlite3Dir: path.join(info.dir, 'node_modules', 'sqlite3'),
+		});
 	const plan = planImports(api, record, readDb());
 	await runImports(plan, record, readDb, realApi, env);
 
@@ -407,15 +480,24 @@ async function main() {
 	// the fake server forgot its webhooks when it stopped, so make n8n register them again.
 	if (!realApi) {
 		const cleared = runtime.clearWebhookRegistrations(HOME);
-		if (cleared) say(`reset ${cleared} webhook registration(s): published triggers register again with the new fake server`);
+		if (cleared)
+			say(
+				`reset ${cleared} webhook registration(s): published triggers register again with the new fake server`,
+			);
 	}
 
 	const baseUrl = `http://localhost:${N8N_PORT}`;
 	say(`starting n8n on ${baseUrl} … (${secs(Date.now() - t0)} so far)`);
 	const n8n = startN8n(baseUrl, env);
-	await waitFor('n8n', async () => (await getJson(`http://127.0.0.1:${N8N_PORT}/healthz/readiness`)).status === 200, 180000, n8n);
+	await waitFor(
+		'n8n',
+		async () => (await getJson(`http://127.0.0.1:${N8N_PORT}/healthz/readiness`)).status === 200,
+		180000,
+		n8n,
+	);
 	printBanner(t0, baseUrl, api, realApi, plan.examples);
-	if (!realApi && plan.examples.some((e) => isTriggerWorkflow(e.wf))) await reportTriggerRegistration(t0);
+	if (!realApi && plan.examples.some((e) => isTriggerWorkflow(e.wf)))
+		await reportTriggerRegistration(t0);
 }
 
 /**
@@ -423,12 +505,23 @@ async function main() {
  * (seen here): say when the fake server has a webhook, so nobody simulates an incoming message before.
  */
 async function reportTriggerRegistration(t0) {
-	say('the published SendApi Trigger example registers its webhook with the fake server once n8n gets to it (10–40 s)…');
+	say(
+		'the published SendApi Trigger example registers its webhook with the fake server once n8n gets to it (10–40 s)…',
+	);
 	try {
-		await waitFor('the SendApi Trigger webhook', async () => fakeServer.state.webhooks.size > 0, 120000);
-		say(`SendApi Trigger webhook registered (${secs(Date.now() - t0)} after the start): simulated incoming messages now start it`);
+		await waitFor(
+			'the SendApi Trigger webhook',
+			async () => fakeServer.state.webhooks.size > 0,
+			120000,
+		);
+		say(
+			`SendApi Trigger webhook registered (${secs(Date.now() - t0)} after the start): simulated incoming messages now start it`,
+		);
 	} catch {
-		if (!stopping) say('no SendApi Trigger registered a webhook within 2 minutes: is the example workflow still published?');
+		if (!stopping)
+			say(
+				'no SendApi Trigger registered a webhook within 2 minutes: is the example workflow still published?',
+			);
 	}
 }
 

@@ -22,15 +22,22 @@ function operationActions(): Array<[string, string, string | undefined]> {
 		.flatMap((property) => {
 			const resource = property.displayOptions?.show?.resource?.[0] as string;
 			return (property.options as INodePropertyOptions[]).map(
-				(option): [string, string, string | undefined] => [resource, String(option.value), option.action],
+				(option): [string, string, string | undefined] => [
+					resource,
+					String(option.value),
+					option.action,
+				],
 			);
 		});
 }
 
 function isSentenceCase(text: string): boolean {
 	const [first, ...rest] = text.split(' ');
-	if (first[0] !== first[0].toUpperCase() || first.slice(1) !== first.slice(1).toLowerCase()) return false;
-	return rest.every((word) => PROPER_WORDS.has(word.replace(/'s$/, '')) || word === word.toLowerCase());
+	if (first[0] !== first[0].toUpperCase() || first.slice(1) !== first.slice(1).toLowerCase())
+		return false;
+	return rest.every(
+		(word) => PROPER_WORDS.has(word.replace(/'s$/, '')) || word === word.toLowerCase(),
+	);
 }
 
 describe('operation actions', () => {
@@ -41,15 +48,22 @@ describe('operation actions', () => {
 		for (const [resource, operation, action] of actions) {
 			expect(action).toBe((ACTIONS as Record<string, Record<string, string>>)[resource][operation]);
 		}
-		const listed = Object.entries(ACTIONS).flatMap(([resource, ops]) => Object.keys(ops).map((op) => `${resource}.${op}`));
-		expect(listed.sort()).toEqual(actions.map(([resource, operation]) => `${resource}.${operation}`).sort());
+		const listed = Object.entries(ACTIONS).flatMap(([resource, ops]) =>
+			Object.keys(ops).map((op) => `${resource}.${op}`),
+		);
+		expect(listed.sort()).toEqual(
+			actions.map(([resource, operation]) => `${resource}.${operation}`).sort(),
+		);
 	});
 
-	test.each(Object.values(ACTIONS).flatMap((ops) => Object.values(ops)))('"%s" says WhatsApp, in sentence case', (action) => {
-		expect(action).toMatch(/\bWhatsApp\b/);
-		expect(isSentenceCase(action)).toBe(true);
-		expect(action).not.toMatch(/[.!]$/);
-	});
+	test.each(Object.values(ACTIONS).flatMap((ops) => Object.values(ops)))(
+		'"%s" says WhatsApp, in sentence case',
+		(action) => {
+			expect(action).toMatch(/\bWhatsApp\b/);
+			expect(isSentenceCase(action)).toBe(true);
+			expect(action).not.toMatch(/[.!]$/);
+		},
+	);
 
 	test('the Get Many ones start "Get many", as n8n requires', () => {
 		for (const [, operation, action] of actions) {
@@ -70,8 +84,13 @@ describe('what a model reads about the SendApi tool (n8n-workflow composes it)',
 	}
 
 	test('Message → Send is described as sending a WhatsApp message', () => {
-		const node = toolNode('Send a WhatsApp message in SendApi', { resource: 'message', operation: 'send' });
-		expect(NodeHelpers.getToolDescriptionForNode(node, new SendApi())).toBe('Send a WhatsApp message in SendApi');
+		const node = toolNode('Send a WhatsApp message in SendApi', {
+			resource: 'message',
+			operation: 'send',
+		});
+		expect(NodeHelpers.getToolDescriptionForNode(node, new SendApi())).toBe(
+			'Send a WhatsApp message in SendApi',
+		);
 		// The editor names a new tool node after that text; the model calls the tool by the name.
 		expect(nodeNameToToolName(node)).toBe('Send_a_WhatsApp_message_in_SendApi');
 	});
@@ -79,7 +98,9 @@ describe('what a model reads about the SendApi tool (n8n-workflow composes it)',
 	test('every operation reads "<action> in SendApi"', () => {
 		for (const [resource, operation, action] of operationActions()) {
 			const node = toolNode('SendApi', { resource, operation });
-			expect(NodeHelpers.getToolDescriptionForNode(node, new SendApi())).toBe(`${action} in SendApi`);
+			expect(NodeHelpers.getToolDescriptionForNode(node, new SendApi())).toBe(
+				`${action} in SendApi`,
+			);
 		}
 	});
 });

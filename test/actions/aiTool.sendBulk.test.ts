@@ -46,8 +46,10 @@ async function sendBulk(options: {
 	});
 }
 
-const reasons = (outputs: INodeExecutionData[][]) => outputs[0].map((item) => (item.json as IDataObject).reason);
-const sends = () => fake.api.requests.filter((r) => r.method === 'POST' && /\/send(-bulk)?$/.test(r.path));
+const reasons = (outputs: INodeExecutionData[][]) =>
+	outputs[0].map((item) => (item.json as IDataObject).reason);
+const sends = () =>
+	fake.api.requests.filter((r) => r.method === 'POST' && /\/send(-bulk)?$/.test(r.path));
 
 describe('Send Bulk rows a model reads', () => {
 	test('one row with a bad number: the reason carries the E.164 fix and no "Row 1:"', async () => {
@@ -76,21 +78,33 @@ describe('Send Bulk rows a model reads', () => {
 		expect(sends()).toHaveLength(1);
 	});
 
-	const refused = 'no session can send (sess_nope: SendApi: No such session: sess_nope (invalid_request_error resource_missing)';
+	const refused =
+		'no session can send (sess_nope: SendApi: No such session: sess_nope (invalid_request_error resource_missing)';
 
 	test('rows SendApi refuses: the recipient, the row when several, and SendApi’s advice', async () => {
 		const one = await sendBulk({ phones: ['+447700900001'], session: 'sess_nope', asAiTool: true });
 		expect(reasons(one.outputs)).toEqual([
 			`Not sent to +447700900001: ${refused}. ${UNKNOWN_SESSION_FIX} Field: session_id.)`,
 		]);
-		const two = await sendBulk({ phones: ['+447700900001', '+447700900002'], session: 'sess_nope', asAiTool: true });
-		expect(reasons(two.outputs)).toEqual([1, 2].map(
-			(row) => `Not sent to +44770090000${row} (row ${row}): ${refused}. ${UNKNOWN_SESSION_FIX} Field: session_id.)`,
-		));
+		const two = await sendBulk({
+			phones: ['+447700900001', '+447700900002'],
+			session: 'sess_nope',
+			asAiTool: true,
+		});
+		expect(reasons(two.outputs)).toEqual(
+			[1, 2].map(
+				(row) =>
+					`Not sent to +44770090000${row} (row ${row}): ${refused}. ${UNKNOWN_SESSION_FIX} Field: session_id.)`,
+			),
+		);
 	});
 
 	test('the same refusal as a plain node reads as it always has', async () => {
-		const { outputs } = await sendBulk({ phones: ['+447700900001'], session: 'sess_nope', asAiTool: false });
+		const { outputs } = await sendBulk({
+			phones: ['+447700900001'],
+			session: 'sess_nope',
+			asAiTool: false,
+		});
 		expect(reasons(outputs)).toEqual([`${refused})`]);
 	});
 });
@@ -101,7 +115,11 @@ describe('Send Bulk errors a model reads', () => {
 	const fix = 'Enter a whole number of messages or requests, or 0 for no limit.';
 
 	test('a wrong setting stops the tool with the fix in the message', async () => {
-		const { error } = await sendBulk({ phones: ['+447700900001'], asAiTool: true, parameters: badPlan });
+		const { error } = await sendBulk({
+			phones: ['+447700900001'],
+			asAiTool: true,
+			parameters: badPlan,
+		});
 		expect(error?.message).toBe(`${problem}. ${fix}`);
 		expect(sends()).toHaveLength(0);
 	});
@@ -117,7 +135,11 @@ describe('Send Bulk errors a model reads', () => {
 	});
 
 	test('as a plain node the message and description stay apart', async () => {
-		const { error } = await sendBulk({ phones: ['+447700900001'], asAiTool: false, parameters: badPlan });
+		const { error } = await sendBulk({
+			phones: ['+447700900001'],
+			asAiTool: false,
+			parameters: badPlan,
+		});
 		expect(error?.message).toBe(problem);
 		expect(error?.description).toBe(fix);
 	});

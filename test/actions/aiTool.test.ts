@@ -20,16 +20,31 @@ const UNKNOWN_SESSION_FIX =
 	'The session ID is wrong: this SendApi account has no session with that ID. Use the ID of one of its sessions (Session → Get Many lists them).';
 
 function node(type: string): INode {
-	return { id: 'n', name: 'Send a WhatsApp message in SendApi', type, typeVersion: 1, position: [0, 0], parameters: {} };
+	return {
+		id: 'n',
+		name: 'Send a WhatsApp message in SendApi',
+		type,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
 }
 
 /** Just enough of an execute context for runsAsAiTool: the node, and isToolExecution when given. */
 function contextOf(type: string, isToolExecution?: () => boolean): IExecuteFunctions {
-	return { getNode: () => node(type), ...(isToolExecution ? { isToolExecution } : {}) } as unknown as IExecuteFunctions;
+	return {
+		getNode: () => node(type),
+		...(isToolExecution ? { isToolExecution } : {}),
+	} as unknown as IExecuteFunctions;
 }
 
 /** Message → Send of a text from a connected session (or the given one), as a tool or not. */
-async function sendText(options: { to: string; session?: string; asAiTool: boolean; continueOnFail?: boolean }) {
+async function sendText(options: {
+	to: string;
+	session?: string;
+	asAiTool: boolean;
+	continueOnFail?: boolean;
+}) {
 	const session = options.session ?? String(fake.api.seedSession().id);
 	const parameters: INodeParameters = {
 		resource: 'message',
@@ -47,10 +62,11 @@ async function sendText(options: { to: string; session?: string; asAiTool: boole
 	});
 }
 
-const sends = () => fake.api.requests.filter((r) => r.method === 'POST' && r.path === '/v1/whatsapp/send');
+const sends = () =>
+	fake.api.requests.filter((r) => r.method === 'POST' && r.path === '/v1/whatsapp/send');
 
 describe('runsAsAiTool', () => {
-	test("the tool type n8n makes of a usableAsTool node (`<type>Tool`) is a tool run, in every n8n", () => {
+	test('the tool type n8n makes of a usableAsTool node (`<type>Tool`) is a tool run, in every n8n', () => {
 		expect(runsAsAiTool(contextOf(SENDAPI_TOOL_TYPE))).toBe(true);
 		// n8n 2.40's engine-run tools (AI Agent v3) answer false; the type still tells.
 		expect(runsAsAiTool(contextOf(SENDAPI_TOOL_TYPE, () => false))).toBe(true);
@@ -68,10 +84,14 @@ describe('runsAsAiTool', () => {
 
 describe('inModelTerms', () => {
 	test('an input error: the fix moves from the description into the message, the item prefix goes', () => {
-		const error = new NodeOperationError(node(SENDAPI_TOOL_TYPE), 'Item 1: To "call-me-maybe" contains letters', {
-			itemIndex: 0,
-			description: PHONE_FIX,
-		});
+		const error = new NodeOperationError(
+			node(SENDAPI_TOOL_TYPE),
+			'Item 1: To "call-me-maybe" contains letters',
+			{
+				itemIndex: 0,
+				description: PHONE_FIX,
+			},
+		);
 		inModelTerms(error);
 		expect(error.message).toBe(`To "call-me-maybe" contains letters. ${PHONE_FIX}`);
 		expect(error.description).toBeNull();
@@ -86,7 +106,9 @@ describe('inModelTerms', () => {
 		});
 		error.message = `Item 1: ${error.message}`;
 		inModelTerms(error);
-		expect(error.message).toBe(`SendApi: Session not found (not_found 4040). ${UNKNOWN_SESSION_FIX}`);
+		expect(error.message).toBe(
+			`SendApi: Session not found (not_found 4040). ${UNKNOWN_SESSION_FIX}`,
+		);
 		expect(error.description).toBe('Request: POST /whatsapp/send. SendApi request id: req_42.');
 	});
 
@@ -110,17 +132,37 @@ describe('inModelTerms', () => {
 
 describe('unknown sessions get advice of their own, in both of SendApi’s error shapes', () => {
 	test.each<[string, IDataObject]>([
-		['`{type, code: number}`, message only', { type: 'not_found', code: 4040, message: 'Session not found' }],
-		['`{code, param}` naming session_id', { type: 'invalid_request_error', code: 'resource_missing', param: 'session_id', message: 'No such session: sess_x' }],
+		[
+			'`{type, code: number}`, message only',
+			{ type: 'not_found', code: 4040, message: 'Session not found' },
+		],
+		[
+			'`{code, param}` naming session_id',
+			{
+				type: 'invalid_request_error',
+				code: 'resource_missing',
+				param: 'session_id',
+				message: 'No such session: sess_x',
+			},
+		],
 	])('%s', (_shape, info) => {
-		const error = toNodeApiError(node(SENDAPI_TYPE), { status: 404, info, request: 'POST /whatsapp/send' });
+		const error = toNodeApiError(node(SENDAPI_TYPE), {
+			status: 404,
+			info,
+			request: 'POST /whatsapp/send',
+		});
 		expect(error.description).toMatch(new RegExp(`^${escape(UNKNOWN_SESSION_FIX)}`));
 	});
 
 	test('a 404 about something else keeps the general advice', () => {
 		const error = toNodeApiError(node(SENDAPI_TYPE), {
 			status: 404,
-			info: { type: 'invalid_request_error', code: 'resource_missing', param: 'id', message: 'No such message: msg_1' },
+			info: {
+				type: 'invalid_request_error',
+				code: 'resource_missing',
+				param: 'id',
+				message: 'No such message: msg_1',
+			},
 			request: 'GET /messages/msg_1',
 		});
 		expect(error.description).toMatch(/^SendApi has no such resource\./);
@@ -144,7 +186,11 @@ describe('Message → Send as a tool, in n8n-core’s engine', () => {
 	});
 
 	test('an unknown session: the model is told the id is wrong and how to list sessions', async () => {
-		const { outputs, error } = await sendText({ to: '+447700900001', session: 'sess_nope', asAiTool: true });
+		const { outputs, error } = await sendText({
+			to: '+447700900001',
+			session: 'sess_nope',
+			asAiTool: true,
+		});
 		expect(error?.message).toBe(
 			`SendApi: No such session: sess_nope (invalid_request_error resource_missing). ${UNKNOWN_SESSION_FIX} Field: session_id.`,
 		);
@@ -153,16 +199,32 @@ describe('Message → Send as a tool, in n8n-core’s engine', () => {
 	});
 
 	test('the same as a plain node: only the description gained the advice', async () => {
-		const { error } = await sendText({ to: '+447700900001', session: 'sess_nope', asAiTool: false });
-		expect(error?.message).toBe('Item 1: SendApi: No such session: sess_nope (invalid_request_error resource_missing)');
-		expect(error?.description).toMatch(new RegExp(`^${escape(UNKNOWN_SESSION_FIX)} Field: session_id\\. Request: POST /whatsapp/send\\.`));
+		const { error } = await sendText({
+			to: '+447700900001',
+			session: 'sess_nope',
+			asAiTool: false,
+		});
+		expect(error?.message).toBe(
+			'Item 1: SendApi: No such session: sess_nope (invalid_request_error resource_missing)',
+		);
+		expect(error?.description).toMatch(
+			new RegExp(
+				`^${escape(UNKNOWN_SESSION_FIX)} Field: session_id\\. Request: POST /whatsapp/send\\.`,
+			),
+		);
 	});
 
 	test('with Continue On Fail the error item the model reads is worded the same way', async () => {
-		const { outputs, error } = await sendText({ to: 'call-me-maybe', asAiTool: true, continueOnFail: true });
+		const { outputs, error } = await sendText({
+			to: 'call-me-maybe',
+			asAiTool: true,
+			continueOnFail: true,
+		});
 		expect(error).toBeUndefined();
 		expect(outputs[0]).toHaveLength(1);
-		expect(outputs[0][0].json).toEqual({ error: `To "call-me-maybe" contains letters. ${PHONE_FIX}` });
+		expect(outputs[0][0].json).toEqual({
+			error: `To "call-me-maybe" contains letters. ${PHONE_FIX}`,
+		});
 	});
 
 	test('a good call sends one message and returns it as usual', async () => {
@@ -176,11 +238,20 @@ describe('Message → Send as a tool, in n8n-core’s engine', () => {
 describe('errors thrown outside the per-item loop are worded for the model too', () => {
 	test('Send Bulk without sessions', async () => {
 		const { error } = await runNode({
-			parameters: { resource: 'message', operation: 'sendBulk', sessions: {}, to: '+447700900001', messageType: 'text', text: 'x' },
+			parameters: {
+				resource: 'message',
+				operation: 'sendBulk',
+				sessions: {},
+				to: '+447700900001',
+				messageType: 'text',
+				text: 'x',
+			},
 			credentials: fake.credentials,
 			asAiTool: true,
 		});
-		expect(error?.message).toBe('Sessions is empty. Add at least one session to send from: pick it from the list or enter its ID.');
+		expect(error?.message).toBe(
+			'Sessions is empty. Add at least one session to send from: pick it from the list or enter its ID.',
+		);
 		expect(error?.name).toBe('NodeOperationError');
 	});
 });

@@ -9,13 +9,22 @@ describe('Contact resource', () => {
 	test('Check Number normalises the number and reads the unwrapped answer', async () => {
 		const session = fake.api.seedSession();
 		const { outputs, error } = await runNode({
-			parameters: { resource: 'contact', operation: 'checkNumber', session: byId(session.id), phone: '={{ $json.phone }}' },
+			parameters: {
+				resource: 'contact',
+				operation: 'checkNumber',
+				session: byId(session.id),
+				phone: '={{ $json.phone }}',
+			},
 			items: [{ json: { phone: '+44 (7700) 900-001' } }, { json: { phone: '0044 7700 900009' } }],
 			credentials: fake.credentials,
 		});
 		expect(error).toBeUndefined();
 		expect(outputs[0].map((item) => item.json)).toEqual([
-			{ phone: '+447700900001', is_whatsapp_user: true, whatsapp_id: '447700900001@s.whatsapp.net' },
+			{
+				phone: '+447700900001',
+				is_whatsapp_user: true,
+				whatsapp_id: '447700900001@s.whatsapp.net',
+			},
 			{ phone: '+447700900009', is_whatsapp_user: false, whatsapp_id: null },
 		]);
 		const check = fake.api.requests[0];
@@ -26,7 +35,12 @@ describe('Contact resource', () => {
 	test('Check Number refuses a number that cannot be one, naming item and field', async () => {
 		const session = fake.api.seedSession();
 		const { error } = await runNode({
-			parameters: { resource: 'contact', operation: 'checkNumber', session: byId(session.id), phone: '={{ $json.phone }}' },
+			parameters: {
+				resource: 'contact',
+				operation: 'checkNumber',
+				session: byId(session.id),
+				phone: '={{ $json.phone }}',
+			},
 			items: [{ json: { phone: '+447700900001' } }, { json: { phone: 'call me' } }],
 			credentials: fake.credentials,
 		});
@@ -39,7 +53,12 @@ describe('Contact resource', () => {
 		const session = fake.api.seedSession({ id: 42 });
 		fake.api.seedContacts(42, 250);
 		const { outputs } = await runNode({
-			parameters: { resource: 'contact', operation: 'getAll', session: byId(session.id), returnAll: true },
+			parameters: {
+				resource: 'contact',
+				operation: 'getAll',
+				session: byId(session.id),
+				returnAll: true,
+			},
 			credentials: fake.credentials,
 		});
 		expect(outputs[0]).toHaveLength(250);
@@ -51,7 +70,13 @@ describe('Contact resource', () => {
 		const session = fake.api.seedSession();
 		fake.api.seedContacts(session.id, 40);
 		const { outputs } = await runNode({
-			parameters: { resource: 'contact', operation: 'getAll', session: byId(session.id), returnAll: false, limit: 5 },
+			parameters: {
+				resource: 'contact',
+				operation: 'getAll',
+				session: byId(session.id),
+				returnAll: false,
+				limit: 5,
+			},
 			credentials: fake.credentials,
 		});
 		expect(outputs[0]).toHaveLength(5);

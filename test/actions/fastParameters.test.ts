@@ -114,7 +114,12 @@ const CASES: Case[] = [
 	fast('a number after a space', '= {{ $json.n }}', { n: 42 }, ' 42'),
 	fast('a number before a space', '={{ $json.n }} ', { n: 42 }, '42 '),
 	fast('two segments side by side', '={{ $json.a }}{{ $json.b }}', { a: 1, b: 2 }, '12'),
-	fast('unicode and a newline in the text', '=Olá {{ $json.name }} 👋\nok', { name: 'Zoë' }, 'Olá Zoë 👋\nok'),
+	fast(
+		'unicode and a newline in the text',
+		'=Olá {{ $json.name }} 👋\nok',
+		{ name: 'Zoë' },
+		'Olá Zoë 👋\nok',
+	),
 	fast('literal only', '=Hello', {}, 'Hello'),
 	fast('just =', '=', {}, ''),
 
@@ -283,7 +288,10 @@ describe('parseSimpleExpression', () => {
 			whole: false,
 			parts: ['Hi ', ['a', 'b'], ', ', ['c d', 0], '!'],
 		});
-		expect(parseSimpleExpression('={{ $json.phone }}')).toEqual({ whole: true, parts: [['phone']] });
+		expect(parseSimpleExpression('={{ $json.phone }}')).toEqual({
+			whole: true,
+			parts: [['phone']],
+		});
 	});
 
 	test('refuses what it does not support', () => {
@@ -300,12 +308,13 @@ describe('Send Bulk reads its per-row parameters without n8n', () => {
 		// Every expression n8n's engine is asked to evaluate during the run.
 		const evaluated: string[] = [];
 		const real = WorkflowExpression.prototype.getParameterValue;
-		jest
-			.spyOn(WorkflowExpression.prototype, 'getParameterValue')
-			.mockImplementation(function (this: WorkflowExpression, ...args) {
-				if (typeof args[0] === 'string' && args[0].includes('$json')) evaluated.push(args[0]);
-				return real.apply(this, args);
-			});
+		jest.spyOn(WorkflowExpression.prototype, 'getParameterValue').mockImplementation(function (
+			this: WorkflowExpression,
+			...args
+		) {
+			if (typeof args[0] === 'string' && args[0].includes('$json')) evaluated.push(args[0]);
+			return real.apply(this, args);
+		});
 		try {
 			const session = fake.api.seedSession().id;
 			const items: INodeExecutionData[] = Array.from({ length: 6 }, (_, row) => ({

@@ -539,7 +539,11 @@ describe('Message → Send: n8n’s Retry On Fail never sends twice', () => {
 			to: TO,
 			text: '={{ $json.text }}',
 		};
-		const items = [{ json: { text: 'same' } }, { json: { text: 'same' } }, { json: { text: 'other' } }];
+		const items = [
+			{ json: { text: 'same' } },
+			{ json: { text: 'same' } },
+			{ json: { text: 'other' } },
+		];
 		await runNode({ parameters, items, credentials: fake.credentials });
 		await runNode({ parameters, items: items.slice(0, 1), credentials: fake.credentials });
 		const keys = sendKeys();

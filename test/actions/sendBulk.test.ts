@@ -13,7 +13,11 @@ import type {
 import { NodeHelpers, Workflow } from 'n8n-workflow';
 
 import { configuredOutputs } from '../../nodes/SendApi/actions/message/sendBulk/outputs';
-import { IdempotencyKeys, toEngineRateLimit, toSendResult } from '../../nodes/SendApi/actions/message/sendBulk/sender';
+import {
+	IdempotencyKeys,
+	toEngineRateLimit,
+	toSendResult,
+} from '../../nodes/SendApi/actions/message/sendBulk/sender';
 import { startOfTodayUtc } from '../../nodes/SendApi/actions/message/sendBulk/dailyUsage';
 import { engineLimits } from '../../nodes/SendApi/actions/message/sendBulk.operation';
 import { PLAN_LIMITS } from '../../nodes/SendApi/bulkEngine';
@@ -507,7 +511,11 @@ describe('Send Bulk: sharing the key and sessions with others', () => {
 		});
 		expect(outputs[0].every((item) => item.json.status === 'sent')).toBe(true);
 		expect(outputs[0].every((item) => item.json.session_id === sessions[1].id)).toBe(true);
-		expect(sends().filter((r) => body(r).session_id === sessions[0].id).every((r) => r.status === 429)).toBe(true);
+		expect(
+			sends()
+				.filter((r) => body(r).session_id === sessions[0].id)
+				.every((r) => r.status === 429),
+		).toBe(true);
 	});
 
 	test('when no session is connected, every row comes out not_sent saying why', async () => {
@@ -524,7 +532,9 @@ describe('Send Bulk: sharing the key and sessions with others', () => {
 			expect(String(item.json.reason)).toContain(String(sessions[0].id));
 		}
 		// Not sent, but the number it was for is known: it is still reported.
-		expect(out.map((item) => item.json.to)).toEqual(Array.from({ length: 6 }, (_, row) => phone(row)));
+		expect(out.map((item) => item.json.to)).toEqual(
+			Array.from({ length: 6 }, (_, row) => phone(row)),
+		);
 		expect(outMessages()).toHaveLength(0);
 	});
 });
@@ -552,7 +562,12 @@ describe('Send Bulk: the number sent', () => {
 			{ phone: '+44 7700 900000', to: '+447700900000', sent_to: undefined, status: 'queued' },
 			{ phone: '+447700900001', to: 'Ann (mobile)', sent_to: '+447700900001', status: 'queued' },
 			{ phone: '+447700900002', to: '+447700900002', sent_to: undefined, status: 'queued' },
-			{ phone: '+44 7700 900003', to: '+44 7700 900003', sent_to: '+447700900003', status: 'queued' },
+			{
+				phone: '+44 7700 900003',
+				to: '+44 7700 900003',
+				sent_to: '+447700900003',
+				status: 'queued',
+			},
 			{ phone: 'call me', to: undefined, sent_to: undefined, status: 'not_sent' },
 			{ phone: 'call me', to: 'keep me', sent_to: undefined, status: 'not_sent' },
 			{ phone: '0044 7700 900006', to: '+447700900006', sent_to: undefined, status: 'queued' },
@@ -565,7 +580,14 @@ describe('Send Bulk: the number sent', () => {
 				.filter((item) => item.json.status !== 'not_sent')
 				.map((item) => item.json.sent_to ?? item.json.to),
 		);
-		expect(Object.keys(outputs[0][0].json)).toEqual(['phone', 'to', 'status', 'batch_id', 'session_id', 'attempts']);
+		expect(Object.keys(outputs[0][0].json)).toEqual([
+			'phone',
+			'to',
+			'status',
+			'batch_id',
+			'session_id',
+			'attempts',
+		]);
 	});
 
 	test('when the recipient column itself is `to`, a number already in E.164 stays the one column', async () => {
@@ -734,7 +756,8 @@ describe('Send Bulk: SendApi’s quota_exceeded during the run', () => {
 	/** How SendApi's plan refusal reads in each documented error shape. */
 	const PLAN_SAID: Record<QuotaErrorShape, string> = {
 		coded: 'SendApi: Daily message quota of 60 exceeded for this plan (quota_exceeded 4020)',
-		param: 'SendApi: Daily message quota of 60 exceeded for this plan (invalid_request_error quota_exceeded)',
+		param:
+			'SendApi: Daily message quota of 60 exceeded for this plan (invalid_request_error quota_exceeded)',
 	};
 	/** Requests one session may have in flight (concurrencyForSessions(1)). */
 	const IN_FLIGHT_PER_SESSION = 4;
@@ -764,10 +787,12 @@ describe('Send Bulk: SendApi’s quota_exceeded during the run', () => {
 
 			const sentPhones = new Set(accepted().map((r) => body(r).to));
 			const refusedPhones = new Set(refused.map((r) => body(r).to));
-			expect(out.filter((item) => item.json.status === 'sent').map((item) => item.json.phone)).toEqual(
-				items.map((item) => item.json.phone).filter((to) => sentPhones.has(to)),
+			expect(
+				out.filter((item) => item.json.status === 'sent').map((item) => item.json.phone),
+			).toEqual(items.map((item) => item.json.phone).filter((to) => sentPhones.has(to)));
+			const notStarted = out.filter(
+				(item) => !sentPhones.has(item.json.phone) && !refusedPhones.has(item.json.phone),
 			);
-			const notStarted = out.filter((item) => !sentPhones.has(item.json.phone) && !refusedPhones.has(item.json.phone));
 			expect(notStarted).toHaveLength(60 - refused.length);
 			for (const item of out.filter((entry) => refusedPhones.has(entry.json.phone))) {
 				expect(item.json).toMatchObject({
@@ -834,7 +859,12 @@ describe('Send Bulk: SendApi’s quota_exceeded during the run', () => {
 		expect(out.slice(0, 500).every((item) => item.json.status === 'queued')).toBe(true);
 		const said = 'SendApi: Daily message quota of 500 exceeded for this plan (quota_exceeded 4020)';
 		for (const item of out.slice(500, 700)) {
-			expect(item.json).toMatchObject({ status: 'not_sent', attempts: 1, session_id: sessions[0], reason: said });
+			expect(item.json).toMatchObject({
+				status: 'not_sent',
+				attempts: 1,
+				session_id: sessions[0],
+				reason: said,
+			});
 		}
 		for (const item of out.slice(700)) {
 			expect(item.json).toMatchObject({
@@ -849,12 +879,35 @@ describe('Send Bulk: SendApi’s quota_exceeded during the run', () => {
 	});
 
 	test('which quota_exceeded is about one session is read from what SendApi says (our choice)', () => {
-		const info = (fields: Partial<SendApiErrorInfo>): SendApiErrorInfo => ({ type: 'quota_exceeded', code: 4020, ...fields });
-		expect(quotaExceededScope(402, info({ message: 'Daily message quota of 60 exceeded for this plan' }))).toBe('plan');
-		expect(quotaExceededScope(402, info({ message: 'Daily quota exceeded for all sessions' }))).toBe('plan');
-		expect(quotaExceededScope(402, { type: 'invalid_request_error', code: 'quota_exceeded', message: 'Quota exceeded' })).toBe('plan');
+		const info = (fields: Partial<SendApiErrorInfo>): SendApiErrorInfo => ({
+			type: 'quota_exceeded',
+			code: 4020,
+			...fields,
+		});
+		expect(
+			quotaExceededScope(
+				402,
+				info({ message: 'Daily message quota of 60 exceeded for this plan' }),
+			),
+		).toBe('plan');
+		expect(
+			quotaExceededScope(402, info({ message: 'Daily quota exceeded for all sessions' })),
+		).toBe('plan');
+		expect(
+			quotaExceededScope(402, {
+				type: 'invalid_request_error',
+				code: 'quota_exceeded',
+				message: 'Quota exceeded',
+			}),
+		).toBe('plan');
 		expect(quotaExceededScope(402, {})).toBe('plan'); // a bare 402: the only one documented
-		expect(quotaExceededScope(402, { type: 'invalid_request_error', code: 'quota_exceeded', param: 'session_id' })).toBe('session');
+		expect(
+			quotaExceededScope(402, {
+				type: 'invalid_request_error',
+				code: 'quota_exceeded',
+				param: 'session_id',
+			}),
+		).toBe('session');
 		for (const message of [
 			'Session sess_1 daily quota of 50 messages exceeded',
 			'Session daily limit of 1000 messages reached',
@@ -871,7 +924,14 @@ describe('Send Bulk: SendApi’s quota_exceeded during the run', () => {
 	});
 
 	test('the sender reads SendApi’s refusal into what the engine acts on, from either error shape', () => {
-		const node: INode = { id: 'n', name: 'SendApi', type: 'sendApi', typeVersion: 1, position: [0, 0], parameters: {} };
+		const node: INode = {
+			id: 'n',
+			name: 'SendApi',
+			type: 'sendApi',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: {},
+		};
 		const context = { getExecutionCancelSignal: () => undefined } as unknown as IExecuteFunctions;
 		const refusedWith = (status: number, info: SendApiErrorInfo) => {
 			const error = toNodeApiError(node, { status, info, request: 'POST /whatsapp/send' });
@@ -880,10 +940,24 @@ describe('Send Bulk: SendApi’s quota_exceeded during the run', () => {
 		const plan = { ok: false, retryable: false, refused: true, planQuotaExceeded: true };
 		const session = { ok: false, retryable: false, refused: true, sessionUnavailable: true };
 		// The coded shape may say it with its number alone.
-		expect(refusedWith(402, { type: 'api_error', code: 4020, message: 'Out of messages' })).toMatchObject(plan);
-		expect(refusedWith(402, { code: 'quota_exceeded', param: 'session_id', message: 'Quota' })).toMatchObject(session);
-		expect(refusedWith(402, { type: 'quota_exceeded', code: 4020, message: 'Session 7 daily quota of 5 messages exceeded' })).toMatchObject(session);
-		const other = refusedWith(422, { type: 'invalid_request_error', code: 'invalid_phone', message: 'Bad' });
+		expect(
+			refusedWith(402, { type: 'api_error', code: 4020, message: 'Out of messages' }),
+		).toMatchObject(plan);
+		expect(
+			refusedWith(402, { code: 'quota_exceeded', param: 'session_id', message: 'Quota' }),
+		).toMatchObject(session);
+		expect(
+			refusedWith(402, {
+				type: 'quota_exceeded',
+				code: 4020,
+				message: 'Session 7 daily quota of 5 messages exceeded',
+			}),
+		).toMatchObject(session);
+		const other = refusedWith(422, {
+			type: 'invalid_request_error',
+			code: 'invalid_phone',
+			message: 'Bad',
+		});
 		expect(other).not.toHaveProperty('planQuotaExceeded');
 		expect(other).toMatchObject({ ok: false, retryable: false, sessionUnavailable: false });
 	});

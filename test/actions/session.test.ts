@@ -34,7 +34,12 @@ describe('Session resource', () => {
 
 	test('Create puts the QR into the binary field the user named', async () => {
 		const { outputs } = await runNode({
-			parameters: { resource: 'session', operation: 'create', name: 'A', options: { binaryPropertyName: 'pairing' } },
+			parameters: {
+				resource: 'session',
+				operation: 'create',
+				name: 'A',
+				options: { binaryPropertyName: 'pairing' },
+			},
 			credentials: fake.credentials,
 		});
 		expect(Object.keys(outputs[0][0].binary ?? {})).toEqual(['pairing']);
@@ -43,7 +48,11 @@ describe('Session resource', () => {
 	test('Get QR Code returns a binary PNG for an existing session', async () => {
 		const session = fake.api.seedSession({ status: 'pending' });
 		const { outputs, error } = await runNode({
-			parameters: { resource: 'session', operation: 'getQrCode', session: byId(String(session.id)) },
+			parameters: {
+				resource: 'session',
+				operation: 'getQrCode',
+				session: byId(String(session.id)),
+			},
 			credentials: fake.credentials,
 		});
 		expect(error).toBeUndefined();
@@ -73,7 +82,9 @@ describe('Session resource', () => {
 		});
 		expect(outputs[0]).toHaveLength(230);
 		expect(new Set(outputs[0].map((item) => item.json.id)).size).toBe(230);
-		const pages = fake.api.requests.filter((r) => r.path === '/v1/whatsapp/sessions').map((r) => r.query.page);
+		const pages = fake.api.requests
+			.filter((r) => r.path === '/v1/whatsapp/sessions')
+			.map((r) => r.query.page);
 		expect(pages).toEqual(['1', '2', '3']);
 	});
 
@@ -91,7 +102,11 @@ describe('Session resource', () => {
 	test('Delete removes the session and reports it', async () => {
 		const session = fake.api.seedSession();
 		const { outputs } = await runNode({
-			parameters: { resource: 'session', operation: 'deleteSession', session: byId(String(session.id)) },
+			parameters: {
+				resource: 'session',
+				operation: 'deleteSession',
+				session: byId(String(session.id)),
+			},
 			credentials: fake.credentials,
 		});
 		expect(outputs[0][0].json).toMatchObject({ id: session.id, deleted: true });
@@ -130,7 +145,11 @@ describe('Session resource', () => {
 
 	test('a session expression that resolves to nothing is refused before any request, naming item and field', async () => {
 		const { error } = await runNode({
-			parameters: { resource: 'session', operation: 'get', session: byId('={{ $json.session_id }}') },
+			parameters: {
+				resource: 'session',
+				operation: 'get',
+				session: byId('={{ $json.session_id }}'),
+			},
 			items: [{ json: { other: 1 } }],
 			credentials: fake.credentials,
 		});
@@ -165,6 +184,10 @@ describe('Session resource', () => {
 		expect(missing.json.sendapi_error).toMatchObject({ httpCode: '404' });
 		expect(found.json.name).toBe('Good');
 		expect(empty.json.error).toBe('Item 3: Session is empty');
-		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(outputs[0].map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
 	});
 });

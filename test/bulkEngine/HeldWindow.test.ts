@@ -84,7 +84,11 @@ describe('engine: latency never pushes a server window over', () => {
 		const sessions = sessionIds(10);
 		const ratioWith = async (concurrency: number) => {
 			const clock = new VirtualClock();
-			const api = new FakeApi(clock, undefined, (call) => 1_000 + ((call.indexes[0] * 7919) % 2_000));
+			const api = new FakeApi(
+				clock,
+				undefined,
+				(call) => 1_000 + ((call.indexes[0] * 7919) % 2_000),
+			);
 			const opts = engineOpts(clock, api, makeRows(2_000), limits, sessions, { concurrency });
 			const outcomes = await clock.run(runBulkSend(opts));
 			expect(outcomes.every((outcome) => outcome.status === 'sent')).toBe(true);

@@ -5,7 +5,16 @@
  * server only ever refuses.
  */
 import { runBulkSend, type BulkLimits, type SendResult } from '../../nodes/SendApi/bulkEngine';
-import { engineOpts, FakeApi, makeRows, maxWindowSum, setupRun, VirtualClock, type Responder, type SendCall } from './harness';
+import {
+	engineOpts,
+	FakeApi,
+	makeRows,
+	maxWindowSum,
+	setupRun,
+	VirtualClock,
+	type Responder,
+	type SendCall,
+} from './harness';
 
 const WINDOW = 60_000;
 
@@ -19,13 +28,21 @@ const SESSION_BOUND: BulkLimits = {
 };
 
 function sessionLimited(retryAfterMs: number): SendResult {
-	return { ok: false, retryable: true, refused: true, sessionLimited: true, retryAfterMs, reason: 'HTTP 429 sending_limited' };
+	return {
+		ok: false,
+		retryable: true,
+		refused: true,
+		sessionLimited: true,
+		retryAfterMs,
+		reason: 'HTTP 429 sending_limited',
+	};
 }
 
 describe('429s waited out do not use up the attempts', () => {
 	it('a row another run beats to its session seven times in a row is still sent', async () => {
 		let refusals = 0;
-		const respond: Responder = () => (refusals++ < 7 ? sessionLimited(1000) : { ok: true, id: 'm' });
+		const respond: Responder = () =>
+			refusals++ < 7 ? sessionLimited(1000) : { ok: true, id: 'm' };
 		const { api, run } = setupRun(makeRows(1), SESSION_BOUND, ['s1'], respond);
 		const [outcome] = await run({ maxAttempts: 5 });
 
@@ -75,9 +92,19 @@ describe('two runs at once on overlapping sessions', () => {
 	it('every row of both is sent once, and no session ever carries more than its limit', async () => {
 		const server = sharedSessions(30);
 		const clock = new VirtualClock();
-		const apis = [new FakeApi(clock, server.respond, () => 200), new FakeApi(clock, server.respond, () => 200)];
-		const sessionsOf = [['s1', 's2'], ['s2', 's3']];
-		const runs = apis.map((api, run) => runBulkSend(engineOpts(clock, api, makeRows(150), SESSION_BOUND, sessionsOf[run], { concurrency: 8 })));
+		const apis = [
+			new FakeApi(clock, server.respond, () => 200),
+			new FakeApi(clock, server.respond, () => 200),
+		];
+		const sessionsOf = [
+			['s1', 's2'],
+			['s2', 's3'],
+		];
+		const runs = apis.map((api, run) =>
+			runBulkSend(
+				engineOpts(clock, api, makeRows(150), SESSION_BOUND, sessionsOf[run], { concurrency: 8 }),
+			),
+		);
 		const outcomes = await clock.run(Promise.all(runs));
 
 		for (const [run, api] of apis.entries()) {
@@ -86,7 +113,9 @@ describe('two runs at once on overlapping sessions', () => {
 			expect(api.acceptedCounts().size).toBe(150);
 		}
 		for (const session of ['s1', 's2', 's3']) {
-			const sends = server.accepted.filter((a) => a.sessionId === session).map((a) => ({ t: a.t, w: 1 }));
+			const sends = server.accepted
+				.filter((a) => a.sessionId === session)
+				.map((a) => ({ t: a.t, w: 1 }));
 			expect(maxWindowSum(sends, WINDOW).sum).toBeLessThanOrEqual(30);
 		}
 		// They met on s2: the second run learnt of the first only from SendApi's refusals.

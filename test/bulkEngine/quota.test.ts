@@ -31,7 +31,10 @@ function notStarted(sent: number, today: string, limit = '500 messages/day on th
 }
 
 /** A server that accepts `quota` messages, then answers every send with the plan's 402. */
-function quotaServer(quota: number, onRefusal: (call: SendCall) => void = () => undefined): Responder {
+function quotaServer(
+	quota: number,
+	onRefusal: (call: SendCall) => void = () => undefined,
+): Responder {
 	let accepted = 0;
 	return (call, n) => {
 		if (accepted + call.weight > quota) {
@@ -117,9 +120,7 @@ describe('the plan’s daily quota is spent mid-run (402 quota_exceeded about th
 		const outcomes = await run({ concurrency: 1 });
 		expect(api.calls).toHaveLength(3);
 		expect(outcomes.slice(3).map((o) => o.reason)).toEqual(
-			Array(2).fill(
-				notStarted(2, 'what was sent today before the run was not read', 'not set'),
-			),
+			Array(2).fill(notStarted(2, 'what was sent today before the run was not read', 'not set')),
 		);
 	});
 
@@ -145,9 +146,22 @@ describe('the plan’s daily quota is spent mid-run (402 quota_exceeded about th
 		const refused = new Set(api.calls[1].indexes);
 		for (const outcome of outcomes.filter((o) => o.status === 'not_sent')) {
 			if (refused.has(outcome.index)) expect(outcome).toMatchObject({ reason: SAID, attempts: 1 });
-			else expect(outcome).toMatchObject({ reason: notStarted(200, 'what was sent today before the run was not read', '10000 messages/day on the plan'), attempts: 0 });
+			else
+				expect(outcome).toMatchObject({
+					reason: notStarted(
+						200,
+						'what was sent today before the run was not read',
+						'10000 messages/day on the plan',
+					),
+					attempts: 0,
+				});
 		}
-		expect(progress[progress.length - 1]).toMatchObject({ total: 1_000, done: 1_000, queued: 200, notSent: 800 });
+		expect(progress[progress.length - 1]).toMatchObject({
+			total: 1_000,
+			done: 1_000,
+			queued: 200,
+			notSent: 800,
+		});
 	});
 
 	it('a retry whose earlier answer was lost is still made (only it can tell); one refused by a 429 is not', async () => {
@@ -194,7 +208,12 @@ describe('the plan’s daily quota is spent mid-run (402 quota_exceeded about th
 		// s1's refusal (not connected) comes back after s2's quota_exceeded.
 		const respond: Responder = (call) => {
 			if (call.sessionId === 's1') {
-				return { ok: false, retryable: false, sessionUnavailable: true, reason: 'session_not_connected' };
+				return {
+					ok: false,
+					retryable: false,
+					sessionUnavailable: true,
+					reason: 'session_not_connected',
+				};
 			}
 			return planQuota();
 		};
@@ -206,7 +225,13 @@ describe('the plan’s daily quota is spent mid-run (402 quota_exceeded about th
 			['s2', 1],
 		]);
 		const reason = notStarted(0, '0 were already sent today before the run');
-		expect(outcomes[0]).toEqual({ index: 0, status: 'not_sent', sessionId: 's1', attempts: 1, reason });
+		expect(outcomes[0]).toEqual({
+			index: 0,
+			status: 'not_sent',
+			sessionId: 's1',
+			attempts: 1,
+			reason,
+		});
 		expect(outcomes[1]).toMatchObject({ reason: SAID, attempts: 1 });
 		expect(outcomes.slice(2).every((o) => o.reason === reason && o.attempts === 0)).toBe(true);
 	});
@@ -219,6 +244,10 @@ describe('the plan’s daily quota is spent mid-run (402 quota_exceeded about th
 		const outcomes = await run({ concurrency: 4, sentToday: { plan: 0 } });
 		expect(api.calls).toHaveLength(4);
 		expect(outcomes.slice(1, 4).map((o) => o.reason)).toEqual([other, other, other]);
-		expect(outcomes.slice(4).every((o) => o.reason?.startsWith(`daily limit: SendApi refused a send with "${SAID}"`))).toBe(true);
+		expect(
+			outcomes
+				.slice(4)
+				.every((o) => o.reason?.startsWith(`daily limit: SendApi refused a send with "${SAID}"`)),
+		).toBe(true);
 	});
 });

@@ -55,7 +55,11 @@ function sharedKeyServer(limit: number, foreign: number[]) {
 			};
 		}
 		counted.push(call.t);
-		return { ok: true, id: 'm', rateLimit: { limit, remaining: limit - live.length - 1, resetAtMs } };
+		return {
+			ok: true,
+			id: 'm',
+			rateLimit: { limit, remaining: limit - live.length - 1, resetAtMs },
+		};
 	};
 	return { respond, refused: () => refused, counted };
 }
@@ -63,13 +67,21 @@ function sharedKeyServer(limit: number, foreign: number[]) {
 describe('a request budget shared with other clients (X-RateLimit-*)', () => {
 	it('starts no more requests than the server says remain, so nothing is refused', async () => {
 		// Another client already spent 55 of the key's 60 requests this minute.
-		const server = sharedKeyServer(60, Array.from({ length: 55 }, () => 0));
+		const server = sharedKeyServer(
+			60,
+			Array.from({ length: 55 }, () => 0),
+		);
 		const { api, run } = setup(makeRows(30), REQUEST_BOUND, ['s1'], server.respond, () => 200);
 		const outcomes = await run({ concurrency: 4 });
 
 		expect(server.refused()).toBe(0);
 		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
-		expect(maxWindowSum(server.counted.map((t) => ({ t, w: 1 })), WINDOW).sum).toBeLessThanOrEqual(60);
+		expect(
+			maxWindowSum(
+				server.counted.map((t) => ({ t, w: 1 })),
+				WINDOW,
+			).sum,
+		).toBeLessThanOrEqual(60);
 		// 4 leave before any answer (concurrency); the first answer says 4 remain, less the 3 still
 		// in flight: one more; then the key is spent until the other client's minute ends.
 		expect(api.calls.filter((c) => c.t < WINDOW)).toHaveLength(5);
@@ -78,7 +90,10 @@ describe('a request budget shared with other clients (X-RateLimit-*)', () => {
 
 	it('what SendApi said before the run (usage check) limits even the first requests', async () => {
 		// Another client used 58 of the 60: only 2 may start before its minute ends.
-		const server = sharedKeyServer(60, Array.from({ length: 58 }, () => 0));
+		const server = sharedKeyServer(
+			60,
+			Array.from({ length: 58 }, () => 0),
+		);
 		const { api, run } = setup(makeRows(10), REQUEST_BOUND, ['s1'], server.respond, () => 200);
 		const outcomes = await run({
 			concurrency: 4,
@@ -93,7 +108,8 @@ describe('a request budget shared with other clients (X-RateLimit-*)', () => {
 	it('a low but non-zero remaining lets exactly that many start before the reset', async () => {
 		const respond: Responder = (call, n) => ({
 			ok: true,
-			rateLimit: n === 0 ? { remaining: 2, resetAtMs: 30_000 } : { remaining: 50, resetAtMs: 90_000 },
+			rateLimit:
+				n === 0 ? { remaining: 2, resetAtMs: 30_000 } : { remaining: 50, resetAtMs: 90_000 },
 		});
 		const { api, run } = setup(makeRows(6), REQUEST_BOUND, ['s1'], respond);
 		await run({ concurrency: 1 });
@@ -102,7 +118,10 @@ describe('a request budget shared with other clients (X-RateLimit-*)', () => {
 
 		const tight: Responder = (call, n) => ({
 			ok: true,
-			rateLimit: call.t < 30_000 ? { remaining: Math.max(0, 2 - n) , resetAtMs: 30_000 } : { remaining: 50, resetAtMs: 90_000 },
+			rateLimit:
+				call.t < 30_000
+					? { remaining: Math.max(0, 2 - n), resetAtMs: 30_000 }
+					: { remaining: 50, resetAtMs: 90_000 },
 		});
 		const second = setup(makeRows(6), REQUEST_BOUND, ['s1'], tight);
 		await second.run({ concurrency: 1 });
@@ -252,7 +271,9 @@ describe('a session that cannot send', () => {
 		const outcomes = await run({ groupIdentical: true, concurrency: 1 });
 
 		expect(api.calls[0]).toMatchObject({ kind: 'bulk', sessionId: 'sess_1', weight: 30 });
-		expect(api.calls.slice(1).every((c) => c.kind === 'bulk' && c.sessionId === 'sess_2')).toBe(true);
+		expect(api.calls.slice(1).every((c) => c.kind === 'bulk' && c.sessionId === 'sess_2')).toBe(
+			true,
+		);
 		expect(outcomes.every((o) => o.status === 'queued' && o.sessionId === 'sess_2')).toBe(true);
 		expect(api.acceptedCounts().size).toBe(40);
 	});
@@ -302,9 +323,13 @@ describe('a session that cannot send', () => {
 			const { api, run } = setup(makeRows(4), PLAN_LIMITS.growth, sessionIds(2), respond);
 			const outcomes = await run({ concurrency: 1 });
 
-			expect(api.calls.filter((c) => c.indexes.includes(0)).every((c) => c.sessionId === 'sess_1')).toBe(true);
+			expect(
+				api.calls.filter((c) => c.indexes.includes(0)).every((c) => c.sessionId === 'sess_1'),
+			).toBe(true);
 			expect(outcomes[0]).toMatchObject({ status: 'not_sent', sessionId: 'sess_1', attempts: 2 });
-			expect(outcomes[0].reason).toMatch(/not connected.*an earlier answer was lost, so SendApi may have sent it$/);
+			expect(outcomes[0].reason).toMatch(
+				/not connected.*an earlier answer was lost, so SendApi may have sent it$/,
+			);
 			expect(outcomes.slice(1).every((o) => o.status === 'sent')).toBe(true);
 		});
 
@@ -353,7 +378,9 @@ describe('a session that cannot send', () => {
 			const outcomes = await run({ concurrency: 1, signal });
 
 			expect(outcomes[0]).toMatchObject({ status: 'not_sent', attempts: 1 });
-			expect(outcomes[0].reason).toBe('cancelled; an earlier answer was lost, so SendApi may have sent it');
+			expect(outcomes[0].reason).toBe(
+				'cancelled; an earlier answer was lost, so SendApi may have sent it',
+			);
 			expect(outcomes[2]).toMatchObject({ status: 'not_sent', reason: 'cancelled' });
 		});
 	});

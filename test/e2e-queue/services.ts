@@ -26,7 +26,9 @@ function postgresBinDir(): string | undefined {
 }
 
 function redisServerBin(): string | undefined {
-	const found = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+	const found = spawnSync('sh', ['-c', 'command -v redis-server'], {
+		encoding: 'utf8',
+	}).stdout.trim();
 	return found || undefined;
 }
 
@@ -40,7 +42,9 @@ export function ensureDebianPackages(): { postgresBin: string; redisServer: stri
 	if (!redisServerBin()) missing.push('redis-server');
 	if (missing.length > 0) {
 		if (process.getuid?.() !== 0) {
-			throw new Error(`queue-mode suite: ${missing.join(', ')} missing and not root: apt-get install -y ${missing.join(' ')}`);
+			throw new Error(
+				`queue-mode suite: ${missing.join(', ')} missing and not root: apt-get install -y ${missing.join(' ')}`,
+			);
 		}
 		say(`apt-get install -y ${missing.join(' ')} …`);
 		const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -50,11 +54,15 @@ export function ensureDebianPackages(): { postgresBin: string; redisServer: stri
 			apt(['update']);
 			r = apt(['install', '-y', '--no-install-recommends', ...missing]);
 		}
-		if (r.status !== 0) throw new Error(`apt-get install ${missing.join(' ')} failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+		if (r.status !== 0)
+			throw new Error(
+				`apt-get install ${missing.join(' ')} failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`,
+			);
 	}
 	const postgresBin = postgresBinDir();
 	const redisServer = redisServerBin();
-	if (!postgresBin || !redisServer) throw new Error('queue-mode suite: postgresql or redis-server still missing after apt-get');
+	if (!postgresBin || !redisServer)
+		throw new Error('queue-mode suite: postgresql or redis-server still missing after apt-get');
 	return { postgresBin, redisServer };
 }
 
@@ -94,18 +102,56 @@ export async function startPostgres(binDir: string): Promise<Postgres> {
 	const remove = () => fs.rmSync(dir, { recursive: true, force: true });
 	const port = await freePort();
 	const user = 'n8n';
-	const [initCmd, initArgs] = asOwner(owner, path.join(binDir, 'initdb'), ['-D', data, '-U', user, '--auth=trust', '-E', 'UTF8', '--no-sync']);
+	const [initCmd, initArgs] = asOwner(owner, path.join(binDir, 'initdb'), [
+		'-D',
+		data,
+		'-U',
+		user,
+		'--auth=trust',
+		'-E',
+		'UTF8',
+		'--no-sync',
+	]);
 	const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
 	if (init.status !== 0) {
 		remove();
 		throw new Error(`initdb failed:\n${init.stdout}\n${init.stderr}`);
 	}
 	const logFile = path.join(dir, 'postgres.log');
-	const settings = ['-c', `port=${port}`, '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`, '-c', 'fsync=off', '-c', 'max_connections=100'];
-	const [startCmd, startArgs] = asOwner(owner, path.join(binDir, 'pg_ctl'), ['-D', data, '-l', logFile, '-w', '-t', '60', '-o', settings.join(' '), 'start']);
+	const settings = [
+		'-c',
+		`port=${port}`,
+		'-c',
+		'listen_addresses=127.0.0.1',
+		'-c',
+		`unix_socket_directories=${dir}`,
+		'-c',
+		'fsync=off',
+		'-c',
+		'max_connections=100',
+	];
+	const [startCmd, startArgs] = asOwner(owner, path.join(binDir, 'pg_ctl'), [
+		'-D',
+		data,
+		'-l',
+		logFile,
+		'-w',
+		'-t',
+		'60',
+		'-o',
+		settings.join(' '),
+		'start',
+	]);
 	const started = spawnSync(startCmd, startArgs, { encoding: 'utf8' });
 	const stop = async () => {
-		const [stopCmd, stopArgs] = asOwner(owner, path.join(binDir, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+		const [stopCmd, stopArgs] = asOwner(owner, path.join(binDir, 'pg_ctl'), [
+			'-D',
+			data,
+			'-m',
+			'immediate',
+			'-w',
+			'stop',
+		]);
 		spawnSync(stopCmd, stopArgs, { encoding: 'utf8' });
 		remove();
 	};
@@ -116,11 +162,44 @@ export async function startPostgres(binDir: string): Promise<Postgres> {
 	}
 	const database = 'n8n';
 	const query = (sql: string) => {
-		const r = spawnSync('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', database, '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+		const r = spawnSync(
+			'psql',
+			[
+				'-h',
+				'127.0.0.1',
+				'-p',
+				String(port),
+				'-U',
+				user,
+				'-d',
+				database,
+				'-At',
+				'-v',
+				'ON_ERROR_STOP=1',
+				'-c',
+				sql,
+			],
+			{ encoding: 'utf8' },
+		);
 		if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr}`);
 		return r.stdout.trim();
 	};
-	const created = spawnSync('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', 'postgres', '-c', `CREATE DATABASE ${database}`], { encoding: 'utf8' });
+	const created = spawnSync(
+		'psql',
+		[
+			'-h',
+			'127.0.0.1',
+			'-p',
+			String(port),
+			'-U',
+			user,
+			'-d',
+			'postgres',
+			'-c',
+			`CREATE DATABASE ${database}`,
+		],
+		{ encoding: 'utf8' },
+	);
 	if (created.status !== 0) {
 		await stop();
 		throw new Error(`CREATE DATABASE failed: ${created.stderr}`);
@@ -139,9 +218,26 @@ export async function startRedis(redisServer: string): Promise<Redis> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sendapi-queue-redis-'));
 	const port = await freePort();
 	// No persistence: the queue lives as long as the suite.
-	const child: ChildProcess = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'], {
-		stdio: ['ignore', 'pipe', 'pipe'],
-	});
+	const child: ChildProcess = spawn(
+		redisServer,
+		[
+			'--port',
+			String(port),
+			'--bind',
+			'127.0.0.1',
+			'--save',
+			'',
+			'--appendonly',
+			'no',
+			'--dir',
+			dir,
+			'--protected-mode',
+			'no',
+		],
+		{
+			stdio: ['ignore', 'pipe', 'pipe'],
+		},
+	);
 	let output = '';
 	child.stdout?.on('data', (d) => (output += d));
 	child.stderr?.on('data', (d) => (output += d));

@@ -26,7 +26,8 @@ export interface QueueSetup {
 }
 
 export function readQueueSetup(): QueueSetup {
-	if (!fs.existsSync(QUEUE_SETUP_FILE)) throw new Error(`${QUEUE_SETUP_FILE} missing: run through npm run test:e2e:queue`);
+	if (!fs.existsSync(QUEUE_SETUP_FILE))
+		throw new Error(`${QUEUE_SETUP_FILE} missing: run through npm run test:e2e:queue`);
 	return JSON.parse(fs.readFileSync(QUEUE_SETUP_FILE, 'utf8')) as QueueSetup;
 }
 
@@ -80,8 +81,14 @@ export class Worker {
 	async waitReady(timeoutMs: number): Promise<void> {
 		const t0 = Date.now();
 		while (!this.readyLine.test(this.log())) {
-			if (this.child.exitCode !== null) throw new Error(`${this.name} exited with ${this.child.exitCode}:\n${this.log().slice(-4000)}`);
-			if (Date.now() - t0 > timeoutMs) throw new Error(`${this.name} not ready after ${timeoutMs} ms:\n${this.log().slice(-4000)}`);
+			if (this.child.exitCode !== null)
+				throw new Error(
+					`${this.name} exited with ${this.child.exitCode}:\n${this.log().slice(-4000)}`,
+				);
+			if (Date.now() - t0 > timeoutMs)
+				throw new Error(
+					`${this.name} not ready after ${timeoutMs} ms:\n${this.log().slice(-4000)}`,
+				);
 			await sleep(500);
 		}
 	}
@@ -124,8 +131,13 @@ export class QueueCluster {
 			allowFail: true,
 			timeoutMs: 4 * 60 * 1000,
 		});
-		if (r.code !== 0 || /An error occurred|Error importing|There was an error/i.test(r.stdout + r.stderr)) {
-			throw new Error(`n8n ${args.join(' ')} failed (${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+		if (
+			r.code !== 0 ||
+			/An error occurred|Error importing|There was an error/i.test(r.stdout + r.stderr)
+		) {
+			throw new Error(
+				`n8n ${args.join(' ')} failed (${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`,
+			);
 		}
 		return r;
 	}
@@ -164,10 +176,14 @@ export class QueueCluster {
 				const name = `worker${i + 1}`;
 				const home = this.home(name);
 				const log = path.join(home, `n8n-${name}.log`);
-				const worker = new Worker(name, await this.spawn(['worker', '--concurrency=2'], home, log, {
-					QUEUE_HEALTH_CHECK_PORT: String(await runtime.freePort()),
-					N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
-				}), log);
+				const worker = new Worker(
+					name,
+					await this.spawn(['worker', '--concurrency=2'], home, log, {
+						QUEUE_HEALTH_CHECK_PORT: String(await runtime.freePort()),
+						N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+					}),
+					log,
+				);
 				this.workers.push(worker);
 				return worker;
 			}),
@@ -188,7 +204,13 @@ export class QueueCluster {
 			N8N_LISTEN_ADDRESS: '127.0.0.1',
 			N8N_WEBHOOK_URL: `${this.main!.url}/`,
 		});
-		const webhook = new Worker('webhook1', child, log, /Webhook listener waiting for requests/, `http://127.0.0.1:${port}`);
+		const webhook = new Worker(
+			'webhook1',
+			child,
+			log,
+			/Webhook listener waiting for requests/,
+			`http://127.0.0.1:${port}`,
+		);
 		this.webhookProcesses.push(webhook);
 		await webhook.waitReady(120_000);
 		return webhook;
@@ -204,7 +226,12 @@ export class QueueCluster {
 		await this.main?.stop();
 	}
 
-	private async spawn(args: string[], userFolder: string, logFile: string, extra: Record<string, string>): Promise<ChildProcess> {
+	private async spawn(
+		args: string[],
+		userFolder: string,
+		logFile: string,
+		extra: Record<string, string>,
+	): Promise<ChildProcess> {
 		const log = fs.openSync(logFile, 'a');
 		const child = runtime.runN8n(args, {
 			n8nVersion: QUEUE_N8N_VERSION,

@@ -3,7 +3,14 @@
  * the packed tarball (`n8n execute`), against the fake SendApi server.
  */
 import { N8nHome, nodeItems } from './helpers/n8nProcess';
-import { authHeaders, credentialFor, E2E_API_KEY, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
+import {
+	authHeaders,
+	credentialFor,
+	E2E_API_KEY,
+	requestsTo,
+	startFake,
+	type FakeSendApi,
+} from './helpers/fake';
 import { byId, chain, manualTrigger, sendApi, wfId, type CredentialRef } from './helpers/workflows';
 
 const CRED: CredentialRef = { id: wfId('credActions'), name: 'SendApi e2e (actions)' };
@@ -33,17 +40,36 @@ beforeAll(async () => {
 	await home.importWorkflows([
 		chain(WF.sessionCreate, 'e2e session create', [
 			manualTrigger(),
-			sendApi('Create Session', CRED, { resource: 'session', operation: 'create', name: 'Support line' }),
+			sendApi('Create Session', CRED, {
+				resource: 'session',
+				operation: 'create',
+				name: 'Support line',
+			}),
 		]),
 		chain(WF.sessionOps, 'e2e session get / get many / QR', [
 			manualTrigger(),
 			sendApi('Get Session', CRED, { resource: 'session', operation: 'get', session: byId(S1) }),
-			sendApi('Get Many Sessions', CRED, { resource: 'session', operation: 'getAll', returnAll: true }, { alwaysOutputData: true }),
+			sendApi(
+				'Get Many Sessions',
+				CRED,
+				{ resource: 'session', operation: 'getAll', returnAll: true },
+				{ alwaysOutputData: true },
+			),
 		]),
 		chain(WF.contactCheck, 'e2e contact check', [
 			manualTrigger(),
-			sendApi('Check Number', CRED, { resource: 'contact', operation: 'checkNumber', session: byId(S1), phone: '+44 (7700) 900-123' }),
-			sendApi('Get Contacts', CRED, { resource: 'contact', operation: 'getAll', session: byId(S1), returnAll: true }),
+			sendApi('Check Number', CRED, {
+				resource: 'contact',
+				operation: 'checkNumber',
+				session: byId(S1),
+				phone: '+44 (7700) 900-123',
+			}),
+			sendApi('Get Contacts', CRED, {
+				resource: 'contact',
+				operation: 'getAll',
+				session: byId(S1),
+				returnAll: true,
+			}),
 		]),
 		chain(WF.messagesList, 'e2e messages get many (return all)', [
 			manualTrigger(),
@@ -69,9 +95,18 @@ beforeAll(async () => {
 				resource: 'group',
 				operation: 'update',
 				group: byId('={{ $json.id }}'),
-				updateFields: { name: 'E2E Team renamed', addParticipants: '+447700900403', removeParticipants: '+447700900401' },
+				updateFields: {
+					name: 'E2E Team renamed',
+					addParticipants: '+447700900403',
+					removeParticipants: '+447700900401',
+				},
 			}),
-			sendApi('Get Groups', CRED, { resource: 'group', operation: 'getAll', session: byId(S1), returnAll: true }),
+			sendApi('Get Groups', CRED, {
+				resource: 'group',
+				operation: 'getAll',
+				session: byId(S1),
+				returnAll: true,
+			}),
 		]),
 	]);
 });
@@ -109,7 +144,11 @@ test('session get and get many', async () => {
 test('contact check normalises the number to E.164; get many returns the seeded contacts', async () => {
 	const { run } = await home.execute(WF.contactCheck);
 	const [checked] = nodeItems(run, 'Check Number');
-	expect(checked.json).toMatchObject({ phone: '+447700900123', is_whatsapp_user: true, whatsapp_id: '447700900123@s.whatsapp.net' });
+	expect(checked.json).toMatchObject({
+		phone: '+447700900123',
+		is_whatsapp_user: true,
+		whatsapp_id: '447700900123@s.whatsapp.net',
+	});
 	const reqs = requestsTo(fake, 'GET', /\/contacts\/.+\/check$/);
 	expect(reqs).toHaveLength(1);
 	expect(reqs[0].path).toBe('/v1/whatsapp/contacts/%2B447700900123/check');
@@ -132,12 +171,23 @@ test('message get many with Return All walks every page', async () => {
 test('group create, then update by the created id, then get many', async () => {
 	const { run } = await home.execute(WF.groups);
 	const [created] = nodeItems(run, 'Create Group');
-	expect(created.json).toMatchObject({ name: 'E2E Team', description: 'Made by the e2e test', participants: ['+447700900401', '+447700900402'] });
+	expect(created.json).toMatchObject({
+		name: 'E2E Team',
+		description: 'Made by the e2e test',
+		participants: ['+447700900401', '+447700900402'],
+	});
 	const [updated] = nodeItems(run, 'Update Group');
 	expect(updated.json).toMatchObject({ id: created.json.id, name: 'E2E Team renamed' });
-	expect([...(updated.json.participants as string[])].sort()).toEqual(['+447700900402', '+447700900403']);
+	expect([...(updated.json.participants as string[])].sort()).toEqual([
+		'+447700900402',
+		'+447700900403',
+	]);
 	const puts = requestsTo(fake, 'PUT', `/whatsapp/groups/${String(created.json.id)}`);
 	expect(puts).toHaveLength(1);
-	expect(puts[0].body).toEqual({ name: 'E2E Team renamed', add_participants: ['+447700900403'], remove_participants: ['+447700900401'] });
+	expect(puts[0].body).toEqual({
+		name: 'E2E Team renamed',
+		add_participants: ['+447700900403'],
+		remove_participants: ['+447700900401'],
+	});
 	expect(nodeItems(run, 'Get Groups').map((i) => i.json.id)).toEqual([created.json.id]);
 });

@@ -22,7 +22,14 @@ import {
 	type CredentialRef,
 	type Workflow,
 } from './helpers/workflows';
-import { callToolThenAnswer, FAKE_MODEL, startFakeOpenAi, toolResults, type FakeOpenAi, type LoggedChatRequest } from '../fake-openai';
+import {
+	callToolThenAnswer,
+	FAKE_MODEL,
+	startFakeOpenAi,
+	toolResults,
+	type FakeOpenAi,
+	type LoggedChatRequest,
+} from '../fake-openai';
 
 const SENDAPI_CRED: CredentialRef = { id: wfId('credAgentSendApi'), name: 'SendApi e2e (agent)' };
 const OPENAI_CRED: CredentialRef = { id: wfId('credAgentOpenAi'), name: 'Fake OpenAI e2e' };
@@ -32,7 +39,8 @@ const WF_AGENT_GONE_SESSION = wfId('wfAgentGoneSession');
 /** The name the editor gives a new SendApi Tool node set to Message → Send: its action's text. */
 const TOOL_NODE = 'Send a WhatsApp message in SendApi';
 const TOOL_NAME = 'Send_a_WhatsApp_message_in_SendApi';
-const PHONE_FIX = 'Use the full international number in E.164 format, with the country code, e.g. +447700900000.';
+const PHONE_FIX =
+	'Use the full international number in E.164 format, with the country code, e.g. +447700900000.';
 
 let fake: FakeSendApi;
 let openAi: FakeOpenAi;
@@ -58,7 +66,11 @@ function agentWorkflow(id: string, name: string, session: string): Workflow {
 		name,
 		[
 			manualTrigger(),
-			aiAgent('AI Agent', 'Tell Ann on WhatsApp that her order has shipped.', home.differences.aiAgentTypeVersion),
+			aiAgent(
+				'AI Agent',
+				'Tell Ann on WhatsApp that her order has shipped.',
+				home.differences.aiAgentTypeVersion,
+			),
 			openAiChatModel('OpenAI Chat Model', OPENAI_CRED, FAKE_MODEL),
 			tool,
 		],
@@ -108,33 +120,57 @@ beforeAll(async () => {
 	home = N8nHome.create('agent');
 	await home.importCredentials([
 		credentialFor(fake, SENDAPI_CRED),
-		{ id: OPENAI_CRED.id, name: OPENAI_CRED.name, type: 'openAiApi', data: { apiKey: openAi.apiKey, url: openAi.baseUrl } },
+		{
+			id: OPENAI_CRED.id,
+			name: OPENAI_CRED.name,
+			type: 'openAiApi',
+			data: { apiKey: openAi.apiKey, url: openAi.baseUrl },
+		},
 	]);
 	await home.importWorkflows([
 		agentWorkflow(WF_AGENT, 'e2e agent sends a WhatsApp message', S1),
-		agentWorkflow(WF_AGENT_GONE_SESSION, 'e2e agent with a session that does not exist', 'sess_gone'),
+		agentWorkflow(
+			WF_AGENT_GONE_SESSION,
+			'e2e agent with a session that does not exist',
+			'sess_gone',
+		),
 	]);
 });
 
 afterAll(async () => {
 	// Kept with the run (.e2e/<version>/agent/): everything the model was shown.
-	if (home && openAi) fs.writeFileSync(path.join(home.dir, 'fake-openai-requests.json'), JSON.stringify(openAi.requests, null, 2));
+	if (home && openAi)
+		fs.writeFileSync(
+			path.join(home.dir, 'fake-openai-requests.json'),
+			JSON.stringify(openAi.requests, null, 2),
+		);
 	await openAi?.close();
 	await fake?.close();
 });
 
 describe('the SendApi tool in an AI Agent', () => {
 	test('the model sees a WhatsApp tool, calls it, and exactly one WhatsApp text goes out', async () => {
-		const { run, chats, sends } = await converse(WF_AGENT, { To: '+44 7700 900401', Text: 'Your order has shipped.' });
+		const { run, chats, sends } = await converse(WF_AGENT, {
+			To: '+44 7700 900401',
+			Text: 'Your order has shipped.',
+		});
 
 		const offered = chats[0].body.tools ?? [];
 		expect(offered.map((tool) => tool.function.name)).toEqual([TOOL_NAME]);
 		expect(offered[0].function.description).toBe('Send a WhatsApp message in SendApi');
-		expect(Object.keys(offered[0].function.parameters?.properties ?? {}).sort()).toEqual(['Text', 'To']);
+		expect(Object.keys(offered[0].function.parameters?.properties ?? {}).sort()).toEqual([
+			'Text',
+			'To',
+		]);
 		expect(chats[0].authorization).toBe(`Bearer ${openAi.apiKey}`);
 
 		expect(sends).toHaveLength(1);
-		expect(sends[0].body).toMatchObject({ session_id: S1, to: '+447700900401', type: 'text', text: { body: 'Your order has shipped.' } });
+		expect(sends[0].body).toMatchObject({
+			session_id: S1,
+			to: '+447700900401',
+			type: 'text',
+			text: { body: 'Your order has shipped.' },
+		});
 
 		const result = JSON.parse(toolResultOf(chats)) as Array<Record<string, unknown>>;
 		expect(result).toHaveLength(1);
@@ -146,18 +182,26 @@ describe('the SendApi tool in an AI Agent', () => {
 	});
 
 	test('a bad number: the model is told what to change, without "Item 1:", and nothing is sent', async () => {
-		const { run, chats, sends } = await converse(WF_AGENT, { To: 'call-me-maybe', Text: 'Your order has shipped.' });
+		const { run, chats, sends } = await converse(WF_AGENT, {
+			To: 'call-me-maybe',
+			Text: 'Your order has shipped.',
+		});
 
 		expect(sends).toHaveLength(0);
 		const result = toolResultOf(chats);
 		expect(errorOf(result)).toBe(`To "call-me-maybe" contains letters. ${PHONE_FIX}`);
 		expect(result).not.toContain('Item 1');
 		// The agent goes on after the refused call and finishes with the model's answer.
-		expect(String(nodeItems(run, 'AI Agent')[0].json.output)).toMatch(/^The tool answered: .*E\.164/);
+		expect(String(nodeItems(run, 'AI Agent')[0].json.output)).toMatch(
+			/^The tool answered: .*E\.164/,
+		);
 	});
 
 	test('a session that does not exist: the model is told the id is wrong and how to list sessions', async () => {
-		const { chats, sends } = await converse(WF_AGENT_GONE_SESSION, { To: '+447700900402', Text: 'Hello' });
+		const { chats, sends } = await converse(WF_AGENT_GONE_SESSION, {
+			To: '+447700900402',
+			Text: 'Hello',
+		});
 
 		expect(sends).toHaveLength(1);
 		expect(sends[0].status).toBe(404);

@@ -27,10 +27,23 @@ import {
 	wfId,
 	type CredentialRef,
 } from './helpers/workflows';
-import { FAKE_MODEL, startFakeOpenAi, toolResults, type ChatRequest, type FakeOpenAi, type ModelScript } from '../fake-openai';
+import {
+	FAKE_MODEL,
+	startFakeOpenAi,
+	toolResults,
+	type ChatRequest,
+	type FakeOpenAi,
+	type ModelScript,
+} from '../fake-openai';
 
-const SENDAPI_CRED: CredentialRef = { id: wfId('credAgentReplySendApi'), name: 'SendApi e2e (agent reply)' };
-const OPENAI_CRED: CredentialRef = { id: wfId('credAgentReplyOpenAi'), name: 'Fake OpenAI e2e (agent reply)' };
+const SENDAPI_CRED: CredentialRef = {
+	id: wfId('credAgentReplySendApi'),
+	name: 'SendApi e2e (agent reply)',
+};
+const OPENAI_CRED: CredentialRef = {
+	id: wfId('credAgentReplyOpenAi'),
+	name: 'Fake OpenAI e2e (agent reply)',
+};
 const WF_ID = wfId('wfAgentReply');
 const WF_PLAIN_ID = wfId('wfAgentPlainReply');
 const WEBHOOK_ID = '5e0da9b1-0000-4000-8000-00000000e2e5';
@@ -69,12 +82,23 @@ const replyToSender: ModelScript = (request) => {
 function userText(request: ChatRequest): string {
 	return request.messages
 		.filter((message) => message.role === 'user')
-		.map((message) => (typeof message.content === 'string' ? message.content : (message.content ?? []).map((part) => part.text ?? '').join('')))
+		.map((message) =>
+			typeof message.content === 'string'
+				? message.content
+				: (message.content ?? []).map((part) => part.text ?? '').join(''),
+		)
 		.join('\n');
 }
 
 function incoming(from: string, text: string, session_id = S1) {
-	return { message_id: `msg_in_${from.slice(-4)}_${Date.now()}`, session_id, from, type: 'text', content: { body: text }, received_at: new Date().toISOString() };
+	return {
+		message_id: `msg_in_${from.slice(-4)}_${Date.now()}`,
+		session_id,
+		from,
+		type: 'text',
+		content: { body: text },
+		received_at: new Date().toISOString(),
+	};
 }
 
 function messageTrigger(session: string, webhookId: string) {
@@ -133,22 +157,35 @@ function plainReplyWorkflow() {
 			openAiChatModel('OpenAI Chat Model', OPENAI_CRED, FAKE_MODEL),
 			reply,
 		],
-		[['SendApi Trigger', 'AI Agent'], ['AI Agent', 'Reply']],
+		[
+			['SendApi Trigger', 'AI Agent'],
+			['AI Agent', 'Reply'],
+		],
 	);
 	return connectSubNode(workflow, 'OpenAI Chat Model', 'AI Agent', 'ai_languageModel');
 }
 
 /** The webhook the fake SendApi holds for the trigger with `webhookId`, once it registered it. */
 async function hookOf(webhookId: string) {
-	return await waitUntil(`the trigger ${webhookId} to register its webhook`, () => [...fake.state.webhooks.values()].find((hook) => hook.url.includes(`/${webhookId}/`)), 60_000);
+	return await waitUntil(
+		`the trigger ${webhookId} to register its webhook`,
+		() => [...fake.state.webhooks.values()].find((hook) => hook.url.includes(`/${webhookId}/`)),
+		60_000,
+	);
 }
 
 /** Waits for the workflow's one execution to finish and checks there is no second. */
 async function oneFinishedRun(workflowId: string) {
-	const runs = await waitUntil('one finished execution', async () => {
-		const list = await rest.executions(workflowId);
-		return list.length >= 1 && list.every((e) => e.status !== 'running' && e.status !== 'new') ? list : undefined;
-	}, 60_000);
+	const runs = await waitUntil(
+		'one finished execution',
+		async () => {
+			const list = await rest.executions(workflowId);
+			return list.length >= 1 && list.every((e) => e.status !== 'running' && e.status !== 'new')
+				? list
+				: undefined;
+		},
+		60_000,
+	);
 	await sleep(1000);
 	expect(await rest.executions(workflowId)).toHaveLength(1);
 	expect(runs[0]).toMatchObject({ status: 'success', mode: 'webhook' });
@@ -164,7 +201,12 @@ beforeAll(async () => {
 	home = N8nHome.create('agent-reply');
 	await home.importCredentials([
 		credentialFor(fake, SENDAPI_CRED),
-		{ id: OPENAI_CRED.id, name: OPENAI_CRED.name, type: 'openAiApi', data: { apiKey: openAi.apiKey, url: openAi.baseUrl } },
+		{
+			id: OPENAI_CRED.id,
+			name: OPENAI_CRED.name,
+			type: 'openAiApi',
+			data: { apiKey: openAi.apiKey, url: openAi.baseUrl },
+		},
 	]);
 	await home.importWorkflows([agentReplyWorkflow(), plainReplyWorkflow()]);
 	await home.publish(WF_ID);
@@ -175,7 +217,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	if (home && openAi) fs.writeFileSync(path.join(home.dir, 'fake-openai-requests.json'), JSON.stringify(openAi.requests, null, 2));
+	if (home && openAi)
+		fs.writeFileSync(
+			path.join(home.dir, 'fake-openai-requests.json'),
+			JSON.stringify(openAi.requests, null, 2),
+		);
 	await server?.stop();
 	await openAi?.close();
 	await fake?.close();
@@ -183,7 +229,11 @@ afterAll(async () => {
 
 test('an incoming WhatsApp message is answered by the agent through the SendApi Tool: one send, to the sender, same session', async () => {
 	const hook = await hookOf(WEBHOOK_ID);
-	const res = await fake.deliverWebhook(hook.url, incoming(SENDER, INCOMING), { secret: hook.secret, envelope: 'event', event: 'message.received' });
+	const res = await fake.deliverWebhook(hook.url, incoming(SENDER, INCOMING), {
+		secret: hook.secret,
+		envelope: 'event',
+		event: 'message.received',
+	});
 	expect(res.status).toBe(200);
 	const run = await oneFinishedRun(WF_ID);
 
@@ -216,13 +266,19 @@ test('with the reply as a plain node after the agent: the model’s text goes to
 	const sendsBefore = requestsTo(fake, 'POST', '/whatsapp/send').length;
 	const sender = '+447700900612';
 	const hook = await hookOf(PLAIN_WEBHOOK_ID);
-	const res = await fake.deliverWebhook(hook.url, incoming(sender, 'Can I change my address?', S2), { secret: hook.secret, envelope: 'event', event: 'message.received' });
+	const res = await fake.deliverWebhook(
+		hook.url,
+		incoming(sender, 'Can I change my address?', S2),
+		{ secret: hook.secret, envelope: 'event', event: 'message.received' },
+	);
 	expect(res.status).toBe(200);
 	await oneFinishedRun(WF_PLAIN_ID);
 
 	const chats = openAi.requests.slice(chatsBefore).map((r) => r.body);
 	expect(chats).toHaveLength(1);
-	expect(userText(chats[0])).toBe(`A WhatsApp message from ${sender}. They wrote: Can I change my address?`);
+	expect(userText(chats[0])).toBe(
+		`A WhatsApp message from ${sender}. They wrote: Can I change my address?`,
+	);
 	const sends = requestsTo(fake, 'POST', '/whatsapp/send').slice(sendsBefore);
 	expect(sends).toHaveLength(1);
 	expect(sends[0].body).toMatchObject({

@@ -5,7 +5,15 @@
  */
 import { N8nHome, nodeItems } from './helpers/n8nProcess';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
-import { byId, chain, code, manualTrigger, sendApi, wfId, type CredentialRef } from './helpers/workflows';
+import {
+	byId,
+	chain,
+	code,
+	manualTrigger,
+	sendApi,
+	wfId,
+	type CredentialRef,
+} from './helpers/workflows';
 
 const CRED: CredentialRef = { id: wfId('credBulk'), name: 'SendApi e2e (bulk)' };
 const WF_ID = wfId('wfBulkRows');
@@ -98,6 +106,8 @@ test(`${ROWS} rows over two sessions: each row out once, nothing refused by the 
 	expect(requestsTo(fake, 'POST', '/whatsapp/send')).toHaveLength(ROWS - ROWS / 3);
 
 	// Paced, not refused: at 40 messages per 2 s the 240 messages need at least ~10 s.
-	expect(seconds).toBeGreaterThan(((ROWS / LIMITS.plan) - 1) * (WINDOW_MS / 1000));
-	process.stderr.write(`[bulk e2e] ${ROWS} rows in ${seconds.toFixed(1)} s (n8n execute incl. its ~4 s boot), ${grouped.length} bulk calls\n`);
+	expect(seconds).toBeGreaterThan((ROWS / LIMITS.plan - 1) * (WINDOW_MS / 1000));
+	process.stderr.write(
+		`[bulk e2e] ${ROWS} rows in ${seconds.toFixed(1)} s (n8n execute incl. its ~4 s boot), ${grouped.length} bulk calls\n`,
+	);
 });

@@ -20,7 +20,15 @@ const examples: Workflow[] = fs
 	.readdirSync(EXAMPLES_DIR)
 	.filter((f) => f.endsWith('.json'))
 	.sort()
-	.map((f) => JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, f), 'utf8').split(SESSION_PLACEHOLDER).join(SESSION)) as Workflow);
+	.map(
+		(f) =>
+			JSON.parse(
+				fs
+					.readFileSync(path.join(EXAMPLES_DIR, f), 'utf8')
+					.split(SESSION_PLACEHOLDER)
+					.join(SESSION),
+			) as Workflow,
+	);
 
 beforeAll(async () => {
 	fake = await startFake();
@@ -40,7 +48,8 @@ test('the examples use only the package’s nodes and n8n’s own nodes, with th
 		expect(wf.id).toMatch(/^[A-Za-z0-9]{16}$/);
 		for (const n of wf.nodes) {
 			expect(n.type).toMatch(/^(n8n-nodes-sendapi|n8n-nodes-base|@n8n\/n8n-nodes-langchain)\./);
-			if (n.type.startsWith('n8n-nodes-sendapi.')) expect(n.credentials).toEqual({ sendApiApi: CRED });
+			if (n.type.startsWith('n8n-nodes-sendapi.'))
+				expect(n.credentials).toEqual({ sendApiApi: CRED });
 		}
 	}
 });
@@ -59,7 +68,9 @@ test('"bulk send to spreadsheet-like rows" sends every row once', async () => {
 	const out = nodeItems(run, 'Send Bulk');
 	expect(out).toHaveLength(10);
 	expect(out.every((i) => i.json.status === 'sent')).toBe(true);
-	const texts = fake.state.messages.filter((m) => m.direction === 'out' && m.to?.startsWith('+4477009005'));
+	const texts = fake.state.messages.filter(
+		(m) => m.direction === 'out' && m.to?.startsWith('+4477009005'),
+	);
 	expect(texts).toHaveLength(10);
 	expect(new Set(texts.map((m) => m.to)).size).toBe(10);
 });

@@ -59,9 +59,15 @@ async function prepareVersion(version: string, tarball: string): Promise<void> {
 	// Any command that opens the database runs the migrations; doing it once here saves ~every test
 	// file that time.
 	const tMig = Date.now();
-	const r = await runtime.execN8n(['list:workflow'], { n8nVersion: version, userFolder: templateHome, allowFail: true });
+	const r = await runtime.execN8n(['list:workflow'], {
+		n8nVersion: version,
+		userFolder: templateHome,
+		allowFail: true,
+	});
 	if (r.code !== 0 || !fs.existsSync(path.join(templateHome, '.n8n', 'database.sqlite'))) {
-		throw new Error(`n8n ${version} could not initialise its database in ${templateHome}:\n${r.stdout}\n${r.stderr}`);
+		throw new Error(
+			`n8n ${version} could not initialise its database in ${templateHome}:\n${r.stdout}\n${r.stderr}`,
+		);
 	}
 	say(`n8n ${version}: template user folder migrated in ${secs(tMig)}`);
 

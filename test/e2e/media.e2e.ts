@@ -18,7 +18,12 @@ import { startFakeOpenAi, type FakeOpenAi } from '../fake-openai';
 /** The example's credentials, as the sandbox imports them (ids the example names). */
 const SENDAPI_CRED = { id: 'sendApiSandbox01', name: 'SendApi sandbox' };
 const OPENAI_CRED = { id: 'openAiSandbox001', name: 'OpenAI' };
-const EXAMPLE_FILE = path.join(__dirname, 'workflows', 'examples', 'voice-note-transcribe-reply.json');
+const EXAMPLE_FILE = path.join(
+	__dirname,
+	'workflows',
+	'examples',
+	'voice-note-transcribe-reply.json',
+);
 const EXAMPLE_ID = 'sandboxVoiceNote';
 const MEDIA_WF = 'wfMediaTrigger01';
 const MEDIA_WEBHOOK = '5e0da9b1-0000-4000-8000-0000000e2e13';
@@ -45,13 +50,18 @@ async function deliverMedia(workflowId: string, webhookId: string, options: Inco
 	const before = (await rest.executions(workflowId)).length;
 	const data = fake.incomingMediaData({ ...options, session_id: S1, from: SENDER });
 	const hook = hookFor(webhookId);
-	const response = await fake.deliverWebhook(hook.url, data, { secret: hook.secret, envelope: 'event' });
+	const response = await fake.deliverWebhook(hook.url, data, {
+		secret: hook.secret,
+		envelope: 'event',
+	});
 	expect(response.status).toBe(200);
 	const list = await waitUntil(
 		'the execution of this delivery to finish',
 		async () => {
 			const all = await rest.executions(workflowId);
-			return all.length > before && all.every((e) => e.status !== 'running' && e.status !== 'new') ? all : undefined;
+			return all.length > before && all.every((e) => e.status !== 'running' && e.status !== 'new')
+				? all
+				: undefined;
 		},
 		60_000,
 	);
@@ -76,7 +86,12 @@ beforeAll(async () => {
 	home = N8nHome.create('media');
 	await home.importCredentials([
 		credentialFor(fake, SENDAPI_CRED),
-		{ id: OPENAI_CRED.id, name: OPENAI_CRED.name, type: 'openAiApi', data: { apiKey: openAi.apiKey, url: openAi.baseUrl } },
+		{
+			id: OPENAI_CRED.id,
+			name: OPENAI_CRED.name,
+			type: 'openAiApi',
+			data: { apiKey: openAi.apiKey, url: openAi.baseUrl },
+		},
 	]);
 	const trigger = node(
 		MEDIA_NODE,
@@ -91,7 +106,11 @@ beforeAll(async () => {
 	server = await home.startServer();
 	rest = new N8nRest(server.url);
 	await rest.setupOwner();
-	await waitUntil('both triggers to register their webhooks', () => fake.state.webhooks.size === 2, 60_000);
+	await waitUntil(
+		'both triggers to register their webhooks',
+		() => fake.state.webhooks.size === 2,
+		60_000,
+	);
 });
 
 afterAll(async () => {
@@ -103,9 +122,16 @@ afterAll(async () => {
 test('an image on SendApi’s host arrives as binary data (fetched with the API key)', async () => {
 	const { data, item } = await triggerItem({ type: 'image', shape: 'typed' });
 	const binary = item.binary?.data;
-	expect(binary).toMatchObject({ mimeType: 'image/png', fileName: `${String(data.message_id)}.png` });
+	expect(binary).toMatchObject({
+		mimeType: 'image/png',
+		fileName: `${String(data.message_id)}.png`,
+	});
 	expect(home.readBinary(binary!)).toEqual(sampleFile('image').bytes);
-	expect(item.json).toMatchObject({ from: SENDER, session_id: S1, media: { type: 'image', mime_type: 'image/png' } });
+	expect(item.json).toMatchObject({
+		from: SENDER,
+		session_id: S1,
+		media: { type: 'image', mime_type: 'image/png' },
+	});
 	expect(item.json.media_error).toBeUndefined();
 	const fetched = fake.requests.filter((r) => r.path.startsWith('/v1/whatsapp/media/'));
 	expect(fetched.map((r) => r.headers.authorization)).toEqual([`Bearer ${fake.apiKey}`]);
@@ -114,7 +140,10 @@ test('an image on SendApi’s host arrives as binary data (fetched with the API 
 test('a voice note on another host arrives as binary data (fetched without the key)', async () => {
 	const { data, item } = await triggerItem({ type: 'voice', shape: 'content', host: 'public' });
 	const binary = item.binary?.data;
-	expect(binary).toMatchObject({ mimeType: 'audio/ogg', fileName: `${String(data.message_id)}.ogg` });
+	expect(binary).toMatchObject({
+		mimeType: 'audio/ogg',
+		fileName: `${String(data.message_id)}.ogg`,
+	});
 	expect(home.readBinary(binary!)).toEqual(sampleFile('voice').bytes);
 	expect(item.json.media).toMatchObject({ type: 'audio', voice: true });
 	expect(fake.publicMediaRequests.map((r) => r.headers.authorization)).toEqual([undefined]);
@@ -143,11 +172,17 @@ test('a broken link starts the workflow with media_error and no binary', async (
 
 test('the example transcribes a voice note with n8n’s OpenAI node and replies with the text', async () => {
 	const sendsBefore = requestsTo(fake, 'POST', '/whatsapp/send').length;
-	const { data, status } = await deliverMedia(EXAMPLE_ID, '6f1c2d3e-0004-4000-8000-0000000a0d10', { type: 'voice' });
+	const { data, status } = await deliverMedia(EXAMPLE_ID, '6f1c2d3e-0004-4000-8000-0000000a0d10', {
+		type: 'voice',
+	});
 	expect(status).toBe('success');
 	const fileName = `${String(data.message_id)}.ogg`;
 	const [upload] = openAi.transcriptions.slice(-1);
-	expect(upload).toMatchObject({ fileName, contentType: 'audio/ogg', fields: { model: 'whisper-1' } });
+	expect(upload).toMatchObject({
+		fileName,
+		contentType: 'audio/ogg',
+		fields: { model: 'whisper-1' },
+	});
 	expect(upload.bytes).toEqual(sampleFile('voice').bytes);
 	const sends = requestsTo(fake, 'POST', '/whatsapp/send').slice(sendsBefore);
 	expect(sends).toHaveLength(1);
@@ -155,7 +190,9 @@ test('the example transcribes a voice note with n8n’s OpenAI node and replies 
 		session_id: S1,
 		to: SENDER,
 		type: 'text',
-		text: { body: `I heard: Transcript of ${fileName} (${sampleFile('voice').bytes.length} bytes)` },
+		text: {
+			body: `I heard: Transcript of ${fileName} (${sampleFile('voice').bytes.length} bytes)`,
+		},
 	});
 });
 
@@ -164,13 +201,23 @@ test('the example leaves a text message alone (no transcription, no reply)', asy
 	const sendsBefore = requestsTo(fake, 'POST', '/whatsapp/send').length;
 	const before = (await rest.executions(EXAMPLE_ID)).length;
 	const hook = hookFor('6f1c2d3e-0004-4000-8000-0000000a0d10');
-	const text = { message_id: `msg_text_${Date.now()}`, session_id: S1, from: SENDER, type: 'text', content: { body: 'hi' } };
-	expect((await fake.deliverWebhook(hook.url, text, { secret: hook.secret, envelope: 'event' })).status).toBe(200);
+	const text = {
+		message_id: `msg_text_${Date.now()}`,
+		session_id: S1,
+		from: SENDER,
+		type: 'text',
+		content: { body: 'hi' },
+	};
+	expect(
+		(await fake.deliverWebhook(hook.url, text, { secret: hook.secret, envelope: 'event' })).status,
+	).toBe(200);
 	const list = await waitUntil(
 		'the text message’s execution',
 		async () => {
 			const all = await rest.executions(EXAMPLE_ID);
-			return all.length > before && all[0].status !== 'running' && all[0].status !== 'new' ? all : undefined;
+			return all.length > before && all[0].status !== 'running' && all[0].status !== 'new'
+				? all
+				: undefined;
 		},
 		60_000,
 	);

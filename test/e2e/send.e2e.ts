@@ -5,8 +5,23 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { N8nHome, nodeItems } from './helpers/n8nProcess';
-import { credentialFor, requestsTo, startFake, type FakeSendApi, type LoggedRequest } from './helpers/fake';
-import { byId, code, graph, manualTrigger, readFile, sendApi, wfId, type CredentialRef } from './helpers/workflows';
+import {
+	credentialFor,
+	requestsTo,
+	startFake,
+	type FakeSendApi,
+	type LoggedRequest,
+} from './helpers/fake';
+import {
+	byId,
+	code,
+	graph,
+	manualTrigger,
+	readFile,
+	sendApi,
+	wfId,
+	type CredentialRef,
+} from './helpers/workflows';
 import { qrPng } from '../fake-sendapi';
 
 const CRED: CredentialRef = { id: wfId('credSend'), name: 'SendApi e2e (send)' };
@@ -25,28 +40,80 @@ let home: N8nHome;
 /** Every send node: name → parameters besides resource/operation/session/to. */
 const SENDS: Record<string, Record<string, unknown>> = {
 	'Send Text': { messageType: 'text', text: 'Hello from n8n 👋', previewUrl: true },
-	'Send Image (binary)': { messageType: 'image', mediaSource: 'binary', binaryPropertyName: 'photo', caption: 'A picture' },
-	'Send Image (URL)': { messageType: 'image', mediaSource: 'url', mediaUrl: 'https://example.com/photo.jpg' },
-	'Send Video (URL)': { messageType: 'video', mediaSource: 'url', mediaUrl: 'https://example.com/clip.mp4', caption: 'Clip' },
-	'Send Document (binary)': { messageType: 'document', mediaSource: 'binary', binaryPropertyName: 'invoice', fileName: 'invoice-42.pdf', caption: 'Your invoice' },
-	'Send Location': { messageType: 'location', latitude: 51.5014, longitude: -0.1419, label: 'Palace', address: 'London SW1A 1AA' },
-	'Send Contact': { messageType: 'contact', contactFormat: 'fields', contactName: 'Ann Example', contactPhone: '+447700900999' },
-	'Send Template': { messageType: 'template', templateName: 'order_update', templateLanguage: 'en_US', componentsSource: 'bodyVariables', bodyVariables: ['Ann', '#42'] },
+	'Send Image (binary)': {
+		messageType: 'image',
+		mediaSource: 'binary',
+		binaryPropertyName: 'photo',
+		caption: 'A picture',
+	},
+	'Send Image (URL)': {
+		messageType: 'image',
+		mediaSource: 'url',
+		mediaUrl: 'https://example.com/photo.jpg',
+	},
+	'Send Video (URL)': {
+		messageType: 'video',
+		mediaSource: 'url',
+		mediaUrl: 'https://example.com/clip.mp4',
+		caption: 'Clip',
+	},
+	'Send Document (binary)': {
+		messageType: 'document',
+		mediaSource: 'binary',
+		binaryPropertyName: 'invoice',
+		fileName: 'invoice-42.pdf',
+		caption: 'Your invoice',
+	},
+	'Send Location': {
+		messageType: 'location',
+		latitude: 51.5014,
+		longitude: -0.1419,
+		label: 'Palace',
+		address: 'London SW1A 1AA',
+	},
+	'Send Contact': {
+		messageType: 'contact',
+		contactFormat: 'fields',
+		contactName: 'Ann Example',
+		contactPhone: '+447700900999',
+	},
+	'Send Template': {
+		messageType: 'template',
+		templateName: 'order_update',
+		templateLanguage: 'en_US',
+		componentsSource: 'bodyVariables',
+		bodyVariables: ['Ann', '#42'],
+	},
 	'Send Buttons': {
 		messageType: 'interactive',
 		interactiveType: 'button',
 		bodyText: 'Confirm your slot?',
 		footerText: 'Reply with a button',
-		buttons: { button: [{ id: 'yes', title: 'Yes' }, { id: 'no', title: 'No' }] },
+		buttons: {
+			button: [
+				{ id: 'yes', title: 'Yes' },
+				{ id: 'no', title: 'No' },
+			],
+		},
 	},
 	'Send List': {
 		messageType: 'interactive',
 		interactiveType: 'list',
 		bodyText: 'Pick a time',
 		listButtonText: 'Choose',
-		listRows: { row: [{ section: 'Morning', id: 'am9', title: '9:00' }, { section: 'Afternoon', id: 'pm2', title: '14:00', description: 'After lunch' }] },
+		listRows: {
+			row: [
+				{ section: 'Morning', id: 'am9', title: '9:00' },
+				{ section: 'Afternoon', id: 'pm2', title: '14:00', description: 'After lunch' },
+			],
+		},
 	},
-	'Send Poll': { messageType: 'poll', pollQuestion: 'Which day?', pollOptions: ['Mon', 'Tue', 'Wed'], allowMultipleAnswers: true },
+	'Send Poll': {
+		messageType: 'poll',
+		pollQuestion: 'Which day?',
+		pollOptions: ['Mon', 'Tue', 'Wed'],
+		allowMultipleAnswers: true,
+	},
 };
 
 /** The sends of the every-type workflow's run. */
@@ -78,10 +145,23 @@ beforeAll(async () => {
 			`}];`,
 		].join('\n'),
 	);
-	const common = { resource: 'message', operation: 'send', session: byId(S1), to: '={{ $json.to }}' };
-	const sends = Object.entries(SENDS).map(([name, params]) => sendApi(name, CRED, { ...common, ...params }));
+	const common = {
+		resource: 'message',
+		operation: 'send',
+		session: byId(S1),
+		to: '={{ $json.to }}',
+	};
+	const sends = Object.entries(SENDS).map(([name, params]) =>
+		sendApi(name, CRED, { ...common, ...params }),
+	);
 	const voice = readFile('Read Voice Note', path.join(home.filesDir, 'voice.ogg'));
-	const sendAudio = sendApi('Send Audio (file)', CRED, { ...common, to: TO, messageType: 'audio', mediaSource: 'binary', binaryPropertyName: 'data' });
+	const sendAudio = sendApi('Send Audio (file)', CRED, {
+		...common,
+		to: TO,
+		messageType: 'audio',
+		mediaSource: 'binary',
+		binaryPropertyName: 'data',
+	});
 
 	const rows = code(
 		'Rows',
@@ -97,7 +177,14 @@ beforeAll(async () => {
 	const sendRows = sendApi(
 		'Send To Rows',
 		CRED,
-		{ resource: 'message', operation: 'send', session: byId('={{ $json.session }}'), to: '={{ $json.phone }}', messageType: 'text', text: '=Hi {{ $json.phone }}' },
+		{
+			resource: 'message',
+			operation: 'send',
+			session: byId('={{ $json.session }}'),
+			to: '={{ $json.phone }}',
+			messageType: 'text',
+			text: '=Hi {{ $json.phone }}',
+		},
 		{ onError: 'continueRegularOutput' },
 	);
 
@@ -107,12 +194,22 @@ beforeAll(async () => {
 			WF_TYPES,
 			'e2e send every message type',
 			[manualTrigger(), media, ...sends, voice, sendAudio],
-			[['Start', 'Media'], ...sends.map((s): [string, string] => ['Media', s.name]), ['Start', 'Read Voice Note'], ['Read Voice Note', 'Send Audio (file)']],
+			[
+				['Start', 'Media'],
+				...sends.map((s): [string, string] => ['Media', s.name]),
+				['Start', 'Read Voice Note'],
+				['Read Voice Note', 'Send Audio (file)'],
+			],
 		),
-		graph(WF_BAD_ROWS, 'e2e continue on fail with bad rows', [manualTrigger(), rows, sendRows], [
-			['Start', 'Rows'],
-			['Rows', 'Send To Rows'],
-		]),
+		graph(
+			WF_BAD_ROWS,
+			'e2e continue on fail with bad rows',
+			[manualTrigger(), rows, sendRows],
+			[
+				['Start', 'Rows'],
+				['Rows', 'Send To Rows'],
+			],
+		),
 	]);
 });
 
@@ -143,18 +240,33 @@ describe('send every message type', () => {
 
 	test('text carries both dialects', () => {
 		const [r] = sendsOfType('text');
-		expect(bodyOf(r)).toMatchObject({ session_id: S1, type: 'text', text: { body: 'Hello from n8n 👋', preview_url: true }, content: 'Hello from n8n 👋' });
+		expect(bodyOf(r)).toMatchObject({
+			session_id: S1,
+			type: 'text',
+			text: { body: 'Hello from n8n 👋', preview_url: true },
+			content: 'Hello from n8n 👋',
+		});
 	});
 
 	test('media from a Code node binary, from a file read by Read/Write File, and by URL', () => {
 		const images = sendsOfType('image').map(bodyOf);
 		const binaryImage = images.find((b) => b.image.base64);
-		expect(binaryImage!.image).toMatchObject({ mime_type: 'image/png', filename: 'photo.png', caption: 'A picture' });
+		expect(binaryImage!.image).toMatchObject({
+			mime_type: 'image/png',
+			filename: 'photo.png',
+			caption: 'A picture',
+		});
 		expect(Buffer.from(binaryImage!.image.base64, 'base64').equals(PNG)).toBe(true);
-		expect(images.find((b) => b.image.url)!.image).toMatchObject({ url: 'https://example.com/photo.jpg' });
+		expect(images.find((b) => b.image.url)!.image).toMatchObject({
+			url: 'https://example.com/photo.jpg',
+		});
 
 		const [doc] = sendsOfType('document').map(bodyOf);
-		expect(doc.document).toMatchObject({ mime_type: 'application/pdf', filename: 'invoice-42.pdf', caption: 'Your invoice' });
+		expect(doc.document).toMatchObject({
+			mime_type: 'application/pdf',
+			filename: 'invoice-42.pdf',
+			caption: 'Your invoice',
+		});
 		expect(Buffer.from(doc.document.base64, 'base64').equals(PDF)).toBe(true);
 
 		const [audio] = sendsOfType('audio').map(bodyOf);
@@ -167,17 +279,31 @@ describe('send every message type', () => {
 	});
 
 	test('location, contact, template, interactive (buttons, list) and poll payloads', () => {
-		expect(bodyOf(sendsOfType('location')[0]).location).toMatchObject({ lat: 51.5014, lng: -0.1419, label: 'Palace', address: 'London SW1A 1AA' });
+		expect(bodyOf(sendsOfType('location')[0]).location).toMatchObject({
+			lat: 51.5014,
+			lng: -0.1419,
+			label: 'Palace',
+			address: 'London SW1A 1AA',
+		});
 		const contact = bodyOf(sendsOfType('contact')[0]).contact;
-		expect(contact.vcard).toMatch(/BEGIN:VCARD[\s\S]*Ann Example[\s\S]*\+447700900999[\s\S]*END:VCARD/);
-		expect(bodyOf(sendsOfType('template')[0]).template).toMatchObject({ name: 'order_update', language: 'en_US' });
+		expect(contact.vcard).toMatch(
+			/BEGIN:VCARD[\s\S]*Ann Example[\s\S]*\+447700900999[\s\S]*END:VCARD/,
+		);
+		expect(bodyOf(sendsOfType('template')[0]).template).toMatchObject({
+			name: 'order_update',
+			language: 'en_US',
+		});
 		expect(JSON.stringify(bodyOf(sendsOfType('template')[0]).template.components)).toContain('#42');
 		const interactive = sendsOfType('interactive').map((r) => bodyOf(r).interactive);
 		const buttons = interactive.find((i) => i.type === 'button');
 		expect(buttons.action.buttons.map((b: any) => b.reply.id)).toEqual(['yes', 'no']);
 		const list = interactive.find((i) => i.type === 'list');
 		expect(list.action.sections.map((s: any) => s.title)).toEqual(['Morning', 'Afternoon']);
-		expect(bodyOf(sendsOfType('poll')[0]).poll).toEqual({ question: 'Which day?', options: ['Mon', 'Tue', 'Wed'], allow_multiple_answers: true });
+		expect(bodyOf(sendsOfType('poll')[0]).poll).toEqual({
+			question: 'Which day?',
+			options: ['Mon', 'Tue', 'Wed'],
+			allow_multiple_answers: true,
+		});
 	});
 });
 
@@ -200,6 +326,11 @@ test('continue on fail: good rows are sent, bad rows come out with their error, 
 
 	const sent = requestsTo(fake, 'POST', '/whatsapp/send').slice(before);
 	// the two invalid numbers never reach SendApi; the unknown session does (and is refused there)
-	expect(sent.map((r) => bodyOf(r).to)).toEqual(['+447700900301', '+447700900302', '+447700900303', '+447700900304']);
+	expect(sent.map((r) => bodyOf(r).to)).toEqual([
+		'+447700900301',
+		'+447700900302',
+		'+447700900303',
+		'+447700900304',
+	]);
 	expect(sent.map((r) => r.status)).toEqual([200, 200, 404, 200]);
 });

@@ -8,7 +8,15 @@
  */
 import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8nProcess';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
-import { byId, chain, node, sendApi, wfId, type CredentialRef, type WorkflowNode } from './helpers/workflows';
+import {
+	byId,
+	chain,
+	node,
+	sendApi,
+	wfId,
+	type CredentialRef,
+	type WorkflowNode,
+} from './helpers/workflows';
 
 const CRED: CredentialRef = { id: wfId('credWait'), name: 'SendApi e2e (wait)' };
 const S1 = 'sess_e2e_wait';
@@ -26,13 +34,25 @@ interface Flow {
 	path: string;
 }
 
-function flow(stem: string, waitParameters: Record<string, unknown>): { flow: Flow; workflow: ReturnType<typeof chain> } {
+function flow(
+	stem: string,
+	waitParameters: Record<string, unknown>,
+): { flow: Flow; workflow: ReturnType<typeof chain> } {
 	const path = `ask-${stem.toLowerCase()}`;
 	const id = wfId(`wfWait${stem}`);
-	const start: WorkflowNode = node('Start', 'n8n-nodes-base.webhook', { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} }, {
-		webhookId: `5e0da9b1-0000-4000-8000-${stem.toLowerCase().padEnd(12, '0').slice(0, 12).replace(/[^0-9a-f]/g, 'a')}`,
-		typeVersion: 2,
-	});
+	const start: WorkflowNode = node(
+		'Start',
+		'n8n-nodes-base.webhook',
+		{ httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
+		{
+			webhookId: `5e0da9b1-0000-4000-8000-${stem
+				.toLowerCase()
+				.padEnd(12, '0')
+				.slice(0, 12)
+				.replace(/[^0-9a-f]/g, 'a')}`,
+			typeVersion: 2,
+		},
+	);
 	const ask = sendApi('Ask', CRED, {
 		resource: 'message',
 		operation: 'sendAndWait',
@@ -58,13 +78,22 @@ const link = flow('Link', { responseType: 'approval', answerVia: 'link' });
 const timeout = flow('Timeout', {
 	responseType: 'approval',
 	answerVia: 'whatsapp',
-	options: { limitWaitTime: { values: { limitType: 'afterTimeInterval', resumeAmount: 0.05, resumeUnit: 'minutes' } } },
+	options: {
+		limitWaitTime: {
+			values: { limitType: 'afterTimeInterval', resumeAmount: 0.05, resumeUnit: 'minutes' },
+		},
+	},
 });
 const cancelled = flow('Cancel', { responseType: 'freeText', answerVia: 'whatsapp' });
 const last = flow('Last', { responseType: 'approval', answerVia: 'whatsapp' });
 // Who and where from the Webhook's input ($json expressions): after the restart the resumed
 // webhook() reads them again from the waiting execution.
-const restart = flow('Restart', { responseType: 'approval', answerVia: 'whatsapp', session: byId('={{ $json.body.session }}'), to: '={{ $json.body.to }}' });
+const restart = flow('Restart', {
+	responseType: 'approval',
+	answerVia: 'whatsapp',
+	session: byId('={{ $json.body.session }}'),
+	to: '={{ $json.body.to }}',
+});
 const RESTART_BODY = JSON.stringify({ order: 1234, session: S1, to: ASKED });
 
 beforeAll(async () => {
@@ -89,14 +118,27 @@ afterAll(async () => {
 async function startWaiting(f: Flow, body = '{"order":1234}'): Promise<string> {
 	const before = new Set((await rest.executions(f.id)).map((e) => e.id));
 	// Right after `n8n start` the published workflows' webhooks may not be registered yet (404).
-	await waitUntil(`${f.path} to start`, async () => {
-		const r = await fetch(`${server!.url}/webhook/${f.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-		return r.status === 200;
-	}, 30_000, 500);
-	const execution = await waitUntil(`an execution of ${f.path} waiting`, async () => {
-		const list = await rest.executions(f.id);
-		return list.find((e) => !before.has(e.id) && e.status === 'waiting');
-	}, 60_000);
+	await waitUntil(
+		`${f.path} to start`,
+		async () => {
+			const r = await fetch(`${server!.url}/webhook/${f.path}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body,
+			});
+			return r.status === 200;
+		},
+		30_000,
+		500,
+	);
+	const execution = await waitUntil(
+		`an execution of ${f.path} waiting`,
+		async () => {
+			const list = await rest.executions(f.id);
+			return list.find((e) => !before.has(e.id) && e.status === 'waiting');
+		},
+		60_000,
+	);
 	return execution.id;
 }
 
@@ -105,28 +147,45 @@ async function statusOf(f: Flow, executionId: string): Promise<string | undefine
 }
 
 async function finished(f: Flow, executionId: string, timeoutMs = 30_000): Promise<string> {
-	return await waitUntil(`execution ${executionId} to finish`, async () => {
-		const status = await statusOf(f, executionId);
-		return status && !['waiting', 'running', 'new'].includes(status) ? status : undefined;
-	}, timeoutMs, 500);
+	return await waitUntil(
+		`execution ${executionId} to finish`,
+		async () => {
+			const status = await statusOf(f, executionId);
+			return status && !['waiting', 'running', 'new'].includes(status) ? status : undefined;
+		},
+		timeoutMs,
+		500,
+	);
 }
 
 function waitHookOf(executionId: string) {
-	return [...fake.state.webhooks.values()].find((w) => w.url.includes(`/webhook-waiting/${executionId}/`));
+	return [...fake.state.webhooks.values()].find((w) =>
+		w.url.includes(`/webhook-waiting/${executionId}/`),
+	);
 }
 
 function questionTo(stem: string) {
-	const sends = requestsTo(fake, 'POST', '/whatsapp/send').filter((r) => JSON.stringify(r.body).includes(`Question ${stem}?`));
+	const sends = requestsTo(fake, 'POST', '/whatsapp/send').filter((r) =>
+		JSON.stringify(r.body).includes(`Question ${stem}?`),
+	);
 	return sends[sends.length - 1]?.body as Record<string, any>;
 }
 
 /** What the Report node sent: the Send and Wait node's output item, as JSON. */
 async function reported(marker: string): Promise<Record<string, any>> {
-	return await waitUntil(`the report containing ${marker}`, () => {
-		const sends = requestsTo(fake, 'POST', '/whatsapp/send').filter((r) => (r.body as any)?.to === REPORT_TO);
-		const hit = sends.map((r) => String((r.body as any).text?.body ?? '')).find((t) => t.includes(marker));
-		return hit ? (JSON.parse(hit) as Record<string, any>) : undefined;
-	}, 30_000);
+	return await waitUntil(
+		`the report containing ${marker}`,
+		() => {
+			const sends = requestsTo(fake, 'POST', '/whatsapp/send').filter(
+				(r) => (r.body as any)?.to === REPORT_TO,
+			);
+			const hit = sends
+				.map((r) => String((r.body as any).text?.body ?? ''))
+				.find((t) => t.includes(marker));
+			return hit ? (JSON.parse(hit) as Record<string, any>) : undefined;
+		},
+		30_000,
+	);
 }
 
 test('approval over WhatsApp: another number and a forged reply are ignored, the recipient’s Decline resumes with approved false', async () => {
@@ -141,41 +200,90 @@ test('approval over WhatsApp: another number and a forged reply are ignored, the
 	expect(buttons.map((b: any) => b.title)).toEqual(['Approve', 'Decline']);
 	const decline = buttons[1];
 
-	const fromOther = await fake.simulateIncomingMessage({ session_id: S1, from: OTHER, button: decline });
+	const fromOther = await fake.simulateIncomingMessage({
+		session_id: S1,
+		from: OTHER,
+		button: decline,
+	});
 	expect(fromOther.deliveries.map((d) => d.status)).toEqual([200]);
 	await sleep(1500);
 	expect(await statusOf(approval.flow, executionId)).toBe('waiting');
 
-	const tap = { message_id: 'msg_forged_1', session_id: S1, from: ASKED, type: 'interactive', content: { body: decline.title }, interactive: { type: 'button_reply', button_reply: decline }, received_at: new Date().toISOString() };
-	const forged = await fake.deliverWebhook(hook!.url, tap, { secret: hook!.secret, signature: 'forged', envelope: 'event', event: 'message.received' });
+	const tap = {
+		message_id: 'msg_forged_1',
+		session_id: S1,
+		from: ASKED,
+		type: 'interactive',
+		content: { body: decline.title },
+		interactive: { type: 'button_reply', button_reply: decline },
+		received_at: new Date().toISOString(),
+	};
+	const forged = await fake.deliverWebhook(hook!.url, tap, {
+		secret: hook!.secret,
+		signature: 'forged',
+		envelope: 'event',
+		event: 'message.received',
+	});
 	expect(forged.status).toBe(200);
 	await sleep(1500);
 	expect(await statusOf(approval.flow, executionId)).toBe('waiting');
 	expect(waitHookOf(executionId)).toBeDefined();
 
-	const answer = await fake.simulateIncomingMessage({ session_id: S1, from: ASKED, button: decline });
+	const answer = await fake.simulateIncomingMessage({
+		session_id: S1,
+		from: ASKED,
+		button: decline,
+	});
 	expect(answer.deliveries.map((d) => d.status)).toEqual([200]);
 	expect(await finished(approval.flow, executionId)).toBe('success');
 	const output = await reported(answer.message.id as string);
-	expect(output.data).toMatchObject({ approved: false, from: ASKED, session_id: S1, message_id: answer.message.id, via: 'whatsapp' });
+	expect(output.data).toMatchObject({
+		approved: false,
+		from: ASKED,
+		session_id: S1,
+		message_id: answer.message.id,
+		via: 'whatsapp',
+	});
 	expect(waitHookOf(executionId)).toBeUndefined();
 });
 
 test('free text over WhatsApp: the recipient’s reply resumes with its text', async () => {
 	const executionId = await startWaiting(freeText.flow);
 	const hook = waitHookOf(executionId)!;
-	expect(questionTo('FreeText')).toMatchObject({ to: ASKED, type: 'text', text: { body: 'Question FreeText?' } });
+	expect(questionTo('FreeText')).toMatchObject({
+		to: ASKED,
+		type: 'text',
+		text: { body: 'Question FreeText?' },
+	});
 
 	await fake.simulateIncomingMessage({ session_id: S1, from: OTHER, text: 'not me' });
-	const forged = await fake.deliverWebhook(hook.url, { message_id: 'msg_forged_2', session_id: S1, from: ASKED, type: 'text', content: { body: 'forged' } }, { secret: hook.secret, signature: 'forged', envelope: 'event', event: 'message.received' });
+	const forged = await fake.deliverWebhook(
+		hook.url,
+		{
+			message_id: 'msg_forged_2',
+			session_id: S1,
+			from: ASKED,
+			type: 'text',
+			content: { body: 'forged' },
+		},
+		{ secret: hook.secret, signature: 'forged', envelope: 'event', event: 'message.received' },
+	);
 	expect(forged.status).toBe(200);
 	await sleep(1500);
 	expect(await statusOf(freeText.flow, executionId)).toBe('waiting');
 
-	const answer = await fake.simulateIncomingMessage({ session_id: S1, from: ASKED, text: 'Tuesday at 10 suits me' });
+	const answer = await fake.simulateIncomingMessage({
+		session_id: S1,
+		from: ASKED,
+		text: 'Tuesday at 10 suits me',
+	});
 	expect(await finished(freeText.flow, executionId)).toBe('success');
 	const output = await reported('Tuesday at 10');
-	expect(output.data).toMatchObject({ text: 'Tuesday at 10 suits me', from: ASKED, message_id: answer.message.id });
+	expect(output.data).toMatchObject({
+		text: 'Tuesday at 10 suits me',
+		from: ASKED,
+		message_id: answer.message.id,
+	});
 	expect(waitHookOf(executionId)).toBeUndefined();
 });
 
@@ -194,7 +302,11 @@ test('Link mode: opening the link only shows a page; its form resumes through n8
 	await sleep(1000);
 	expect(await statusOf(link.flow, executionId)).toBe('waiting');
 
-	const confirm = await fetch(approveUrl!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'approved=true' });
+	const confirm = await fetch(approveUrl!, {
+		method: 'POST',
+		headers: { 'content-type': 'application/x-www-form-urlencoded' },
+		body: 'approved=true',
+	});
 	expect(confirm.status).toBe(200);
 	expect(await finished(link.flow, executionId)).toBe('success');
 	const output = await reported('"via":"link"');
@@ -230,7 +342,9 @@ test('a time-out goes on with the input items; a cancelled wait ends too; the ne
 	expect(await finished(last.flow, executionId)).toBe('success');
 	expect((await reported('"approved":true')).data.approved).toBe(true);
 
-	expect([...fake.state.webhooks.values()].filter((w) => w.url.includes('/webhook-waiting/'))).toEqual([]);
+	expect(
+		[...fake.state.webhooks.values()].filter((w) => w.url.includes('/webhook-waiting/')),
+	).toEqual([]);
 });
 
 test('after a restart of n8n the recipient’s answer resumes the wait; forged deliveries still do not (see n8n-differences.ts)', async () => {
@@ -245,13 +359,30 @@ test('after a restart of n8n the recipient’s answer resumes the wait; forged d
 	await rest.login();
 
 	const hook = waitHookOf(executionId)!;
-	const other = await fake.simulateIncomingMessage({ session_id: S1, from: OTHER, button: decline });
+	const other = await fake.simulateIncomingMessage({
+		session_id: S1,
+		from: OTHER,
+		button: decline,
+	});
 	expect(other.deliveries.map((d) => d.status)).toEqual([200]);
 	// Unsigned deliveries claiming the asked number: a message SendApi does not know, and the other
 	// number's real message.
-	const claim = (message_id: string) => ({ message_id, session_id: S1, from: ASKED, type: 'interactive', content: { body: decline.title }, interactive: { type: 'button_reply', button_reply: decline }, received_at: new Date().toISOString() });
+	const claim = (message_id: string) => ({
+		message_id,
+		session_id: S1,
+		from: ASKED,
+		type: 'interactive',
+		content: { body: decline.title },
+		interactive: { type: 'button_reply', button_reply: decline },
+		received_at: new Date().toISOString(),
+	});
 	const forge = async (message_id: string) => {
-		const answer = await fake.deliverWebhook(hook.url, claim(message_id), { secret: hook.secret, signature: 'forged', envelope: 'event', event: 'message.received' });
+		const answer = await fake.deliverWebhook(hook.url, claim(message_id), {
+			secret: hook.secret,
+			signature: 'forged',
+			envelope: 'event',
+			event: 'message.received',
+		});
 		expect(answer.status).toBe(200);
 		return JSON.parse(answer.body) as Record<string, unknown>;
 	};
@@ -259,21 +390,49 @@ test('after a restart of n8n the recipient’s answer resumes the wait; forged d
 	const borrowed = await forge(String(other.message.id));
 	if (home.differences.waitCustomDataSurvivesRestart) {
 		// The sealed secret survived: the signature decides.
-		expect(unknown).toMatchObject({ received: false, waiting: true, message: expect.stringMatching(/X-SendAPI-Signature/) });
-		expect(borrowed).toMatchObject({ received: false, waiting: true, message: expect.stringMatching(/X-SendAPI-Signature/) });
+		expect(unknown).toMatchObject({
+			received: false,
+			waiting: true,
+			message: expect.stringMatching(/X-SendAPI-Signature/),
+		});
+		expect(borrowed).toMatchObject({
+			received: false,
+			waiting: true,
+			message: expect.stringMatching(/X-SendAPI-Signature/),
+		});
 	} else {
 		// No record after the restart: SendApi's API is asked, and says no.
-		expect(unknown).toMatchObject({ received: false, waiting: true, message: 'SendApi knows no message msg_does_not_exist' });
-		expect(borrowed).toMatchObject({ received: false, waiting: true, message: 'Not from the number that was asked' });
+		expect(unknown).toMatchObject({
+			received: false,
+			waiting: true,
+			message: 'SendApi knows no message msg_does_not_exist',
+		});
+		expect(borrowed).toMatchObject({
+			received: false,
+			waiting: true,
+			message: 'Not from the number that was asked',
+		});
 	}
 	await sleep(1500);
 	expect(await statusOf(restart.flow, executionId)).toBe('waiting');
 	expect(waitHookOf(executionId)).toBeDefined();
 
-	const answer = await fake.simulateIncomingMessage({ session_id: S1, from: ASKED, button: decline });
+	const answer = await fake.simulateIncomingMessage({
+		session_id: S1,
+		from: ASKED,
+		button: decline,
+	});
 	expect(answer.deliveries.map((d) => d.status)).toEqual([200]);
 	const output = await reported(String(answer.message.id));
-	expect(output.data).toMatchObject({ approved: false, from: ASKED, session_id: S1, message_id: answer.message.id, via: 'whatsapp' });
+	expect(output.data).toMatchObject({
+		approved: false,
+		from: ASKED,
+		session_id: S1,
+		message_id: answer.message.id,
+		via: 'whatsapp',
+	});
 	expect(waitHookOf(executionId)).toBeUndefined();
-	expect([...fake.state.webhooks.values()].filter((w) => w.url.includes('/webhook-waiting/'))).toEqual([]);
+	expect(
+		[...fake.state.webhooks.values()].filter((w) => w.url.includes('/webhook-waiting/')),
+	).toEqual([]);
 });

@@ -6,7 +6,15 @@
  */
 import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8nProcess';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
-import { byId, chain, node, sendApi, SENDAPI_TRIGGER, wfId, type CredentialRef } from './helpers/workflows';
+import {
+	byId,
+	chain,
+	node,
+	sendApi,
+	SENDAPI_TRIGGER,
+	wfId,
+	type CredentialRef,
+} from './helpers/workflows';
 
 const CRED: CredentialRef = { id: wfId('credTrigger'), name: 'SendApi e2e (trigger)' };
 const WF_ID = wfId('wfTriggerReply');
@@ -24,7 +32,14 @@ function registeredWebhooks() {
 }
 
 function incoming(from: string, text: string, session_id = S1) {
-	return { message_id: `msg_in_${from.slice(-4)}_${Date.now()}`, session_id, from, type: 'text', content: { body: text }, received_at: new Date().toISOString() };
+	return {
+		message_id: `msg_in_${from.slice(-4)}_${Date.now()}`,
+		session_id,
+		from,
+		type: 'text',
+		content: { body: text },
+		received_at: new Date().toISOString(),
+	};
 }
 
 beforeAll(async () => {
@@ -59,7 +74,11 @@ afterAll(async () => {
 });
 
 test('publishing registers exactly one webhook for the trigger URL', async () => {
-	const hooks = await waitUntil('the trigger to register its webhook', () => (registeredWebhooks().length ? registeredWebhooks() : undefined), 60_000);
+	const hooks = await waitUntil(
+		'the trigger to register its webhook',
+		() => (registeredWebhooks().length ? registeredWebhooks() : undefined),
+		60_000,
+	);
 	expect(hooks).toHaveLength(1);
 	expect(hooks[0].url).toBe(`${server!.url}/webhook/${WEBHOOK_ID}/webhook`);
 	expect(hooks[0].events).toEqual(['message.received']);
@@ -78,10 +97,16 @@ test('a signed delivery starts exactly one execution, which replies through Send
 	});
 	expect(res.status).toBe(200);
 
-	const runs = await waitUntil('one finished execution', async () => {
-		const list = await rest.executions(WF_ID);
-		return list.length >= 1 && list.every((e) => e.status !== 'running' && e.status !== 'new') ? list : undefined;
-	}, 30_000);
+	const runs = await waitUntil(
+		'one finished execution',
+		async () => {
+			const list = await rest.executions(WF_ID);
+			return list.length >= 1 && list.every((e) => e.status !== 'running' && e.status !== 'new')
+				? list
+				: undefined;
+		},
+		30_000,
+	);
 	await sleep(1000);
 	expect(await rest.executions(WF_ID)).toHaveLength(1);
 	expect(runs[0]).toMatchObject({ status: 'success', mode: 'webhook' });
@@ -94,7 +119,11 @@ test('the same delivery again (SendApi retrying) is acknowledged without a secon
 	const payload = incoming('+447700900556', 'retried');
 	const options = { secret: hook.secret, envelope: 'event' as const, event: 'message.received' };
 	expect((await fake.deliverWebhook(hook.url, payload, options)).status).toBe(200);
-	await waitUntil('the first run of this delivery', async () => ((await rest.executions(WF_ID)).length >= 2 ? true : undefined), 30_000);
+	await waitUntil(
+		'the first run of this delivery',
+		async () => ((await rest.executions(WF_ID)).length >= 2 ? true : undefined),
+		30_000,
+	);
 	// The replay memory lives in the workflow's static data: this proves n8n saved it after the run.
 	await sleep(1500);
 	expect((await fake.deliverWebhook(hook.url, payload, options)).status).toBe(200);
@@ -113,9 +142,16 @@ test('the same incoming message under a new event id (older envelope) runs once'
 	expect(eventIds[0]).toMatch(/^evt_/);
 	expect(eventIds[1]).not.toBe(eventIds[0]);
 	expect([first.status, retry.status]).toEqual([200, 200]);
-	expect(JSON.parse(retry.body)).toMatchObject({ received: true, message: expect.stringMatching(/Duplicate/) });
+	expect(JSON.parse(retry.body)).toMatchObject({
+		received: true,
+		message: expect.stringMatching(/Duplicate/),
+	});
 
-	await waitUntil('the run of this message', async () => ((await rest.executions(WF_ID)).length >= 3 ? true : undefined), 30_000);
+	await waitUntil(
+		'the run of this message',
+		async () => ((await rest.executions(WF_ID)).length >= 3 ? true : undefined),
+		30_000,
+	);
 	await sleep(2000);
 	expect(await rest.executions(WF_ID)).toHaveLength(3);
 	const checks = requestsTo(fake, 'GET', /\/contacts\/.+\/check$/).map((r) => r.path);
@@ -128,11 +164,21 @@ test('n8n itself answers a body that is not JSON with 422; the trigger answers 4
 	const asJson = await fake.deliverWebhook(hook.url, {}, { secret: hook.secret, rawBody });
 	expect(asJson.status).toBe(422);
 	// n8n's own answer (the trigger's refusal would say "not a SendApi event").
-	expect(JSON.parse(asJson.body)).toMatchObject({ code: 422, message: 'Failed to parse request body' });
+	expect(JSON.parse(asJson.body)).toMatchObject({
+		code: 422,
+		message: 'Failed to parse request body',
+	});
 
-	const asText = await fake.deliverWebhook(hook.url, {}, { secret: hook.secret, rawBody, headers: { 'Content-Type': 'text/plain' } });
+	const asText = await fake.deliverWebhook(
+		hook.url,
+		{},
+		{ secret: hook.secret, rawBody, headers: { 'Content-Type': 'text/plain' } },
+	);
 	expect(asText.status).toBe(400);
-	expect(JSON.parse(asText.body)).toMatchObject({ received: false, message: expect.stringMatching(/not a SendApi event/) });
+	expect(JSON.parse(asText.body)).toMatchObject({
+		received: false,
+		message: expect.stringMatching(/not a SendApi event/),
+	});
 	await sleep(1000);
 	expect(await rest.executions(WF_ID)).toHaveLength(3);
 });
@@ -145,7 +191,10 @@ test('a forged or unsigned delivery is refused (401) and runs nothing', async ()
 		envelope: 'event',
 	});
 	expect(forged.status).toBe(401);
-	const unsigned = await fake.deliverWebhook(hook.url, incoming('+447700900667', 'unsigned'), { signature: 'missing', envelope: 'event' });
+	const unsigned = await fake.deliverWebhook(hook.url, incoming('+447700900667', 'unsigned'), {
+		signature: 'missing',
+		envelope: 'event',
+	});
 	expect(unsigned.status).toBe(401);
 	await sleep(2000);
 	expect(await rest.executions(WF_ID)).toHaveLength(3);
@@ -153,15 +202,27 @@ test('a forged or unsigned delivery is refused (401) and runs nothing', async ()
 
 test('an event of another session is acknowledged without a run; the fake server’s own delivery runs it', async () => {
 	const [hook] = registeredWebhooks();
-	const other = await fake.deliverWebhook(hook.url, incoming('+447700900777', 'other', OTHER_SESSION), {
-		secret: hook.secret,
-		envelope: 'event',
-	});
+	const other = await fake.deliverWebhook(
+		hook.url,
+		incoming('+447700900777', 'other', OTHER_SESSION),
+		{
+			secret: hook.secret,
+			envelope: 'event',
+		},
+	);
 	expect(other.status).toBe(200);
 
-	const { deliveries } = await fake.simulateIncomingMessage({ session_id: S1, from: '+447700900888', text: 'via emit' });
+	const { deliveries } = await fake.simulateIncomingMessage({
+		session_id: S1,
+		from: '+447700900888',
+		text: 'via emit',
+	});
 	expect(deliveries.map((d) => d.status)).toEqual([200]);
-	await waitUntil('a fourth execution', async () => ((await rest.executions(WF_ID)).length >= 4 ? true : undefined), 30_000);
+	await waitUntil(
+		'a fourth execution',
+		async () => ((await rest.executions(WF_ID)).length >= 4 ? true : undefined),
+		30_000,
+	);
 	await sleep(1000);
 	const list = await rest.executions(WF_ID);
 	expect(list).toHaveLength(4);
@@ -181,7 +242,10 @@ test('unpublishing removes the webhook at SendApi; later deliveries are not acce
 	expect(r.status).toBe(200);
 	await waitUntil('the webhook to be deleted', () => registeredWebhooks().length === 0, 30_000);
 	expect(requestsTo(fake, 'DELETE', `/webhooks/${hook.id}`)).toHaveLength(1);
-	const late = await fake.deliverWebhook(hook.url, incoming('+447700900999', 'late'), { secret: hook.secret, envelope: 'event' });
+	const late = await fake.deliverWebhook(hook.url, incoming('+447700900999', 'late'), {
+		secret: hook.secret,
+		envelope: 'event',
+	});
 	expect(late.status).toBe(404);
 	expect(await rest.executions(WF_ID)).toHaveLength(4);
 });

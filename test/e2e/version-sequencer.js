@@ -14,7 +14,11 @@ function versionRank(test) {
 
 class VersionSequencer {
 	sort(tests) {
-		return [...tests].sort((a, b) => versionRank(a) - versionRank(b) || path.basename(a.path).localeCompare(path.basename(b.path)));
+		return [...tests].sort(
+			(a, b) =>
+				versionRank(a) - versionRank(b) ||
+				path.basename(a.path).localeCompare(path.basename(b.path)),
+		);
 	}
 
 	/** jest calls this after a run to remember durations; the order here does not use them. */

@@ -14,13 +14,21 @@ import type { AddressInfo } from 'net';
 export interface ChatMessage {
 	role: 'system' | 'user' | 'assistant' | 'tool';
 	content: string | null | Array<{ type: string; text?: string }>;
-	tool_calls?: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
+	tool_calls?: Array<{
+		id: string;
+		type: 'function';
+		function: { name: string; arguments: string };
+	}>;
 	tool_call_id?: string;
 }
 
 export interface ChatTool {
 	type: 'function';
-	function: { name: string; description?: string; parameters?: { properties?: Record<string, unknown>; required?: string[] } };
+	function: {
+		name: string;
+		description?: string;
+		parameters?: { properties?: Record<string, unknown>; required?: string[] };
+	};
 }
 
 export interface ChatRequest {
@@ -31,7 +39,8 @@ export interface ChatRequest {
 }
 
 /** One answer of the model: call a tool with arguments, or say something and stop. */
-export type ModelReply = { toolCall: { name: string; arguments: Record<string, unknown> } } | { text: string };
+export type ModelReply =
+	{ toolCall: { name: string; arguments: Record<string, unknown> } } | { text: string };
 
 /** Decides each answer from the request (index: how many completions were asked for before). */
 export type ModelScript = (request: ChatRequest, index: number) => ModelReply;
@@ -87,7 +96,9 @@ export function callToolThenAnswer(toolName: string, args: Record<string, unknow
 
 /** The contents of the tool results (role `tool`) of a request, as text. */
 export function toolResults(request: ChatRequest): string[] {
-	return request.messages.filter((message) => message.role === 'tool').map((message) => textOf(message.content));
+	return request.messages
+		.filter((message) => message.role === 'tool')
+		.map((message) => textOf(message.content));
 }
 
 function textOf(content: ChatMessage['content']): string {
@@ -112,36 +123,60 @@ export async function startFakeOpenAi(
 			const received = Buffer.concat(chunks);
 			const raw = received.toString('utf8');
 			if (req.headers.authorization !== `Bearer ${apiKey}`) {
-				return sendJson(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
+				return sendJson(res, 401, {
+					error: {
+						message: 'Incorrect API key provided',
+						type: 'invalid_request_error',
+						code: 'invalid_api_key',
+					},
+				});
 			}
 			const path = (req.url ?? '').split('?')[0];
 			if (req.method === 'GET' && path === '/v1/models') {
-				return sendJson(res, 200, { object: 'list', data: [{ id: FAKE_MODEL, object: 'model', created: 0, owned_by: 'fake' }] });
+				return sendJson(res, 200, {
+					object: 'list',
+					data: [{ id: FAKE_MODEL, object: 'model', created: 0, owned_by: 'fake' }],
+				});
 			}
 			if (req.method === 'POST' && path === '/v1/audio/transcriptions') {
 				const upload = readTranscriptionUpload(req, received);
 				if (!upload) {
-					return sendJson(res, 400, { error: { message: 'Expected multipart/form-data with a file and a model', type: 'invalid_request_error' } });
+					return sendJson(res, 400, {
+						error: {
+							message: 'Expected multipart/form-data with a file and a model',
+							type: 'invalid_request_error',
+						},
+					});
 				}
 				transcriptions.push(upload);
 				return sendJson(res, 200, { text: transcript(upload) });
 			}
 			if (req.method !== 'POST' || path !== '/v1/chat/completions') {
-				return sendJson(res, 404, { error: { message: `Unknown route ${req.method} ${path}`, type: 'invalid_request_error' } });
+				return sendJson(res, 404, {
+					error: { message: `Unknown route ${req.method} ${path}`, type: 'invalid_request_error' },
+				});
 			}
 			let body: ChatRequest;
 			try {
 				body = JSON.parse(raw) as ChatRequest;
 			} catch {
-				return sendJson(res, 400, { error: { message: 'The body is not JSON', type: 'invalid_request_error' } });
+				return sendJson(res, 400, {
+					error: { message: 'The body is not JSON', type: 'invalid_request_error' },
+				});
 			}
 			if (body.stream) {
 				// n8n's agents ask without streaming unless a chat trigger streams its answer.
-				return sendJson(res, 400, { error: { message: 'This fake does not stream', type: 'invalid_request_error' } });
+				return sendJson(res, 400, {
+					error: { message: 'This fake does not stream', type: 'invalid_request_error' },
+				});
 			}
 			const index = requests.length;
 			requests.push({ path, authorization: req.headers.authorization, body });
-			return sendJson(res, 200, completion(`chatcmpl-${index + 1}`, body.model, script(body, index), index));
+			return sendJson(
+				res,
+				200,
+				completion(`chatcmpl-${index + 1}`, body.model, script(body, index), index),
+			);
 		});
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -164,14 +199,21 @@ export async function startFakeOpenAi(
 }
 
 /** The assistant message of a reply; tool calls get ids `call_<n>` unique over the server's life. */
-function assistantMessage(reply: ModelReply, index: number): { message: ChatMessage; finishReason: 'stop' | 'tool_calls' } {
-	if ('text' in reply) return { message: { role: 'assistant', content: reply.text }, finishReason: 'stop' };
+function assistantMessage(
+	reply: ModelReply,
+	index: number,
+): { message: ChatMessage; finishReason: 'stop' | 'tool_calls' } {
+	if ('text' in reply)
+		return { message: { role: 'assistant', content: reply.text }, finishReason: 'stop' };
 	const call = {
 		id: `call_${index + 1}`,
 		type: 'function' as const,
 		function: { name: reply.toolCall.name, arguments: JSON.stringify(reply.toolCall.arguments) },
 	};
-	return { message: { role: 'assistant', content: null, tool_calls: [call] }, finishReason: 'tool_calls' };
+	return {
+		message: { role: 'assistant', content: null, tool_calls: [call] },
+		finishReason: 'tool_calls',
+	};
 }
 
 const USAGE = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
@@ -190,15 +232,27 @@ function completion(id: string, model: string, reply: ModelReply, index: number)
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
 	const text = JSON.stringify(body);
-	res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+	res.writeHead(status, {
+		'content-type': 'application/json',
+		'content-length': Buffer.byteLength(text),
+	});
 	res.end(text);
 }
 
 /** The multipart upload of a transcription request; `undefined` without a file or a model. */
-function readTranscriptionUpload(req: http.IncomingMessage, body: Buffer): LoggedTranscription | undefined {
-	const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(String(req.headers['content-type'] ?? ''));
+function readTranscriptionUpload(
+	req: http.IncomingMessage,
+	body: Buffer,
+): LoggedTranscription | undefined {
+	const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(
+		String(req.headers['content-type'] ?? ''),
+	);
 	if (!boundary) return undefined;
-	const upload: LoggedTranscription = { authorization: req.headers.authorization, fields: {}, bytes: Buffer.alloc(0) };
+	const upload: LoggedTranscription = {
+		authorization: req.headers.authorization,
+		fields: {},
+		bytes: Buffer.alloc(0),
+	};
 	let hasFile = false;
 	for (const part of multipartParts(body, boundary[1] ?? boundary[2])) {
 		const name = /name="([^"]*)"/i.exec(part.headers)?.[1];
@@ -226,7 +280,11 @@ function multipartParts(body: Buffer, boundary: string): Array<{ headers: string
 		// Each part sits between "\r\n" after one delimiter and "\r\n" before the next.
 		const part = body.subarray(start + delimiter.length + 2, next - 2);
 		const headerEnd = part.indexOf('\r\n\r\n');
-		if (headerEnd !== -1) parts.push({ headers: part.subarray(0, headerEnd).toString('utf8'), body: part.subarray(headerEnd + 4) });
+		if (headerEnd !== -1)
+			parts.push({
+				headers: part.subarray(0, headerEnd).toString('utf8'),
+				body: part.subarray(headerEnd + 4),
+			});
 		start = next;
 	}
 	return parts;

@@ -17,12 +17,16 @@ const USAGE =
 function quotaFlag(name: string, text: string | undefined): number | undefined {
 	if (text === undefined) return undefined;
 	const count = Number(text);
-	if (!Number.isInteger(count) || count < 0) throw new Error(`--${name} must be a whole number ≥ 0, got ${text}`);
+	if (!Number.isInteger(count) || count < 0)
+		throw new Error(`--${name} must be a whole number ≥ 0, got ${text}`);
 	return count;
 }
 
 /** The limits the flags ask for: Starter's, then the daily quotas and their error shape. */
-function limitsFrom(flag: (name: string) => boolean, value: (name: string) => string | undefined): Partial<FakeLimits> | undefined {
+function limitsFrom(
+	flag: (name: string) => boolean,
+	value: (name: string) => string | undefined,
+): Partial<FakeLimits> | undefined {
 	const limits: Partial<FakeLimits> = flag('starter-limits') ? { ...STARTER_LIMITS } : {};
 	const planQuota = quotaFlag('plan-quota', value('plan-quota'));
 	const sessionQuota = quotaFlag('session-quota', value('session-quota'));
@@ -30,7 +34,8 @@ function limitsFrom(flag: (name: string) => boolean, value: (name: string) => st
 	if (planQuota !== undefined) limits.planMessagesPerDay = planQuota;
 	if (sessionQuota !== undefined) limits.sessionQuotaPerDay = sessionQuota;
 	if (shape !== undefined) {
-		if (shape !== 'coded' && shape !== 'param') throw new Error(`--quota-shape must be coded or param, got ${shape}`);
+		if (shape !== 'coded' && shape !== 'param')
+			throw new Error(`--quota-shape must be coded or param, got ${shape}`);
 		limits.quotaErrorShape = shape;
 	}
 	return Object.keys(limits).length > 0 ? limits : undefined;
@@ -39,10 +44,17 @@ function limitsFrom(flag: (name: string) => boolean, value: (name: string) => st
 async function main(): Promise<void> {
 	const args = process.argv.slice(2);
 	const flag = (name: string) => args.includes(`--${name}`);
-	const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
+	const value = (name: string) =>
+		args
+			.find((a) => a.startsWith(`--${name}=`))
+			?.split('=')
+			.slice(1)
+			.join('=');
 	const known = ['--emit-events', '--auto-connect', '--starter-limits', '--integer-ids', '--help'];
 	const withValue = ['--api-key=', '--plan-quota=', '--session-quota=', '--quota-shape='];
-	const unknown = args.filter((a) => !known.includes(a) && !withValue.some((prefix) => a.startsWith(prefix)));
+	const unknown = args.filter(
+		(a) => !known.includes(a) && !withValue.some((prefix) => a.startsWith(prefix)),
+	);
 	if (flag('help') || unknown.length) {
 		if (unknown.length) console.error(`Unknown argument(s): ${unknown.join(' ')}`);
 		console.log(USAGE);
@@ -71,13 +83,21 @@ async function main(): Promise<void> {
 	console.log(`  Base URL:   ${fake.baseUrl}`);
 	console.log(`  API key:    ${fake.apiKey}`);
 	console.log(`  Session:    ${String(session.id)} (connected, ${session.phone_number})`);
-	console.log(`  Events:     ${flag('emit-events') ? 'message.sent is delivered to registered webhooks' : 'off (use --emit-events)'}`);
+	console.log(
+		`  Events:     ${flag('emit-events') ? 'message.sent is delivered to registered webhooks' : 'off (use --emit-events)'}`,
+	);
 	const { planMessagesPerDay, sessionQuotaPerDay, quotaErrorShape } = fake.limits;
 	if (Number.isFinite(planMessagesPerDay) || Number.isFinite(sessionQuotaPerDay)) {
-		console.log(`  Quotas:     ${planMessagesPerDay}/day for the plan, ${sessionQuotaPerDay}/day per session (402 quota_exceeded, ${quotaErrorShape} shape)`);
+		console.log(
+			`  Quotas:     ${planMessagesPerDay}/day for the plan, ${sessionQuotaPerDay}/day per session (402 quota_exceeded, ${quotaErrorShape} shape)`,
+		);
 	}
-	console.log('  Sandbox:    POST /__sandbox/incoming {session_id, from, text?, media?: {type, shape?, source?, host?, broken?}}   GET /__sandbox/requests   GET /__sandbox/state');
-	console.log('              POST /__sandbox/sessions/{id}/status {status: pending|connected|disconnected}');
+	console.log(
+		'  Sandbox:    POST /__sandbox/incoming {session_id, from, text?, media?: {type, shape?, source?, host?, broken?}}   GET /__sandbox/requests   GET /__sandbox/state',
+	);
+	console.log(
+		'              POST /__sandbox/sessions/{id}/status {status: pending|connected|disconnected}',
+	);
 	console.log('Press Ctrl-C to stop.');
 	const stop = () => {
 		fake.close().then(

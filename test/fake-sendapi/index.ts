@@ -14,7 +14,15 @@ export {
 } from './server';
 export { DEFAULT_LIMITS, STARTER_LIMITS, UNLIMITED_HEADER_VALUE, type FakeLimits } from './limits';
 export { FaultQueue, type Fault, type FaultKind } from './faults';
-export { FakeState, type Contact, type Group, type Message, type Session, type SessionStatus, type WebhookRecord } from './state';
+export {
+	FakeState,
+	type Contact,
+	type Group,
+	type Message,
+	type Session,
+	type SessionStatus,
+	type WebhookRecord,
+} from './state';
 export {
 	buildEvent,
 	deliverWebhook,

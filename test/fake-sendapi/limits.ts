@@ -151,11 +151,21 @@ export class Limiter {
 
 	reset(limits?: Partial<FakeLimits>): void {
 		this.limits = { ...DEFAULT_LIMITS, ...limits };
-		for (const m of [this.requests, this.planWindow, this.planDay, this.sessionWindow, this.sessionDay]) m.clear();
+		for (const m of [
+			this.requests,
+			this.planWindow,
+			this.planDay,
+			this.sessionWindow,
+			this.sessionDay,
+		])
+			m.clear();
 	}
 
 	/** Counts one request, unless it is over the limit. */
-	hitRequest(apiKey: string, now: number): { ok: true; entry: WindowEntry } | { ok: false; retryAfterMs: number } {
+	hitRequest(
+		apiKey: string,
+		now: number,
+	): { ok: true; entry: WindowEntry } | { ok: false; retryAfterMs: number } {
 		const w = windowOf(this.requests, apiKey);
 		const wait = w.retryAfter(now, this.limits.windowMs, this.limits.requestsPerWindow, 1);
 		if (wait !== null) return { ok: false, retryAfterMs: wait };

@@ -35,7 +35,11 @@ export interface SampleFile {
 
 /** A tiny Ogg/Opus-looking voice note: the Ogg capture pattern and the OpusHead marker, then noise. */
 function voiceNote(): Buffer {
-	const head = Buffer.concat([Buffer.from('OggS\0\x02', 'latin1'), Buffer.alloc(20), Buffer.from('OpusHead\x01\x01', 'latin1')]);
+	const head = Buffer.concat([
+		Buffer.from('OggS\0\x02', 'latin1'),
+		Buffer.alloc(20),
+		Buffer.from('OpusHead\x01\x01', 'latin1'),
+	]);
 	const body = Buffer.from(Array.from({ length: 600 }, (_, i) => (i * 37 + 11) % 256));
 	return Buffer.concat([head, body]);
 }
@@ -53,13 +57,19 @@ export function sampleFile(type: IncomingMediaType): SampleFile {
 	switch (type) {
 		case 'image':
 		case 'sticker':
-			return { bytes: qrPng(`incoming-${type}`), mimeType: type === 'sticker' ? 'image/webp' : 'image/png' };
+			return {
+				bytes: qrPng(`incoming-${type}`),
+				mimeType: type === 'sticker' ? 'image/webp' : 'image/png',
+			};
 		case 'voice':
 			return { bytes: voiceNote(), mimeType: 'audio/ogg' };
 		case 'audio':
 			return { bytes: voiceNote(), mimeType: 'audio/mpeg' };
 		case 'video':
-			return { bytes: Buffer.concat([Buffer.from('\0\0\0\x18ftypmp42', 'latin1'), Buffer.alloc(200, 7)]), mimeType: 'video/mp4' };
+			return {
+				bytes: Buffer.concat([Buffer.from('\0\0\0\x18ftypmp42', 'latin1'), Buffer.alloc(200, 7)]),
+				mimeType: 'video/mp4',
+			};
 		case 'document':
 			return { bytes: pdf(), mimeType: 'application/pdf', fileName: 'Invoice 2026-11.pdf' };
 	}
@@ -100,7 +110,14 @@ export class MediaStore {
 
 	add(file: SampleFile, host: 'sendapi' | 'public', declareLength = true): MediaFile {
 		const id = `media_${++this.seq}_${Date.now().toString(36)}`;
-		const stored: MediaFile = { id, bytes: file.bytes, mimeType: file.mimeType, fileName: file.fileName, declareLength, host };
+		const stored: MediaFile = {
+			id,
+			bytes: file.bytes,
+			mimeType: file.mimeType,
+			fileName: file.fileName,
+			declareLength,
+			host,
+		};
 		this.files.set(id, stored);
 		return stored;
 	}
@@ -116,7 +133,10 @@ export class MediaStore {
 	 */
 	incomingData(options: IncomingMediaOptions, origins: MediaOrigins): Record<string, unknown> {
 		const file = options.file ?? sampleFile(options.type);
-		const media: Record<string, unknown> = { ...this.source(options, file, origins), mime_type: file.mimeType };
+		const media: Record<string, unknown> = {
+			...this.source(options, file, origins),
+			mime_type: file.mimeType,
+		};
 		if (file.fileName !== undefined) media.filename = file.fileName;
 		if (options.declareSize !== false) media.size = file.bytes.length;
 		if (options.caption !== undefined) media.caption = options.caption;
@@ -134,15 +154,25 @@ export class MediaStore {
 		}
 	}
 
-	private source(options: IncomingMediaOptions, file: SampleFile, origins: MediaOrigins): Record<string, unknown> {
+	private source(
+		options: IncomingMediaOptions,
+		file: SampleFile,
+		origins: MediaOrigins,
+	): Record<string, unknown> {
 		const source = options.source ?? 'link';
 		if (source === 'base64') return { base64: file.bytes.toString('base64') };
-		if (source === 'dataUrl') return { base64: `data:${file.mimeType};base64,${file.bytes.toString('base64')}` };
+		if (source === 'dataUrl')
+			return { base64: `data:${file.mimeType};base64,${file.bytes.toString('base64')}` };
 		const host = options.host ?? 'sendapi';
-		if (options.broken) return { url: `${origins.sendapi}/v1/whatsapp/media/media_missing_${++this.seq}` };
-		if (host === 'public') return { url: `${origins.public}/files/${this.add(file, 'public', options.declareLength).id}` };
+		if (options.broken)
+			return { url: `${origins.sendapi}/v1/whatsapp/media/media_missing_${++this.seq}` };
+		if (host === 'public')
+			return {
+				url: `${origins.public}/files/${this.add(file, 'public', options.declareLength).id}`,
+			};
 		const stored = this.add(file, 'public', options.declareLength);
-		if (host === 'redirect') return { url: `${origins.sendapi}/v1/whatsapp/media/${stored.id}?redirect=1` };
+		if (host === 'redirect')
+			return { url: `${origins.sendapi}/v1/whatsapp/media/${stored.id}?redirect=1` };
 		stored.host = 'sendapi';
 		return { url: `${origins.sendapi}/v1/whatsapp/media/${stored.id}` };
 	}

@@ -24,7 +24,14 @@ export const MESSAGE_TYPES = [
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /** Types the client-code dialect (`{content: string, type?}`) knows. */
-export const CLIENT_TYPES: readonly MessageType[] = ['text', 'image', 'video', 'document', 'location', 'contact'];
+export const CLIENT_TYPES: readonly MessageType[] = [
+	'text',
+	'image',
+	'video',
+	'document',
+	'location',
+	'contact',
+];
 /** Types the docs allow for send-bulk in the docs dialect. */
 export const BULK_DOC_TYPES: readonly MessageType[] = ['text', 'image', 'document', 'template'];
 
@@ -58,7 +65,9 @@ const MIME_RE = /^[\w.+-]+\/[\w.+-]+$/;
 // ---------------------------------------------------------------------------------------------
 // Per-type payloads (`{type, <type>: {...}}`)
 
-export const textPayload = z.object({ body: nonEmpty, preview_url: z.boolean().optional() }).strict();
+export const textPayload = z
+	.object({ body: nonEmpty, preview_url: z.boolean().optional() })
+	.strict();
 
 type MediaKind = 'image' | 'video' | 'audio' | 'document';
 
@@ -66,7 +75,8 @@ function refineMedia(kind: MediaKind) {
 	return (v: Record<string, unknown>, ctx: z.RefinementCtx) => {
 		const missing = (key: string, message: string) =>
 			ctx.addIssue({ code: 'custom', path: [key], message, params: { code: 'missing_parameter' } });
-		const invalid = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [key], message });
+		const invalid = (key: string, message: string) =>
+			ctx.addIssue({ code: 'custom', path: [key], message });
 		if (v.url === undefined && v.base64 === undefined) {
 			missing('url', `${kind} needs either url or base64`);
 			return;
@@ -77,8 +87,10 @@ function refineMedia(kind: MediaKind) {
 		}
 		if (v.url !== undefined) {
 			if (v.mime_type !== undefined) invalid('mime_type', 'mime_type is only used with base64');
-			if (kind !== 'document' && v.filename !== undefined) invalid('filename', 'filename is only used with base64 or for documents');
-			if (kind === 'document' && v.filename === undefined) missing('filename', 'a document needs a filename');
+			if (kind !== 'document' && v.filename !== undefined)
+				invalid('filename', 'filename is only used with base64 or for documents');
+			if (kind === 'document' && v.filename === undefined)
+				missing('filename', 'a document needs a filename');
 		} else {
 			if (v.mime_type === undefined) missing('mime_type', 'base64 media needs mime_type');
 			if (v.filename === undefined) missing('filename', 'base64 media needs filename');
@@ -92,9 +104,18 @@ const mediaFields = {
 	mime_type: z.string().regex(MIME_RE, 'must be a MIME type such as image/png').optional(),
 	filename: nonEmpty.optional(),
 };
-export const imagePayload = z.object({ ...mediaFields, caption: z.string().optional() }).strict().superRefine(refineMedia('image'));
-export const videoPayload = z.object({ ...mediaFields, caption: z.string().optional() }).strict().superRefine(refineMedia('video'));
-export const audioPayload = z.object({ ...mediaFields }).strict().superRefine(refineMedia('audio'));
+export const imagePayload = z
+	.object({ ...mediaFields, caption: z.string().optional() })
+	.strict()
+	.superRefine(refineMedia('image'));
+export const videoPayload = z
+	.object({ ...mediaFields, caption: z.string().optional() })
+	.strict()
+	.superRefine(refineMedia('video'));
+export const audioPayload = z
+	.object({ ...mediaFields })
+	.strict()
+	.superRefine(refineMedia('audio'));
 export const documentPayload = z
 	.object({ ...mediaFields, caption: z.string().optional() })
 	.strict()
@@ -173,7 +194,11 @@ export const interactivePayload = z.discriminatedUnion('type', [
 									rows: z
 										.array(
 											z
-												.object({ id: nonEmpty, title: nonEmpty, description: z.string().optional() })
+												.object({
+													id: nonEmpty,
+													title: nonEmpty,
+													description: z.string().optional(),
+												})
 												.strict(),
 										)
 										.min(1),
@@ -211,10 +236,9 @@ export const PAYLOAD_SCHEMAS: Record<MessageType, z.ZodTypeAny> = {
 // ---------------------------------------------------------------------------------------------
 // Send and send-bulk: both dialects
 
-const payloadSlots = Object.fromEntries(MESSAGE_TYPES.map((t) => [t, z.unknown().optional()])) as Record<
-	MessageType,
-	z.ZodOptional<z.ZodUnknown>
->;
+const payloadSlots = Object.fromEntries(
+	MESSAGE_TYPES.map((t) => [t, z.unknown().optional()]),
+) as Record<MessageType, z.ZodOptional<z.ZodUnknown>>;
 
 /** What a valid send/send-bulk body normalises to. */
 export interface NormalizedContent {
@@ -232,8 +256,14 @@ function refineDialects(docTypes: readonly MessageType[]) {
 		const present = MESSAGE_TYPES.filter((k) => b[k] !== undefined);
 		if (t === undefined) {
 			// Only the client-code dialect may omit type; it then needs `content` and no typed payload.
-			if (present.length > 0) return add(['type'], 'type is required with a typed payload', 'missing_parameter');
-			if (b.content === undefined) return add(['content'], 'content (or type with its payload) is required', 'missing_parameter');
+			if (present.length > 0)
+				return add(['type'], 'type is required with a typed payload', 'missing_parameter');
+			if (b.content === undefined)
+				return add(
+					['content'],
+					'content (or type with its payload) is required',
+					'missing_parameter',
+				);
 			return;
 		}
 		if (b[t] !== undefined) {
@@ -251,14 +281,17 @@ function refineDialects(docTypes: readonly MessageType[]) {
 			if (b.content !== undefined) {
 				// Only text carries the client-dialect `content` twin, and it must say the same thing.
 				if (t !== 'text') return add(['content'], `content is not allowed with type "${t}"`);
-				if (b.content !== (b.text as { body: string }).body) return add(['content'], 'content must equal text.body');
+				if (b.content !== (b.text as { body: string }).body)
+					return add(['content'], 'content must equal text.body');
 			}
 			return;
 		}
 		if (b.content !== undefined) {
 			// Client-code dialect with an explicit type.
-			if (present.length > 0) return add([present[0]], `${present[0]} is not allowed with type "${t}"`);
-			if (!CLIENT_TYPES.includes(t)) return add([t], `type "${t}" needs a ${t} object`, 'missing_parameter');
+			if (present.length > 0)
+				return add([present[0]], `${present[0]} is not allowed with type "${t}"`);
+			if (!CLIENT_TYPES.includes(t))
+				return add([t], `type "${t}" needs a ${t} object`, 'missing_parameter');
 			return;
 		}
 		return add([t], `type "${t}" needs a ${t} object`, 'missing_parameter');
@@ -267,10 +300,17 @@ function refineDialects(docTypes: readonly MessageType[]) {
 
 function normalize(b: Record<string, unknown>): NormalizedContent {
 	const t = (b.type as MessageType | undefined) ?? 'text';
-	if (b[t] !== undefined) return { dialect: 'docs', type: t, content: b[t] as Record<string, unknown> };
+	if (b[t] !== undefined)
+		return { dialect: 'docs', type: t, content: b[t] as Record<string, unknown> };
 	const c = b.content as string;
 	const content: Record<string, unknown> =
-		t === 'text' ? { body: c } : t === 'contact' ? { vcard: c } : t === 'location' ? { body: c } : { url: c };
+		t === 'text'
+			? { body: c }
+			: t === 'contact'
+				? { vcard: c }
+				: t === 'location'
+					? { body: c }
+					: { url: c };
 	return { dialect: 'client', type: t, content };
 }
 
@@ -298,7 +338,12 @@ export const sendBulkBody = z
 	})
 	.strict()
 	.superRefine(refineDialects(BULK_DOC_TYPES))
-	.transform((b) => ({ session_id: b.session_id, recipients: b.recipients, delay_ms: b.delay_ms ?? 1500, ...normalize(b) }));
+	.transform((b) => ({
+		session_id: b.session_id,
+		recipients: b.recipients,
+		delay_ms: b.delay_ms ?? 1500,
+		...normalize(b),
+	}));
 export type SendBulkBody = z.output<typeof sendBulkBody>;
 
 // ---------------------------------------------------------------------------------------------
@@ -337,12 +382,20 @@ export const updateGroupBody = z
 	});
 
 export const EVENT_RE = /^(\*|[a-z][a-z_]*(\.[a-z][a-z_]*)*(\.\*)?)$/;
-const eventName = z.string().regex(EVENT_RE, 'must be an event name such as message.received, message.* or *');
+const eventName = z
+	.string()
+	.regex(EVENT_RE, 'must be an event name such as message.received, message.* or *');
 
-export const createWebhookBody = z.object({ url: httpUrl, events: z.array(eventName).min(1) }).strict();
+export const createWebhookBody = z
+	.object({ url: httpUrl, events: z.array(eventName).min(1) })
+	.strict();
 
 export const updateWebhookBody = z
-	.object({ url: httpUrl.optional(), events: z.array(eventName).min(1).optional(), is_active: z.boolean().optional() })
+	.object({
+		url: httpUrl.optional(),
+		events: z.array(eventName).min(1).optional(),
+		is_active: z.boolean().optional(),
+	})
 	.strict()
 	.superRefine((b, ctx) => {
 		if (Object.values(b).every((v) => v === undefined)) {
@@ -402,7 +455,10 @@ const isoDate = z.string().refine((v) => ISO_RE.test(v) && !Number.isNaN(Date.pa
 	message: 'must be an ISO 8601 date or date-time',
 });
 
-const pagination = { page: intString(1, 1_000_000).optional(), per_page: intString(1, 100).optional() };
+const pagination = {
+	page: intString(1, 1_000_000).optional(),
+	per_page: intString(1, 100).optional(),
+};
 
 export const emptyQuery = z.object({}).strict();
 export const listQuery = z.object(pagination).strict();
@@ -450,11 +506,18 @@ export function describeZodError(err: z.ZodError, input: unknown): ValidationFai
 		return { code: 'invalid_parameter', param, message: `Unknown parameter: ${param}` };
 	}
 	const param = formatParam(issue.path) || undefined;
-	const custom = issue.code === 'custom' ? (issue.params as { code?: string } | undefined)?.code : undefined;
-	const missing = custom === 'missing_parameter' || (custom === undefined && valueAt(input, issue.path) === undefined);
+	const custom =
+		issue.code === 'custom' ? (issue.params as { code?: string } | undefined)?.code : undefined;
+	const missing =
+		custom === 'missing_parameter' ||
+		(custom === undefined && valueAt(input, issue.path) === undefined);
 	if (missing) {
 		const detail = issue.code === 'custom' ? ` (${issue.message})` : '';
-		return { code: 'missing_parameter', param, message: `Missing required parameter: ${param ?? 'body'}${detail}` };
+		return {
+			code: 'missing_parameter',
+			param,
+			message: `Missing required parameter: ${param ?? 'body'}${detail}`,
+		};
 	}
 	return {
 		code: custom ?? 'invalid_parameter',

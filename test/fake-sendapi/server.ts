@@ -12,7 +12,15 @@ import { type FakeLimits, Limiter, type LimitRefusal, type WindowEntry } from '.
 import { type IncomingMediaOptions, MediaStore } from './media';
 import { qrDataUrl } from './png';
 import * as S from './schemas';
-import { type Contact, type FakeId, FakeState, type Group, type Message, type Session, type WebhookRecord } from './state';
+import {
+	type Contact,
+	type FakeId,
+	FakeState,
+	type Group,
+	type Message,
+	type Session,
+	type WebhookRecord,
+} from './state';
 import {
 	buildEvent,
 	type DeliverOptions,
@@ -156,7 +164,12 @@ export interface FakeSendApi {
 	seedContacts(sessionId: string | number, n: number): Contact[];
 	seedMessages(sessionId: string | number, n: number, opts?: SeedMessagesOptions): Message[];
 	seedGroups(sessionId: string | number, n: number): Group[];
-	seedWebhook(p: { url: string; events?: string[]; secret?: string; is_active?: boolean }): WebhookRecord;
+	seedWebhook(p: {
+		url: string;
+		events?: string[];
+		secret?: string;
+		is_active?: boolean;
+	}): WebhookRecord;
 	setLimits(l: Partial<FakeLimits>): void;
 	/** Another client of the key made `count` requests just now: they count in its request window. */
 	useRequests(count: number, apiKey?: string): void;
@@ -174,7 +187,9 @@ export interface FakeSendApi {
 	deliverWebhook(url: string, payload: object, opts?: DeliverOptions): Promise<DeliveryResult>;
 	buildEvent(event: string, data: Record<string, unknown>, envelope?: EventEnvelope): WebhookEvent;
 	/** Stores an 'in' message and delivers message.received to every matching webhook (+ the session's webhook_url). */
-	simulateIncomingMessage(p: SimulateIncomingParams): Promise<{ message: Message; deliveries: WebhookDeliveryLog[] }>;
+	simulateIncomingMessage(
+		p: SimulateIncomingParams,
+	): Promise<{ message: Message; deliveries: WebhookDeliveryLog[] }>;
 	reset(): void;
 	close(): Promise<void>;
 }
@@ -230,7 +245,11 @@ function canonical(v: unknown): string {
 	return JSON.stringify(v) ?? 'undefined';
 }
 
-function paginate<T>(items: T[], page = 1, perPage = 25): { data: T[]; meta: { total: number; page: number; per_page: number; last_page: number } } {
+function paginate<T>(
+	items: T[],
+	page = 1,
+	perPage = 25,
+): { data: T[]; meta: { total: number; page: number; per_page: number; last_page: number } } {
 	const total = items.length;
 	const start = (page - 1) * perPage;
 	return {
@@ -280,7 +299,12 @@ export class FakeSendApiServer implements FakeSendApi {
 				// Last resort: never leave a request hanging.
 				if (!res.headersSent && !res.destroyed) {
 					res.writeHead(500, { 'Content-Type': 'application/json' });
-					res.end(JSON.stringify({ success: false, error: { type: 'api_error', message: String(err), code: 5000 } }));
+					res.end(
+						JSON.stringify({
+							success: false,
+							error: { type: 'api_error', message: String(err), code: 5000 },
+						}),
+					);
 				}
 			});
 		});
@@ -416,13 +440,19 @@ export class FakeSendApiServer implements FakeSendApi {
 
 	seedSession(p: SeedSessionParams = {}): Session {
 		const id = p.id ?? this.newSessionId();
-		if (this.state.getSession(id)) throw new Error(`seedSession: session ${String(id)} already exists`);
+		if (this.state.getSession(id))
+			throw new Error(`seedSession: session ${String(id)} already exists`);
 		const status = p.status ?? 'connected';
 		const s: Session = {
 			id,
 			name: p.name ?? `Session ${this.state.sessions.size + 1}`,
 			status,
-			phone_number: p.phone_number !== undefined ? p.phone_number : status === 'connected' ? this.nextPhone() : null,
+			phone_number:
+				p.phone_number !== undefined
+					? p.phone_number
+					: status === 'connected'
+						? this.nextPhone()
+						: null,
 			last_seen_at: status === 'connected' ? this.iso() : null,
 			message_count: 0,
 			webhook_url: p.webhook_url ?? null,
@@ -491,7 +521,12 @@ export class FakeSendApiServer implements FakeSendApi {
 		return out;
 	}
 
-	seedWebhook(p: { url: string; events?: string[]; secret?: string; is_active?: boolean }): WebhookRecord {
+	seedWebhook(p: {
+		url: string;
+		events?: string[];
+		secret?: string;
+		is_active?: boolean;
+	}): WebhookRecord {
 		const t = this.iso();
 		const w: WebhookRecord = {
 			id: this.newId('wh'),
@@ -514,27 +549,47 @@ export class FakeSendApiServer implements FakeSendApi {
 		return deliverWebhook(url, payload, opts, this.outgoing, this.now);
 	}
 
-	buildEvent(event: string, data: Record<string, unknown>, envelope: EventEnvelope = 'event'): WebhookEvent {
+	buildEvent(
+		event: string,
+		data: Record<string, unknown>,
+		envelope: EventEnvelope = 'event',
+	): WebhookEvent {
 		return buildEvent(event, data, envelope, this.now);
 	}
 
 	/** Delivers `event` to every active matching webhook (signed) and to the session's webhook_url (unsigned). */
-	private async emit(event: string, data: Record<string, unknown>, session?: Session): Promise<WebhookDeliveryLog[]> {
+	private async emit(
+		event: string,
+		data: Record<string, unknown>,
+		session?: Session,
+	): Promise<WebhookDeliveryLog[]> {
 		const targets: Array<{ url: string; secret?: string; hook?: WebhookRecord }> = [];
 		for (const w of this.state.webhooks.values()) {
-			if (w.is_active && w.events.some((p) => eventMatches(p, event))) targets.push({ url: w.url, secret: w.secret, hook: w });
+			if (w.is_active && w.events.some((p) => eventMatches(p, event)))
+				targets.push({ url: w.url, secret: w.secret, hook: w });
 		}
 		if (session?.webhook_url) targets.push({ url: session.webhook_url });
 		return Promise.all(
 			targets.map(async (t) => {
 				const body = this.buildEvent(event, data);
 				const webhookId = t.hook ? String(t.hook.id) : undefined;
-				const log: WebhookDeliveryLog = { url: t.url, event, webhookId, status: 0, body, at: this.now() };
+				const log: WebhookDeliveryLog = {
+					url: t.url,
+					event,
+					webhookId,
+					status: 0,
+					body,
+					at: this.now(),
+				};
 				try {
 					const r = await deliverWebhook(
 						t.url,
 						body,
-						{ secret: t.secret, signature: t.secret ? 'valid' : 'missing', timeoutMs: this.opts.webhookTimeoutMs },
+						{
+							secret: t.secret,
+							signature: t.secret ? 'valid' : 'missing',
+							timeoutMs: this.opts.webhookTimeoutMs,
+						},
 						this.outgoing,
 						this.now,
 					);
@@ -554,16 +609,35 @@ export class FakeSendApiServer implements FakeSendApi {
 		this.emit(event, data, session).catch(() => undefined);
 	}
 
-	async simulateIncomingMessage(p: SimulateIncomingParams): Promise<{ message: Message; deliveries: WebhookDeliveryLog[] }> {
+	async simulateIncomingMessage(
+		p: SimulateIncomingParams,
+	): Promise<{ message: Message; deliveries: WebhookDeliveryLog[] }> {
 		const s = this.state.getSession(p.session_id);
 		if (!s) throw new Error(`simulateIncomingMessage: unknown session ${String(p.session_id)}`);
 		const text = p.text ?? p.button?.title;
-		if (text === undefined && p.media === undefined) throw new Error('simulateIncomingMessage: give a text, media or a button');
+		if (text === undefined && p.media === undefined)
+			throw new Error('simulateIncomingMessage: give a text, media or a button');
 		const id = this.newId('msg');
 		const data: Record<string, unknown> = p.media
-			? this.incomingMediaData({ ...p.media, caption: p.media.caption ?? p.text, session_id: s.id, from: p.from, message_id: String(id) })
-			: { message_id: id, session_id: s.id, from: p.from, type: p.button ? 'interactive' : 'text', content: { body: text } };
-		if (p.button) data.interactive = { type: 'button_reply', button_reply: { id: p.button.id, title: p.button.title } };
+			? this.incomingMediaData({
+					...p.media,
+					caption: p.media.caption ?? p.text,
+					session_id: s.id,
+					from: p.from,
+					message_id: String(id),
+				})
+			: {
+					message_id: id,
+					session_id: s.id,
+					from: p.from,
+					type: p.button ? 'interactive' : 'text',
+					content: { body: text },
+				};
+		if (p.button)
+			data.interactive = {
+				type: 'button_reply',
+				button_reply: { id: p.button.id, title: p.button.title },
+			};
 		const m = this.state.addMessage({
 			id,
 			message_id: id,
@@ -576,14 +650,23 @@ export class FakeSendApiServer implements FakeSendApi {
 			created_at: this.iso(),
 			dialect: 'incoming',
 		});
-		const deliveries = await this.emit('message.received', { ...data, message_id: m.id, received_at: m.created_at }, s);
+		const deliveries = await this.emit(
+			'message.received',
+			{ ...data, message_id: m.id, received_at: m.created_at },
+			s,
+		);
 		return { message: m, deliveries };
 	}
 
 	incomingMediaData(p: IncomingMediaParams): Record<string, unknown> {
 		const { session_id, from, message_id, ...options } = p;
 		const media = this.media.incomingData(options, { sendapi: this.url, public: this.publicUrl });
-		const data: Record<string, unknown> = { message_id: message_id ?? String(this.newId('msg')), session_id, from, ...media };
+		const data: Record<string, unknown> = {
+			message_id: message_id ?? String(this.newId('msg')),
+			session_id,
+			from,
+			...media,
+		};
 		data.received_at = this.iso();
 		return data;
 	}
@@ -593,7 +676,11 @@ export class FakeSendApiServer implements FakeSendApi {
 		const id = c.params[0];
 		const file = this.media.files.get(id);
 		if (file && c.query.redirect !== undefined && file.host === 'public') {
-			return { status: 302, headers: { Location: `${this.publicUrl}/files/${encodeURIComponent(id)}` }, body: undefined };
+			return {
+				status: 302,
+				headers: { Location: `${this.publicUrl}/files/${encodeURIComponent(id)}` },
+				body: undefined,
+			};
 		}
 		const served = this.media.get(id, 'sendapi');
 		if (!served) throw new HttpError(this.notFound('media', id, 'id'));
@@ -601,15 +688,25 @@ export class FakeSendApiServer implements FakeSendApi {
 	}
 
 	private fileReply(file: { bytes: Buffer; mimeType: string; declareLength: boolean }): Reply {
-		return { status: 200, bytes: file.bytes, chunked: !file.declareLength, headers: { 'Content-Type': file.mimeType } };
+		return {
+			status: 200,
+			bytes: file.bytes,
+			chunked: !file.declareLength,
+			headers: { 'Content-Type': file.mimeType },
+		};
 	}
 
 	/** The public server (another origin, no key): `GET /files/{id}`. */
 	private servePublicMedia(req: http.IncomingMessage, res: http.ServerResponse): void {
 		const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
 		const match = /^\/files\/([^/]+)$/.exec(path);
-		const file = match && req.method === 'GET' ? this.media.get(decodeURIComponent(match[1]), 'public') : undefined;
-		const reply: Reply = file ? this.fileReply(file) : { status: 404, body: { error: { type: 'not_found', message: 'No such file' } } };
+		const file =
+			match && req.method === 'GET'
+				? this.media.get(decodeURIComponent(match[1]), 'public')
+				: undefined;
+		const reply: Reply = file
+			? this.fileReply(file)
+			: { status: 404, body: { error: { type: 'not_found', message: 'No such file' } } };
 		this.publicMediaRequests.push({ path, headers: { ...req.headers }, status: reply.status });
 		this.write(res, reply);
 	}
@@ -666,14 +763,24 @@ export class FakeSendApiServer implements FakeSendApi {
 		res.end(body);
 	}
 
-	private errA(status: number, type: string, code: number, message: string, requestId: string, headers?: Record<string, string>): Reply {
+	private errA(
+		status: number,
+		type: string,
+		code: number,
+		message: string,
+		requestId: string,
+		headers?: Record<string, string>,
+	): Reply {
 		return {
 			status,
 			headers,
 			body: {
 				success: false,
 				error: { type, message, code },
-				meta: { request_id: this.opts.integerIds ? Number(requestId) : requestId, timestamp: this.iso() },
+				meta: {
+					request_id: this.opts.integerIds ? Number(requestId) : requestId,
+					timestamp: this.iso(),
+				},
 			},
 		};
 	}
@@ -681,7 +788,14 @@ export class FakeSendApiServer implements FakeSendApi {
 	private errB(status: number, code: string, message: string, param?: string): Reply {
 		return {
 			status,
-			body: { error: { type: 'invalid_request_error', code, ...(param !== undefined ? { param } : {}), message } },
+			body: {
+				error: {
+					type: 'invalid_request_error',
+					code,
+					...(param !== undefined ? { param } : {}),
+					message,
+				},
+			},
 		};
 	}
 
@@ -694,22 +808,47 @@ export class FakeSendApiServer implements FakeSendApi {
 	private faultReply(f: ArmedFault, requestId: string): Reply | undefined {
 		switch (f.kind) {
 			case '429': {
-				const secs = f.retryAfterSeconds ?? (f.retryAfterMs !== undefined ? Math.max(1, Math.ceil(f.retryAfterMs / 1000)) : 1);
+				const secs =
+					f.retryAfterSeconds ??
+					(f.retryAfterMs !== undefined ? Math.max(1, Math.ceil(f.retryAfterMs / 1000)) : 1);
 				const headers: Record<string, string> = { 'Retry-After': String(secs) };
 				if (f.retryAfterMs !== undefined) headers['Retry-After-Ms'] = String(f.retryAfterMs);
-				return this.errA(429, f.errorType ?? 'rate_limit_exceeded', 4029, 'Too many requests (injected fault)', requestId, headers);
+				return this.errA(
+					429,
+					f.errorType ?? 'rate_limit_exceeded',
+					4029,
+					'Too many requests (injected fault)',
+					requestId,
+					headers,
+				);
 			}
 			case '500':
 			case '503':
-				return this.errA(Number(f.kind), 'api_error', 5000, `Internal error (injected ${f.kind} fault)`, requestId);
+				return this.errA(
+					Number(f.kind),
+					'api_error',
+					5000,
+					`Internal error (injected ${f.kind} fault)`,
+					requestId,
+				);
 			case 'malformedJson':
-				return { status: 200, raw: '{"data": {"id": "msg_trunc', headers: { 'Content-Type': 'application/json; charset=utf-8' } };
+				return {
+					status: 200,
+					raw: '{"data": {"id": "msg_trunc',
+					headers: { 'Content-Type': 'application/json; charset=utf-8' },
+				};
 			default:
 				return undefined;
 		}
 	}
 
-	private fireFault(f: ArmedFault, req: http.IncomingMessage, res: http.ServerResponse, entry: LoggedRequest, requestId: string): void {
+	private fireFault(
+		f: ArmedFault,
+		req: http.IncomingMessage,
+		res: http.ServerResponse,
+		entry: LoggedRequest,
+		requestId: string,
+	): void {
 		entry.fault = f.kind;
 		if (f.kind === 'drop') {
 			entry.status = 0;
@@ -771,7 +910,17 @@ export class FakeSendApiServer implements FakeSendApi {
 			return;
 		}
 
-		const reply = this.process(req, method, url.pathname, query, body, raw, bodyIsJson, requestId, entry);
+		const reply = this.process(
+			req,
+			method,
+			url.pathname,
+			query,
+			body,
+			raw,
+			bodyIsJson,
+			requestId,
+			entry,
+		);
 
 		if (fault && fault.kind !== 'slow' && fault.afterProcessing) {
 			entry.status = reply.status;
@@ -801,21 +950,39 @@ export class FakeSendApiServer implements FakeSendApi {
 		// Auth
 		const auth = req.headers.authorization;
 		const m = typeof auth === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
-		if (!m) return this.errA(401, 'authentication_error', 4010, 'Missing API key: send Authorization: Bearer <key>', requestId);
+		if (!m)
+			return this.errA(
+				401,
+				'authentication_error',
+				4010,
+				'Missing API key: send Authorization: Bearer <key>',
+				requestId,
+			);
 		const apiKey = m[1];
-		if (!this.apiKeys.has(apiKey)) return this.errA(401, 'authentication_error', 4011, 'Invalid API key', requestId);
+		if (!this.apiKeys.has(apiKey))
+			return this.errA(401, 'authentication_error', 4011, 'Invalid API key', requestId);
 
 		// Requests per window
 		const hit = this.limiter.hitRequest(apiKey, now);
 		if (!hit.ok) {
 			this._refused429 += 1;
-			return this.errA(429, 'rate_limit_exceeded', 4029, 'Too many requests: rate limit exceeded', requestId, {
-				...this.limiter.rateHeaders(apiKey, now, true),
-				...this.retryHeaders(hit.retryAfterMs),
-			});
+			return this.errA(
+				429,
+				'rate_limit_exceeded',
+				4029,
+				'Too many requests: rate limit exceeded',
+				requestId,
+				{
+					...this.limiter.rateHeaders(apiKey, now, true),
+					...this.retryHeaders(hit.retryAfterMs),
+				},
+			);
 		}
 		let counted: WindowEntry | undefined = hit.entry;
-		const withRate = (r: Reply): Reply => ({ ...r, headers: { ...this.limiter.rateHeaders(apiKey, now), ...r.headers } });
+		const withRate = (r: Reply): Reply => ({
+			...r,
+			headers: { ...this.limiter.rateHeaders(apiKey, now), ...r.headers },
+		});
 
 		// Route
 		let handler: Handler | undefined;
@@ -830,7 +997,9 @@ export class FakeSendApiServer implements FakeSendApi {
 			try {
 				params = mm.slice(1).map((p) => decodeURIComponent(p));
 			} catch {
-				return withRate(this.errB(400, 'invalid_parameter', 'Malformed percent-encoding in the path', 'id'));
+				return withRate(
+					this.errB(400, 'invalid_parameter', 'Malformed percent-encoding in the path', 'id'),
+				);
 			}
 			break;
 		}
@@ -839,7 +1008,9 @@ export class FakeSendApiServer implements FakeSendApi {
 				this.errB(
 					404,
 					'route_not_found',
-					pathMatched ? `${method} is not supported on ${path}` : `Unrecognized request URL (${method} ${path})`,
+					pathMatched
+						? `${method} is not supported on ${path}`
+						: `Unrecognized request URL (${method} ${path})`,
 				),
 			);
 		}
@@ -849,9 +1020,12 @@ export class FakeSendApiServer implements FakeSendApi {
 			if (raw.length > 0) {
 				const ct = String(req.headers['content-type'] ?? '');
 				if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(ct)) {
-					return withRate(this.errB(400, 'invalid_request', 'Content-Type must be application/json'));
+					return withRate(
+						this.errB(400, 'invalid_request', 'Content-Type must be application/json'),
+					);
 				}
-				if (!bodyIsJson) return withRate(this.errB(400, 'invalid_json', 'The request body is not valid JSON'));
+				if (!bodyIsJson)
+					return withRate(this.errB(400, 'invalid_json', 'The request body is not valid JSON'));
 			} else {
 				body = {};
 			}
@@ -859,21 +1033,41 @@ export class FakeSendApiServer implements FakeSendApi {
 
 		// Idempotency
 		const idemHeader = req.headers['idempotency-key'];
-		const idemKey = method === 'POST' && typeof idemHeader === 'string' && idemHeader.length > 0 ? idemHeader : undefined;
+		const idemKey =
+			method === 'POST' && typeof idemHeader === 'string' && idemHeader.length > 0
+				? idemHeader
+				: undefined;
 		const storeKey = idemKey ? `${apiKey}\n${idemKey}` : '';
 		const fingerprint = idemKey ? `${method} ${path} ${canonical(body)}` : '';
 		if (idemKey) {
-			if (idemKey.length > 255) return withRate(this.errB(400, 'invalid_parameter', 'Idempotency-Key is too long (max 255)', 'Idempotency-Key'));
+			if (idemKey.length > 255)
+				return withRate(
+					this.errB(
+						400,
+						'invalid_parameter',
+						'Idempotency-Key is too long (max 255)',
+						'Idempotency-Key',
+					),
+				);
 			const rec = this.state.idempotency.get(storeKey);
 			if (rec && now - rec.storedAt >= IDEMPOTENCY_TTL_MS) this.state.idempotency.delete(storeKey);
 			else if (rec) {
 				if (rec.fingerprint !== fingerprint) {
 					return withRate(
-						this.errB(409, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body', 'Idempotency-Key'),
+						this.errB(
+							409,
+							'idempotency_key_reused',
+							'This Idempotency-Key was already used with a different request body',
+							'Idempotency-Key',
+						),
 					);
 				}
 				entry.replayed = true;
-				return withRate({ status: rec.status, body: rec.body, headers: { ...rec.headers, 'Idempotent-Replayed': 'true' } });
+				return withRate({
+					status: rec.status,
+					body: rec.body,
+					headers: { ...rec.headers, 'Idempotent-Replayed': 'true' },
+				});
 			}
 		}
 
@@ -898,8 +1092,12 @@ export class FakeSendApiServer implements FakeSendApi {
 			if (e instanceof HttpError) reply = e.reply;
 			else throw e;
 		}
-		const kept = (reply.status >= 200 && reply.status < 300) ||
-			(this.idempotencyKeepsRefusals && reply.status >= 400 && reply.status < 500 && reply.status !== 429);
+		const kept =
+			(reply.status >= 200 && reply.status < 300) ||
+			(this.idempotencyKeepsRefusals &&
+				reply.status >= 400 &&
+				reply.status < 500 &&
+				reply.status !== 429);
 		if (idemKey && kept) {
 			this.state.idempotency.set(storeKey, {
 				fingerprint,
@@ -915,15 +1113,25 @@ export class FakeSendApiServer implements FakeSendApi {
 	// ---------------------------------------------------------------------------------------------
 	// Sandbox (no auth; for a human poking at the CLI server)
 
-	private async sandbox(method: string, path: string, body: unknown, requestId: string): Promise<Reply> {
+	private async sandbox(
+		method: string,
+		path: string,
+		body: unknown,
+		requestId: string,
+	): Promise<Reply> {
 		try {
 			if (method === 'POST' && path === '/__sandbox/incoming') {
 				const b = this.parse(S.sandboxIncomingBody, body ?? {}, 'body');
-				if (!this.state.getSession(b.session_id)) throw new HttpError(this.notFound('session', b.session_id, 'session_id'));
+				if (!this.state.getSession(b.session_id))
+					throw new HttpError(this.notFound('session', b.session_id, 'session_id'));
 				const r = await this.simulateIncomingMessage(b);
-				return { status: 200, body: { data: { message: this.messageView(r.message), deliveries: r.deliveries } } };
+				return {
+					status: 200,
+					body: { data: { message: this.messageView(r.message), deliveries: r.deliveries } },
+				};
 			}
-			if (method === 'GET' && path === '/__sandbox/requests') return { status: 200, body: { data: this.requests } };
+			if (method === 'GET' && path === '/__sandbox/requests')
+				return { status: 200, body: { data: this.requests } };
 			if (method === 'GET' && path === '/__sandbox/state') {
 				return {
 					status: 200,
@@ -963,9 +1171,15 @@ export class FakeSendApiServer implements FakeSendApi {
 	// ---------------------------------------------------------------------------------------------
 	// Helpers for handlers
 
-	private parse<T extends z.ZodTypeAny>(schema: T, input: unknown, where: 'body' | 'query'): z.output<T> {
+	private parse<T extends z.ZodTypeAny>(
+		schema: T,
+		input: unknown,
+		where: 'body' | 'query',
+	): z.output<T> {
 		if (where === 'body' && (input === null || typeof input !== 'object' || Array.isArray(input))) {
-			throw new HttpError(this.errB(400, 'invalid_request', 'The request body must be a JSON object'));
+			throw new HttpError(
+				this.errB(400, 'invalid_request', 'The request body must be a JSON object'),
+			);
 		}
 		const r = schema.safeParse(input);
 		if (!r.success) {
@@ -988,7 +1202,12 @@ export class FakeSendApiServer implements FakeSendApi {
 	private requireConnected(s: Session): void {
 		if (s.status !== 'connected') {
 			throw new HttpError(
-				this.errB(409, 'session_not_connected', `Session ${String(s.id)} is ${s.status}, not connected`, 'session_id'),
+				this.errB(
+					409,
+					'session_not_connected',
+					`Session ${String(s.id)} is ${s.status}, not connected`,
+					'session_id',
+				),
 			);
 		}
 	}
@@ -1063,7 +1282,12 @@ export class FakeSendApiServer implements FakeSendApi {
 		};
 	}
 
-	private newGroup(s: Session, name: string, participants: string[], description: string | null): Group {
+	private newGroup(
+		s: Session,
+		name: string,
+		participants: string[],
+		description: string | null,
+	): Group {
 		const t = this.iso();
 		const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 		const code = Array.from(randomBytes(22), (b) => alphabet[b % alphabet.length]).join('');
@@ -1095,7 +1319,13 @@ export class FakeSendApiServer implements FakeSendApi {
 		});
 		return {
 			status: 201,
-			body: { id: s.id, name: s.name, status: s.status, qr_code: qrDataUrl(String(s.id)), qr_expires_at: s.qr_expires_at },
+			body: {
+				id: s.id,
+				name: s.name,
+				status: s.status,
+				qr_code: qrDataUrl(String(s.id)),
+				qr_expires_at: s.qr_expires_at,
+			},
 		};
 	}
 
@@ -1128,7 +1358,16 @@ export class FakeSendApiServer implements FakeSendApi {
 		this.parse(S.emptyQuery, c.query, 'query');
 		const s = this.sessionOr404(c.params[0], 'id');
 		s.qr_expires_at = this.iso(c.now + 120_000);
-		return { status: 200, body: { data: { qr_code: qrDataUrl(`${String(s.id)}:${c.now}`), qr_expires_at: s.qr_expires_at, status: s.status } } };
+		return {
+			status: 200,
+			body: {
+				data: {
+					qr_code: qrDataUrl(`${String(s.id)}:${c.now}`),
+					qr_expires_at: s.qr_expires_at,
+					status: s.status,
+				},
+			},
+		};
 	}
 
 	// ---------------------------------------------------------------------------------------------
@@ -1153,10 +1392,24 @@ export class FakeSendApiServer implements FakeSendApi {
 			created_at: this.iso(c.now),
 			dialect: b.dialect,
 		});
-		this.emitInBackground('message.sent', { message_id: m.id, session_id: s.id, to: m.to, type: m.type, status: m.status }, s);
+		this.emitInBackground(
+			'message.sent',
+			{ message_id: m.id, session_id: s.id, to: m.to, type: m.type, status: m.status },
+			s,
+		);
 		return {
 			status: 200,
-			body: { data: { id: m.id, message_id: m.message_id, session_id: s.id, to: m.to, type: m.type, status: m.status, created_at: m.created_at } },
+			body: {
+				data: {
+					id: m.id,
+					message_id: m.message_id,
+					session_id: s.id,
+					to: m.to,
+					type: m.type,
+					status: m.status,
+					created_at: m.created_at,
+				},
+			},
 		};
 	}
 
@@ -1183,9 +1436,16 @@ export class FakeSendApiServer implements FakeSendApi {
 				batch_id: batchId,
 				dialect: b.dialect,
 			});
-			this.emitInBackground('message.sent', { message_id: m.id, session_id: s.id, to, type: m.type, status: m.status }, s);
+			this.emitInBackground(
+				'message.sent',
+				{ message_id: m.id, session_id: s.id, to, type: m.type, status: m.status },
+				s,
+			);
 		}
-		return { status: 202, body: { batch_id: batchId, status: 'queued', total: b.recipients.length, queued_at: created } };
+		return {
+			status: 202,
+			body: { batch_id: batchId, status: 'queued', total: b.recipients.length, queued_at: created },
+		};
 	}
 
 	private listMessages(c: Ctx): Reply {
@@ -1231,7 +1491,9 @@ export class FakeSendApiServer implements FakeSendApi {
 	private listGroups(c: Ctx): Reply {
 		const q = this.parse(S.bySessionQuery, c.query, 'query');
 		const s = this.sessionOr404(q.session_id, 'session_id');
-		const items = [...this.state.groups.values()].filter((g) => String(g.session_id) === String(s.id));
+		const items = [...this.state.groups.values()].filter(
+			(g) => String(g.session_id) === String(s.id),
+		);
 		return { status: 200, body: paginate(items, q.page, q.per_page) };
 	}
 
@@ -1244,7 +1506,8 @@ export class FakeSendApiServer implements FakeSendApi {
 		if (s) this.requireConnected(s);
 		if (b.name !== undefined) g.name = b.name;
 		if (b.description !== undefined) g.description = b.description;
-		if (b.add_participants) g.participants = [...new Set([...g.participants, ...b.add_participants])];
+		if (b.add_participants)
+			g.participants = [...new Set([...g.participants, ...b.add_participants])];
 		if (b.remove_participants) {
 			const rm = new Set(b.remove_participants);
 			g.participants = g.participants.filter((p) => !rm.has(p));
@@ -1259,7 +1522,10 @@ export class FakeSendApiServer implements FakeSendApi {
 	private listContacts(c: Ctx): Reply {
 		const q = this.parse(S.bySessionQuery, c.query, 'query');
 		const s = this.sessionOr404(q.session_id, 'session_id');
-		return { status: 200, body: paginate(this.state.contacts.get(String(s.id)) ?? [], q.page, q.per_page) };
+		return {
+			status: 200,
+			body: paginate(this.state.contacts.get(String(s.id)) ?? [], q.page, q.per_page),
+		};
 	}
 
 	private checkContact(c: Ctx): Reply {
@@ -1267,7 +1533,14 @@ export class FakeSendApiServer implements FakeSendApi {
 		const rawPhone = c.params[0];
 		const phone = /^\d+$/.test(rawPhone) ? `+${rawPhone}` : rawPhone;
 		if (!S.E164_RE.test(phone)) {
-			throw new HttpError(this.errB(400, 'invalid_phone', `Invalid parameter phone: ${rawPhone} is not an E.164 phone number`, 'phone'));
+			throw new HttpError(
+				this.errB(
+					400,
+					'invalid_phone',
+					`Invalid parameter phone: ${rawPhone} is not an E.164 phone number`,
+					'phone',
+				),
+			);
 		}
 		const s = this.sessionOr404(q.session_id, 'session_id');
 		this.requireConnected(s);
@@ -1275,7 +1548,14 @@ export class FakeSendApiServer implements FakeSendApi {
 		const info = known
 			? { phone, is_whatsapp_user: known.is_whatsapp_user, whatsapp_id: known.whatsapp_id }
 			: this.whatsappInfo(phone);
-		return { status: 200, body: { phone: info.phone, is_whatsapp_user: info.is_whatsapp_user, whatsapp_id: info.whatsapp_id } };
+		return {
+			status: 200,
+			body: {
+				phone: info.phone,
+				is_whatsapp_user: info.is_whatsapp_user,
+				whatsapp_id: info.whatsapp_id,
+			},
+		};
 	}
 
 	// ---------------------------------------------------------------------------------------------

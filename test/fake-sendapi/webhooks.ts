@@ -19,7 +19,8 @@ export function buildEvent(
 	now: () => number = Date.now,
 ): WebhookEvent {
 	const ts = new Date(now()).toISOString();
-	if (envelope === 'legacy') return { id: `evt_${randomBytes(12).toString('hex')}`, type: event, data, created_at: ts };
+	if (envelope === 'legacy')
+		return { id: `evt_${randomBytes(12).toString('hex')}`, type: event, data, created_at: ts };
 	return { event, timestamp: ts, data };
 }
 
@@ -95,7 +96,9 @@ export function postRaw(
 			},
 		);
 		track?.add(req);
-		req.on('timeout', () => req.destroy(new Error(`webhook delivery to ${url} timed out after ${timeoutMs} ms`)));
+		req.on('timeout', () =>
+			req.destroy(new Error(`webhook delivery to ${url} timed out after ${timeoutMs} ms`)),
+		);
 		req.on('error', (e) => {
 			track?.delete(req);
 			reject(e);
@@ -115,7 +118,12 @@ export async function deliverWebhook(
 		opts.rawBody ??
 		JSON.stringify(
 			opts.envelope
-				? buildEvent(opts.event ?? 'message.received', payload as Record<string, unknown>, opts.envelope, now)
+				? buildEvent(
+						opts.event ?? 'message.received',
+						payload as Record<string, unknown>,
+						opts.envelope,
+						now,
+					)
 				: payload,
 		);
 	const mode = opts.signature ?? (opts.secret ? 'valid' : 'missing');

@@ -3,12 +3,21 @@
  * protocol as OpenAI clients read it: a bearer key, tool calls with JSON-string arguments and
  * `finish_reason: tool_calls`, then a text once a tool result is in the conversation.
  */
-import { callToolThenAnswer, FAKE_MODEL, startFakeOpenAi, toolResults, type ChatRequest, type FakeOpenAi } from '../fake-openai';
+import {
+	callToolThenAnswer,
+	FAKE_MODEL,
+	startFakeOpenAi,
+	toolResults,
+	type ChatRequest,
+	type FakeOpenAi,
+} from '../fake-openai';
 
 let openAi: FakeOpenAi;
 
 beforeAll(async () => {
-	openAi = await startFakeOpenAi({ script: callToolThenAnswer('Send_it', { To: '+447700900001' }) });
+	openAi = await startFakeOpenAi({
+		script: callToolThenAnswer('Send_it', { To: '+447700900001' }),
+	});
 });
 
 afterAll(async () => {
@@ -35,7 +44,10 @@ test('a wrong key is refused as OpenAI refuses it, and not logged', async () => 
 });
 
 test('the first turn calls the tool; after its result the model answers with a text quoting it', async () => {
-	const first = await complete({ messages: userTurn, tools: [{ type: 'function', function: { name: 'Send_it' } }] });
+	const first = await complete({
+		messages: userTurn,
+		tools: [{ type: 'function', function: { name: 'Send_it' } }],
+	});
 	expect(first.status).toBe(200);
 	const [choice] = first.json.choices;
 	expect(choice.finish_reason).toBe('tool_calls');
@@ -49,7 +61,10 @@ test('the first turn calls the tool; after its result the model answers with a t
 		{ role: 'tool', tool_call_id: call.id, content: '[{"error":"To is wrong"}]' },
 	];
 	const second = await complete({ messages });
-	expect(second.json.choices[0]).toMatchObject({ finish_reason: 'stop', message: { role: 'assistant', content: 'The tool answered: [{"error":"To is wrong"}]' } });
+	expect(second.json.choices[0]).toMatchObject({
+		finish_reason: 'stop',
+		message: { role: 'assistant', content: 'The tool answered: [{"error":"To is wrong"}]' },
+	});
 	expect(toolResults(openAi.requests.at(-1)!.body)).toEqual(['[{"error":"To is wrong"}]']);
 	expect(second.json.id).not.toBe(first.json.id);
 });
@@ -60,8 +75,12 @@ test('streaming is refused rather than answered in a shape the client would not 
 });
 
 test('GET /v1/models lists the fake model (what the editor lists in the model picker)', async () => {
-	const response = await fetch(`${openAi.baseUrl}/models`, { headers: { authorization: `Bearer ${openAi.apiKey}` } });
-	expect(((await response.json()) as any).data.map((m: { id: string }) => m.id)).toEqual([FAKE_MODEL]);
+	const response = await fetch(`${openAi.baseUrl}/models`, {
+		headers: { authorization: `Bearer ${openAi.apiKey}` },
+	});
+	expect(((await response.json()) as any).data.map((m: { id: string }) => m.id)).toEqual([
+		FAKE_MODEL,
+	]);
 });
 
 test('a transcription takes the multipart upload as n8n’s OpenAI node sends it and names the file it got', async () => {
@@ -77,7 +96,11 @@ test('a transcription takes the multipart upload as n8n’s OpenAI node sends it
 	expect(response.status).toBe(200);
 	expect(await response.json()).toEqual({ text: 'Transcript of msg_1.ogg (10 bytes)' });
 	const [upload] = openAi.transcriptions.slice(-1);
-	expect(upload).toMatchObject({ fileName: 'msg_1.ogg', contentType: 'audio/ogg', fields: { model: 'whisper-1' } });
+	expect(upload).toMatchObject({
+		fileName: 'msg_1.ogg',
+		contentType: 'audio/ogg',
+		fields: { model: 'whisper-1' },
+	});
 	expect(upload.bytes).toEqual(audio);
 
 	const noFile = new FormData();

@@ -30,7 +30,13 @@ interface Res {
 async function call(
 	method: string,
 	path: string,
-	opts: { body?: unknown; raw?: string; key?: string | null; headers?: Record<string, string>; server?: FakeSendApi } = {},
+	opts: {
+		body?: unknown;
+		raw?: string;
+		key?: string | null;
+		headers?: Record<string, string>;
+		server?: FakeSendApi;
+	} = {},
 ): Promise<Res> {
 	const srv = opts.server ?? fake;
 	const headers: Record<string, string> = { ...opts.headers };
@@ -40,7 +46,12 @@ async function call(
 	if (opts.raw !== undefined) body = opts.raw;
 	else if (opts.body !== undefined) body = JSON.stringify(opts.body);
 	if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-	const r = await request(`${srv.baseUrl}${path}`, { method: method as 'GET', headers, body, dispatcher: agent });
+	const r = await request(`${srv.baseUrl}${path}`, {
+		method: method as 'GET',
+		headers,
+		body,
+		dispatcher: agent,
+	});
 	const text = await r.body.text();
 	let json: any;
 	try {
@@ -82,7 +93,8 @@ async function receiver(status = 200) {
 	};
 }
 
-const hmac = (raw: string, secret: string) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+const hmac = (raw: string, secret: string) =>
+	`sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
 
 beforeAll(async () => {
 	fake = await startFakeSendApi({ now });
@@ -100,7 +112,10 @@ describe('auth and envelopes', () => {
 	test('missing key → 401 code 4010 with request id', async () => {
 		const r = await call('GET', '/whatsapp/sessions', { key: null });
 		expect(r.status).toBe(401);
-		expect(r.json).toMatchObject({ success: false, error: { type: 'authentication_error', code: 4010 } });
+		expect(r.json).toMatchObject({
+			success: false,
+			error: { type: 'authentication_error', code: 4010 },
+		});
 		expect(r.json.meta.request_id).toBe(r.headers['x-request-id']);
 		expect(typeof r.json.meta.timestamp).toBe('string');
 	});
@@ -112,7 +127,9 @@ describe('auth and envelopes', () => {
 		const other = await startFakeSendApi({ apiKeys: ['sk_live_a', 'sk_live_b'] });
 		try {
 			expect(other.apiKey).toBe('sk_live_a');
-			expect((await call('GET', '/whatsapp/sessions', { server: other, key: 'sk_live_b' })).status).toBe(200);
+			expect(
+				(await call('GET', '/whatsapp/sessions', { server: other, key: 'sk_live_b' })).status,
+			).toBe(200);
 		} finally {
 			await other.close();
 		}
@@ -129,7 +146,9 @@ describe('auth and envelopes', () => {
 
 	test('non-JSON body and wrong content type → 400', async () => {
 		const s = fake.seedSession();
-		expect((await call('POST', '/whatsapp/send', { raw: '{nope' })).json.error.code).toBe('invalid_json');
+		expect((await call('POST', '/whatsapp/send', { raw: '{nope' })).json.error.code).toBe(
+			'invalid_json',
+		);
 		const r = await call('POST', '/whatsapp/send', {
 			raw: JSON.stringify({ session_id: s.id, to: '+447700900001', content: 'x' }),
 			headers: { 'content-type': 'text/plain' },
@@ -140,7 +159,10 @@ describe('auth and envelopes', () => {
 
 	test('every request is logged with lower-cased headers and parsed body', async () => {
 		const s = fake.seedSession();
-		await call('POST', '/whatsapp/send', { body: { session_id: s.id, to: '+447700900001', content: 'hi' }, headers: { 'Idempotency-Key': 'k1' } });
+		await call('POST', '/whatsapp/send', {
+			body: { session_id: s.id, to: '+447700900001', content: 'hi' },
+			headers: { 'Idempotency-Key': 'k1' },
+		});
 		const log = fake.requests[fake.requests.length - 1];
 		expect(log).toMatchObject({ method: 'POST', path: '/v1/whatsapp/send', status: 200, at: T0 });
 		expect(log.headers['idempotency-key']).toBe('k1');
@@ -150,9 +172,15 @@ describe('auth and envelopes', () => {
 
 describe('sessions', () => {
 	test('create → pending with a valid PNG QR, list, get, qr, delete', async () => {
-		const c = await call('POST', '/whatsapp/sessions', { body: { name: 'Shop', webhook_url: 'https://example.com/wh' } });
+		const c = await call('POST', '/whatsapp/sessions', {
+			body: { name: 'Shop', webhook_url: 'https://example.com/wh' },
+		});
 		expect(c.status).toBe(201);
-		expect(c.json).toMatchObject({ name: 'Shop', status: 'pending', qr_expires_at: new Date(T0 + 120_000).toISOString() });
+		expect(c.json).toMatchObject({
+			name: 'Shop',
+			status: 'pending',
+			qr_expires_at: new Date(T0 + 120_000).toISOString(),
+		});
 		expect(c.json.id).toMatch(/^sess_/);
 		const png = Buffer.from(c.json.qr_code.replace(/^data:image\/png;base64,/, ''), 'base64');
 		expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
@@ -186,7 +214,11 @@ describe('sessions', () => {
 		expect(list.json.meta).toEqual({ total: 1, page: 1, per_page: 25, last_page: 1 });
 
 		const one = await call('GET', `/whatsapp/sessions/${c.json.id}`);
-		expect(one.json.data).toMatchObject({ id: c.json.id, status: 'pending', webhook_url: 'https://example.com/wh' });
+		expect(one.json.data).toMatchObject({
+			id: c.json.id,
+			status: 'pending',
+			webhook_url: 'https://example.com/wh',
+		});
 
 		const qr = await call('GET', `/whatsapp/sessions/${c.json.id}/qr`);
 		expect(qr.json.data.qr_code).toMatch(/^data:image\/png;base64,/);
@@ -196,14 +228,30 @@ describe('sessions', () => {
 		expect(del.json).toEqual({ data: { id: c.json.id, deleted: true } });
 		const gone = await call('GET', `/whatsapp/sessions/${c.json.id}`);
 		expect(gone.status).toBe(404);
-		expect(gone.json.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing' });
+		expect(gone.json.error).toMatchObject({
+			type: 'invalid_request_error',
+			code: 'resource_missing',
+		});
 	});
 
 	test('validation: name required and ≤100, webhook_url must be http(s)', async () => {
-		expectInvalid(await call('POST', '/whatsapp/sessions', { body: {} }), 'name', 'missing_parameter');
-		expectInvalid(await call('POST', '/whatsapp/sessions', { body: { name: 'x'.repeat(101) } }), 'name');
-		expectInvalid(await call('POST', '/whatsapp/sessions', { body: { name: 'a', webhook_url: 'ftp://x.y' } }), 'webhook_url');
-		expectInvalid(await call('POST', '/whatsapp/sessions', { body: { name: 'a', extra: 1 } }), 'extra');
+		expectInvalid(
+			await call('POST', '/whatsapp/sessions', { body: {} }),
+			'name',
+			'missing_parameter',
+		);
+		expectInvalid(
+			await call('POST', '/whatsapp/sessions', { body: { name: 'x'.repeat(101) } }),
+			'name',
+		);
+		expectInvalid(
+			await call('POST', '/whatsapp/sessions', { body: { name: 'a', webhook_url: 'ftp://x.y' } }),
+			'webhook_url',
+		);
+		expectInvalid(
+			await call('POST', '/whatsapp/sessions', { body: { name: 'a', extra: 1 } }),
+			'extra',
+		);
 	});
 
 	test('autoConnectSessions creates connected sessions', async () => {
@@ -211,7 +259,10 @@ describe('sessions', () => {
 		try {
 			const c = await call('POST', '/whatsapp/sessions', { server: other, body: { name: 'A' } });
 			expect(c.json.status).toBe('connected');
-			const send = await call('POST', '/whatsapp/send', { server: other, body: { session_id: c.json.id, to: '+447700900001', content: 'hi' } });
+			const send = await call('POST', '/whatsapp/send', {
+				server: other,
+				body: { session_id: c.json.id, to: '+447700900001', content: 'hi' },
+			});
 			expect(send.status).toBe(200);
 		} finally {
 			await other.close();
@@ -232,7 +283,10 @@ describe('integerIds: the client-code dialect numbers everything', () => {
 	test('sessions, messages, batches, groups, webhooks and contacts get integers per kind; lookups by path work', async () => {
 		const created = await call('POST', '/whatsapp/sessions', { server: ints, body: { name: 'A' } });
 		expect(created.json.id).toBe(1);
-		const sent = await call('POST', '/whatsapp/send', { server: ints, body: { session_id: 1, to: '+447700900001', content: 'hi' } });
+		const sent = await call('POST', '/whatsapp/send', {
+			server: ints,
+			body: { session_id: 1, to: '+447700900001', content: 'hi' },
+		});
 		expect(sent.json.data).toMatchObject({ id: 1, message_id: 1, session_id: 1 });
 		const bulk = await call('POST', '/whatsapp/send-bulk', {
 			server: ints,
@@ -241,21 +295,35 @@ describe('integerIds: the client-code dialect numbers everything', () => {
 		expect(bulk.json.batch_id).toBe(1);
 		const got = await call('GET', '/whatsapp/messages/3', { server: ints });
 		expect(got.json.data).toMatchObject({ id: 3, session_id: 1, batch_id: 1, to: '+447700900003' });
-		const group = await call('POST', '/whatsapp/groups', { server: ints, body: { session_id: 1, name: 'G', participants: ['+447700900001'] } });
+		const group = await call('POST', '/whatsapp/groups', {
+			server: ints,
+			body: { session_id: 1, name: 'G', participants: ['+447700900001'] },
+		});
 		expect(group.json.data).toMatchObject({ id: 1, session_id: 1 });
-		expect((await call('PUT', '/whatsapp/groups/1', { server: ints, body: { name: 'H' } })).json.data.name).toBe('H');
-		const hook = await call('POST', '/webhooks', { server: ints, body: { url: 'https://example.com/h', events: ['*'] } });
+		expect(
+			(await call('PUT', '/whatsapp/groups/1', { server: ints, body: { name: 'H' } })).json.data
+				.name,
+		).toBe('H');
+		const hook = await call('POST', '/webhooks', {
+			server: ints,
+			body: { url: 'https://example.com/h', events: ['*'] },
+		});
 		expect(hook.json.data.id).toBe(1);
 		expect((await call('DELETE', '/webhooks/1', { server: ints })).status).toBe(200);
 		ints.seedContacts(1, 2);
 		const contacts = await call('GET', '/whatsapp/contacts?session_id=1', { server: ints });
 		expect(contacts.json.data.map((c: { id: number }) => c.id)).toEqual([1, 2]);
-		expect((await call('DELETE', '/whatsapp/sessions/1', { server: ints })).json.data).toEqual({ id: 1, deleted: true });
+		expect((await call('DELETE', '/whatsapp/sessions/1', { server: ints })).json.data).toEqual({
+			id: 1,
+			deleted: true,
+		});
 	});
 
 	test('a session seeded with an integer id is skipped when numbering, and error bodies carry an integer request id', async () => {
 		ints.seedSession({ id: 1 });
-		expect((await call('POST', '/whatsapp/sessions', { server: ints, body: { name: 'B' } })).json.id).toBe(2);
+		expect(
+			(await call('POST', '/whatsapp/sessions', { server: ints, body: { name: 'B' } })).json.id,
+		).toBe(2);
 		const refused = await call('GET', '/whatsapp/sessions', { server: ints, key: 'sk_test_nope' });
 		expect(refused.status).toBe(401);
 		expect(typeof refused.json.meta.request_id).toBe('number');
@@ -267,23 +335,42 @@ describe('send', () => {
 	test('docs dialect (text + content twin) → {data:{id,message_id,status:accepted}}', async () => {
 		const s = fake.seedSession();
 		const r = await call('POST', '/whatsapp/send', {
-			body: { session_id: s.id, to: '+447700900000', type: 'text', text: { body: 'Hello' }, content: 'Hello' },
+			body: {
+				session_id: s.id,
+				to: '+447700900000',
+				type: 'text',
+				text: { body: 'Hello' },
+				content: 'Hello',
+			},
 		});
 		expect(r.status).toBe(200);
-		expect(r.json.data).toMatchObject({ session_id: s.id, to: '+447700900000', type: 'text', status: 'accepted' });
+		expect(r.json.data).toMatchObject({
+			session_id: s.id,
+			to: '+447700900000',
+			type: 'text',
+			status: 'accepted',
+		});
 		expect(r.json.data.id).toMatch(/^msg_/);
 		expect(r.json.data.message_id).toBe(r.json.data.id);
 		expect(fake.state.messages).toHaveLength(1);
-		expect(fake.state.messages[0]).toMatchObject({ dialect: 'docs', content: { body: 'Hello' }, direction: 'out' });
+		expect(fake.state.messages[0]).toMatchObject({
+			dialect: 'docs',
+			content: { body: 'Hello' },
+			direction: 'out',
+		});
 		expect(s.message_count).toBe(1);
 	});
 
 	test('client-code dialect with integer session id; "42" and 42 both match', async () => {
 		const s = fake.seedSession({ id: 42 });
-		const a = await call('POST', '/whatsapp/send', { body: { session_id: 42, to: '+447700900000', content: 'Hi' } });
+		const a = await call('POST', '/whatsapp/send', {
+			body: { session_id: 42, to: '+447700900000', content: 'Hi' },
+		});
 		expect(a.status).toBe(200);
 		expect(a.json.data.session_id).toBe(42);
-		const b = await call('POST', '/whatsapp/send', { body: { session_id: '42', to: '+447700900000', content: 'Hi', type: 'text' } });
+		const b = await call('POST', '/whatsapp/send', {
+			body: { session_id: '42', to: '+447700900000', content: 'Hi', type: 'text' },
+		});
 		expect(b.status).toBe(200);
 		expect(fake.state.messages.map((m) => m.dialect)).toEqual(['client', 'client']);
 		expect(s.message_count).toBe(2);
@@ -293,13 +380,45 @@ describe('send', () => {
 	const media = { url: 'https://example.com/a.png' };
 	const valid: Array<[string, Record<string, unknown>]> = [
 		['image url', { type: 'image', image: { ...media, caption: 'c' } }],
-		['image base64', { type: 'image', image: { base64: 'aGVsbG8=', mime_type: 'image/png', filename: 'a.png' } }],
+		[
+			'image base64',
+			{ type: 'image', image: { base64: 'aGVsbG8=', mime_type: 'image/png', filename: 'a.png' } },
+		],
 		['video', { type: 'video', video: { url: 'https://example.com/v.mp4' } }],
 		['audio', { type: 'audio', audio: { url: 'https://example.com/a.ogg' } }],
-		['document', { type: 'document', document: { url: 'https://example.com/d.pdf', filename: 'd.pdf', caption: 'x' } }],
-		['location', { type: 'location', location: { lat: 51.5, lng: -0.12, label: 'HQ', address: 'London' } }],
-		['contact', { type: 'contact', contact: { vcard: 'BEGIN:VCARD\nVERSION:3.0\nFN:A\nEND:VCARD', name: 'A', phone: '+447700900002' } }],
-		['template', { type: 'template', template: { name: 'hello_world', language: 'en_US', components: [{ type: 'body', parameters: [] }] } }],
+		[
+			'document',
+			{
+				type: 'document',
+				document: { url: 'https://example.com/d.pdf', filename: 'd.pdf', caption: 'x' },
+			},
+		],
+		[
+			'location',
+			{ type: 'location', location: { lat: 51.5, lng: -0.12, label: 'HQ', address: 'London' } },
+		],
+		[
+			'contact',
+			{
+				type: 'contact',
+				contact: {
+					vcard: 'BEGIN:VCARD\nVERSION:3.0\nFN:A\nEND:VCARD',
+					name: 'A',
+					phone: '+447700900002',
+				},
+			},
+		],
+		[
+			'template',
+			{
+				type: 'template',
+				template: {
+					name: 'hello_world',
+					language: 'en_US',
+					components: [{ type: 'body', parameters: [] }],
+				},
+			},
+		],
 		[
 			'interactive button',
 			{
@@ -320,16 +439,27 @@ describe('send', () => {
 				interactive: {
 					type: 'list',
 					body: { text: 'Pick' },
-					action: { button: 'Menu', sections: [{ title: 'S', rows: [{ id: 'r1', title: 'Row', description: 'd' }] }] },
+					action: {
+						button: 'Menu',
+						sections: [{ title: 'S', rows: [{ id: 'r1', title: 'Row', description: 'd' }] }],
+					},
 				},
 			},
 		],
-		['poll', { type: 'poll', poll: { question: 'Q?', options: ['a', 'b'], allow_multiple_answers: false } }],
+		[
+			'poll',
+			{
+				type: 'poll',
+				poll: { question: 'Q?', options: ['a', 'b'], allow_multiple_answers: false },
+			},
+		],
 		['client image', { type: 'image', content: 'https://example.com/a.png' }],
 	];
 	test.each(valid)('accepts %s', async (_name, payload) => {
 		const s = fake.seedSession();
-		const r = await call('POST', '/whatsapp/send', { body: { session_id: s.id, to: '+447700900000', ...payload } });
+		const r = await call('POST', '/whatsapp/send', {
+			body: { session_id: s.id, to: '+447700900000', ...payload },
+		});
 		expect(r.json).toHaveProperty('data.status', 'accepted');
 	});
 
@@ -342,17 +472,50 @@ describe('send', () => {
 		['payload without type', { text: { body: 'x' } }, 'type', 'missing_parameter'],
 		['unknown top-level key', { content: 'x', foo: 1 }, 'foo'],
 		['two payloads', { type: 'text', text: { body: 'x' }, image: media }, 'image'],
-		['content differs from text.body', { type: 'text', text: { body: 'x' }, content: 'y' }, 'content'],
+		[
+			'content differs from text.body',
+			{ type: 'text', text: { body: 'x' }, content: 'y' },
+			'content',
+		],
 		['content with image payload', { type: 'image', image: media, content: 'y' }, 'content'],
 		['empty text', { type: 'text', text: { body: '' } }, 'text.body'],
-		['poll 1 option', { type: 'poll', poll: { question: 'q', options: ['a'], allow_multiple_answers: true } }, 'poll.options'],
-		['poll 13 options', { type: 'poll', poll: { question: 'q', options: Array(13).fill('o'), allow_multiple_answers: true } }, 'poll.options'],
+		[
+			'poll 1 option',
+			{ type: 'poll', poll: { question: 'q', options: ['a'], allow_multiple_answers: true } },
+			'poll.options',
+		],
+		[
+			'poll 13 options',
+			{
+				type: 'poll',
+				poll: { question: 'q', options: Array(13).fill('o'), allow_multiple_answers: true },
+			},
+			'poll.options',
+		],
 		['lat out of range', { type: 'location', location: { lat: 91, lng: 0 } }, 'location.lat'],
 		['lng out of range', { type: 'location', location: { lat: 0, lng: -181 } }, 'location.lng'],
-		['audio caption', { type: 'audio', audio: { url: 'https://e.com/a.ogg', caption: 'no' } }, 'audio.caption'],
-		['document without filename', { type: 'document', document: { url: 'https://e.com/d.pdf' } }, 'document.filename', 'missing_parameter'],
-		['base64 without mime', { type: 'image', image: { base64: 'aGk=', filename: 'a' } }, 'image.mime_type', 'missing_parameter'],
-		['media url and base64', { type: 'image', image: { url: 'https://e.com/a', base64: 'aGk=' } }, 'image.base64'],
+		[
+			'audio caption',
+			{ type: 'audio', audio: { url: 'https://e.com/a.ogg', caption: 'no' } },
+			'audio.caption',
+		],
+		[
+			'document without filename',
+			{ type: 'document', document: { url: 'https://e.com/d.pdf' } },
+			'document.filename',
+			'missing_parameter',
+		],
+		[
+			'base64 without mime',
+			{ type: 'image', image: { base64: 'aGk=', filename: 'a' } },
+			'image.mime_type',
+			'missing_parameter',
+		],
+		[
+			'media url and base64',
+			{ type: 'image', image: { url: 'https://e.com/a', base64: 'aGk=' } },
+			'image.base64',
+		],
 		[
 			'4 buttons',
 			{
@@ -365,59 +528,116 @@ describe('send', () => {
 			},
 			'interactive.action.buttons',
 		],
-		['template without language', { type: 'template', template: { name: 'n' } }, 'template.language', 'missing_parameter'],
+		[
+			'template without language',
+			{ type: 'template', template: { name: 'n' } },
+			'template.language',
+			'missing_parameter',
+		],
 		['client dialect poll', { type: 'poll', content: 'x' }, 'poll', 'missing_parameter'],
 		['session_id boolean', { session_id: true, content: 'x' }, 'session_id'],
 	];
-	const invalidRows = invalid.map(([n, p, param, code]) => [n, p, param, code ?? 'invalid_parameter'] as const);
+	const invalidRows = invalid.map(
+		([n, p, param, code]) => [n, p, param, code ?? 'invalid_parameter'] as const,
+	);
 	test.each(invalidRows)('refuses %s', async (_name, payload, param, code) => {
 		const s = fake.seedSession();
-		const r = await call('POST', '/whatsapp/send', { body: { session_id: s.id, to: '+447700900000', ...payload } });
+		const r = await call('POST', '/whatsapp/send', {
+			body: { session_id: s.id, to: '+447700900000', ...payload },
+		});
 		expectInvalid(r, param, code);
 		expect(fake.state.messages).toHaveLength(0);
 	});
 
 	test('unknown session → 404, pending session → 409 session_not_connected', async () => {
-		const r = await call('POST', '/whatsapp/send', { body: { session_id: 'sess_nope', to: '+447700900000', content: 'x' } });
+		const r = await call('POST', '/whatsapp/send', {
+			body: { session_id: 'sess_nope', to: '+447700900000', content: 'x' },
+		});
 		expect(r.status).toBe(404);
 		expect(r.json.error.param).toBe('session_id');
 		const p = fake.seedSession({ status: 'pending' });
-		const c = await call('POST', '/whatsapp/send', { body: { session_id: p.id, to: '+447700900000', content: 'x' } });
+		const c = await call('POST', '/whatsapp/send', {
+			body: { session_id: p.id, to: '+447700900000', content: 'x' },
+		});
 		expect(c.status).toBe(409);
-		expect(c.json.error).toMatchObject({ type: 'invalid_request_error', code: 'session_not_connected' });
+		expect(c.json.error).toMatchObject({
+			type: 'invalid_request_error',
+			code: 'session_not_connected',
+		});
 	});
 
 	test('send-bulk: unwrapped batch answer, recipients stored as accepted messages', async () => {
 		const s = fake.seedSession();
 		const recipients = ['+447700900001', '+447700900002', '+447700900003'];
 		const r = await call('POST', '/whatsapp/send-bulk', {
-			body: { session_id: s.id, recipients, type: 'text', text: { body: 'Hi' }, content: 'Hi', delay_ms: 800 },
+			body: {
+				session_id: s.id,
+				recipients,
+				type: 'text',
+				text: { body: 'Hi' },
+				content: 'Hi',
+				delay_ms: 800,
+			},
 		});
 		expect(r.status).toBe(202);
-		expect(r.json).toMatchObject({ status: 'queued', total: 3, queued_at: new Date(T0).toISOString() });
+		expect(r.json).toMatchObject({
+			status: 'queued',
+			total: 3,
+			queued_at: new Date(T0).toISOString(),
+		});
 		expect(r.json.batch_id).toMatch(/^batch_/);
 		const list = await call('GET', `/whatsapp/messages?session_id=${s.id}&status=accepted`);
 		expect(list.json.meta.total).toBe(3);
 		expect(list.json.data[0].batch_id).toBe(r.json.batch_id);
 		// client dialect
-		expect((await call('POST', '/whatsapp/send-bulk', { body: { session_id: s.id, recipients, content: 'Hi' } })).status).toBe(202);
+		expect(
+			(
+				await call('POST', '/whatsapp/send-bulk', {
+					body: { session_id: s.id, recipients, content: 'Hi' },
+				})
+			).status,
+		).toBe(202);
 	});
 
 	test('send-bulk validation: 1–500 recipients, delay_ms ≥ 500, docs types only', async () => {
 		const s = fake.seedSession();
 		const base = { session_id: s.id, content: 'x' };
 		const many = Array.from({ length: 501 }, (_, i) => `+4477009${String(10000 + i)}`);
-		expectInvalid(await call('POST', '/whatsapp/send-bulk', { body: { ...base, recipients: [] } }), 'recipients');
-		expectInvalid(await call('POST', '/whatsapp/send-bulk', { body: { ...base, recipients: many } }), 'recipients');
-		expectInvalid(await call('POST', '/whatsapp/send-bulk', { body: { ...base, recipients: ['+447700900001', 'bad'] } }), 'recipients[1]', 'invalid_phone');
-		expectInvalid(await call('POST', '/whatsapp/send-bulk', { body: { ...base, recipients: ['+447700900001'], delay_ms: 100 } }), 'delay_ms');
+		expectInvalid(
+			await call('POST', '/whatsapp/send-bulk', { body: { ...base, recipients: [] } }),
+			'recipients',
+		);
+		expectInvalid(
+			await call('POST', '/whatsapp/send-bulk', { body: { ...base, recipients: many } }),
+			'recipients',
+		);
 		expectInvalid(
 			await call('POST', '/whatsapp/send-bulk', {
-				body: { session_id: s.id, recipients: ['+447700900001'], type: 'poll', poll: { question: 'q', options: ['a', 'b'], allow_multiple_answers: true } },
+				body: { ...base, recipients: ['+447700900001', 'bad'] },
+			}),
+			'recipients[1]',
+			'invalid_phone',
+		);
+		expectInvalid(
+			await call('POST', '/whatsapp/send-bulk', {
+				body: { ...base, recipients: ['+447700900001'], delay_ms: 100 },
+			}),
+			'delay_ms',
+		);
+		expectInvalid(
+			await call('POST', '/whatsapp/send-bulk', {
+				body: {
+					session_id: s.id,
+					recipients: ['+447700900001'],
+					type: 'poll',
+					poll: { question: 'q', options: ['a', 'b'], allow_multiple_answers: true },
+				},
 			}),
 			'type',
 		);
-		const ok = await call('POST', '/whatsapp/send-bulk', { body: { ...base, recipients: many.slice(0, 500) } });
+		const ok = await call('POST', '/whatsapp/send-bulk', {
+			body: { ...base, recipients: many.slice(0, 500) },
+		});
 		expect(ok.json.total).toBe(500);
 	});
 });
@@ -439,7 +659,9 @@ describe('messages', () => {
 		}
 		expect(seen.size).toBe(60);
 		const first = await call('GET', '/whatsapp/messages?per_page=2');
-		expect(Date.parse(first.json.data[0].created_at)).toBeGreaterThan(Date.parse(first.json.data[1].created_at));
+		expect(Date.parse(first.json.data[0].created_at)).toBeGreaterThan(
+			Date.parse(first.json.data[1].created_at),
+		);
 		const r4 = await call('GET', '/whatsapp/messages?page=4');
 		expect(r4.json.data).toEqual([]);
 	});
@@ -448,7 +670,11 @@ describe('messages', () => {
 		const a = fake.seedSession();
 		const b = fake.seedSession({ id: 7 });
 		fake.seedMessages(a.id, 5, { direction: 'in', startAt: '2025-01-01T10:00:00Z' });
-		fake.seedMessages(a.id, 3, { direction: 'out', status: 'failed', startAt: '2025-01-02T10:00:00Z' });
+		fake.seedMessages(a.id, 3, {
+			direction: 'out',
+			status: 'failed',
+			startAt: '2025-01-02T10:00:00Z',
+		});
 		fake.seedMessages(b.id, 4, { startAt: '2025-01-03T10:00:00Z' });
 		const q = async (qs: string) => (await call('GET', `/whatsapp/messages?${qs}`)).json.meta.total;
 		expect(await q(`session_id=${a.id}`)).toBe(8);
@@ -471,7 +697,9 @@ describe('messages', () => {
 
 	test('GET /messages/{id} and 404', async () => {
 		const s = fake.seedSession();
-		const sent = await call('POST', '/whatsapp/send', { body: { session_id: s.id, to: '+447700900009', content: 'yo' } });
+		const sent = await call('POST', '/whatsapp/send', {
+			body: { session_id: s.id, to: '+447700900009', content: 'yo' },
+		});
 		const r = await call('GET', `/whatsapp/messages/${sent.json.data.id}`);
 		expect(r.json.data).toEqual({
 			id: sent.json.data.id,
@@ -495,30 +723,61 @@ describe('groups and contacts', () => {
 			body: { session_id: s.id, name: 'Team', participants: ['+447700900001'], description: 'd' },
 		});
 		expect(c.status).toBe(201);
-		expect(c.json.data).toMatchObject({ session_id: s.id, name: 'Team', description: 'd', participants: ['+447700900001'] });
+		expect(c.json.data).toMatchObject({
+			session_id: s.id,
+			name: 'Team',
+			description: 'd',
+			participants: ['+447700900001'],
+		});
 		expect(c.json.data.id).toMatch(/^grp_/);
 		expect(c.json.data.invite_link).toMatch(/^https:\/\/chat\.whatsapp\.com\/\w+/);
 		fake.seedGroups(s.id, 2);
 		const list = await call('GET', `/whatsapp/groups?session_id=${s.id}&per_page=2`);
 		expect(list.json.meta).toEqual({ total: 3, page: 1, per_page: 2, last_page: 2 });
 		const u = await call('PUT', `/whatsapp/groups/${c.json.data.id}`, {
-			body: { name: 'Team 2', add_participants: ['+447700900002'], remove_participants: ['+447700900001'] },
+			body: {
+				name: 'Team 2',
+				add_participants: ['+447700900002'],
+				remove_participants: ['+447700900001'],
+			},
 		});
 		expect(u.json.data).toMatchObject({ name: 'Team 2', participants: ['+447700900002'] });
-		expect((await call('PUT', '/whatsapp/groups/grp_nope', { body: { name: 'x' } })).status).toBe(404);
+		expect((await call('PUT', '/whatsapp/groups/grp_nope', { body: { name: 'x' } })).status).toBe(
+			404,
+		);
 	});
 
 	test('group validation', async () => {
 		const s = fake.seedSession();
 		const base = { session_id: s.id, name: 'ok', participants: ['+447700900001'] };
-		expectInvalid(await call('POST', '/whatsapp/groups', { body: { ...base, name: 'x'.repeat(26) } }), 'name');
-		expectInvalid(await call('POST', '/whatsapp/groups', { body: { ...base, description: 'x'.repeat(513) } }), 'description');
-		expectInvalid(await call('POST', '/whatsapp/groups', { body: { ...base, participants: [] } }), 'participants');
-		expectInvalid(await call('POST', '/whatsapp/groups', { body: { ...base, participants: ['447700900001'] } }), 'participants[0]', 'invalid_phone');
+		expectInvalid(
+			await call('POST', '/whatsapp/groups', { body: { ...base, name: 'x'.repeat(26) } }),
+			'name',
+		);
+		expectInvalid(
+			await call('POST', '/whatsapp/groups', { body: { ...base, description: 'x'.repeat(513) } }),
+			'description',
+		);
+		expectInvalid(
+			await call('POST', '/whatsapp/groups', { body: { ...base, participants: [] } }),
+			'participants',
+		);
+		expectInvalid(
+			await call('POST', '/whatsapp/groups', { body: { ...base, participants: ['447700900001'] } }),
+			'participants[0]',
+			'invalid_phone',
+		);
 		expectInvalid(await call('GET', '/whatsapp/groups'), 'session_id', 'missing_parameter');
 		const g = fake.seedGroups(s.id, 1)[0];
-		expectInvalid(await call('PUT', `/whatsapp/groups/${g.id}`, { body: {} }), 'name', 'missing_parameter');
-		expectInvalid(await call('PUT', `/whatsapp/groups/${g.id}`, { body: { participants: [] } }), 'participants');
+		expectInvalid(
+			await call('PUT', `/whatsapp/groups/${g.id}`, { body: {} }),
+			'name',
+			'missing_parameter',
+		);
+		expectInvalid(
+			await call('PUT', `/whatsapp/groups/${g.id}`, { body: { participants: [] } }),
+			'participants',
+		);
 	});
 
 	test('contacts list paginated, check is deterministic and accepts %2B or bare digits', async () => {
@@ -527,16 +786,31 @@ describe('groups and contacts', () => {
 		const p2 = await call('GET', `/whatsapp/contacts?session_id=${s.id}&page=2`);
 		expect(p2.json.meta).toEqual({ total: 30, page: 2, per_page: 25, last_page: 2 });
 		expect(p2.json.data).toHaveLength(5);
-		expect(Object.keys(p2.json.data[0]).sort()).toEqual(['is_whatsapp_user', 'name', 'phone', 'whatsapp_id']);
+		expect(Object.keys(p2.json.data[0]).sort()).toEqual([
+			'is_whatsapp_user',
+			'name',
+			'phone',
+			'whatsapp_id',
+		]);
 		expectInvalid(await call('GET', '/whatsapp/contacts'), 'session_id', 'missing_parameter');
 
 		const yes = await call('GET', `/whatsapp/contacts/%2B447700900007/check?session_id=${s.id}`);
 		expect(yes.status).toBe(200);
-		expect(yes.json).toEqual({ phone: '+447700900007', is_whatsapp_user: true, whatsapp_id: '447700900007@s.whatsapp.net' });
+		expect(yes.json).toEqual({
+			phone: '+447700900007',
+			is_whatsapp_user: true,
+			whatsapp_id: '447700900007@s.whatsapp.net',
+		});
 		const no = await call('GET', `/whatsapp/contacts/447700900008/check?session_id=${s.id}`);
 		expect(no.json).toMatchObject({ phone: '+447700900008', is_whatsapp_user: false });
-		expect((await call('GET', `/whatsapp/contacts/12/check?session_id=${s.id}`)).json.error.code).toBe('invalid_phone');
-		expectInvalid(await call('GET', '/whatsapp/contacts/447700900008/check'), 'session_id', 'missing_parameter');
+		expect(
+			(await call('GET', `/whatsapp/contacts/12/check?session_id=${s.id}`)).json.error.code,
+		).toBe('invalid_phone');
+		expectInvalid(
+			await call('GET', '/whatsapp/contacts/447700900008/check'),
+			'session_id',
+			'missing_parameter',
+		);
 	});
 });
 
@@ -546,7 +820,10 @@ describe('idempotency', () => {
 		const body = { session_id: s.id, to: '+447700900000', content: 'x' };
 		const h = { 'Idempotency-Key': '3f1c8a3e-7c1b-4b8e-9b7a-0a0a0a0a0a0a' };
 		const a = await call('POST', '/whatsapp/send', { body, headers: h });
-		const b = await call('POST', '/whatsapp/send', { body: { content: 'x', to: '+447700900000', session_id: s.id }, headers: h });
+		const b = await call('POST', '/whatsapp/send', {
+			body: { content: 'x', to: '+447700900000', session_id: s.id },
+			headers: h,
+		});
 		expect(b.status).toBe(a.status);
 		expect(b.json).toEqual(a.json);
 		expect(b.headers['idempotent-replayed']).toBe('true');
@@ -600,15 +877,24 @@ describe('idempotency', () => {
 });
 
 describe('faults', () => {
-	const send = (s: { id: string | number }) => call('POST', '/whatsapp/send', { body: { session_id: s.id, to: '+447700900000', content: 'x' } });
+	const send = (s: { id: string | number }) =>
+		call('POST', '/whatsapp/send', {
+			body: { session_id: s.id, to: '+447700900000', content: 'x' },
+		});
 
 	test('429 with Retry-After (and Retry-After-Ms when given); times; no message created', async () => {
 		const s = fake.seedSession();
-		fake.faults.push({ kind: '429', times: 2, retryAfterSeconds: 3 }, { kind: '429', retryAfterMs: 250 });
+		fake.faults.push(
+			{ kind: '429', times: 2, retryAfterSeconds: 3 },
+			{ kind: '429', retryAfterMs: 250 },
+		);
 		const a = await send(s);
 		expect(a.status).toBe(429);
 		expect(a.headers['retry-after']).toBe('3');
-		expect(a.json).toMatchObject({ success: false, error: { type: 'rate_limit_exceeded', code: 4029 } });
+		expect(a.json).toMatchObject({
+			success: false,
+			error: { type: 'rate_limit_exceeded', code: 4029 },
+		});
 		expect((await send(s)).status).toBe(429);
 		const c = await send(s);
 		expect(c.headers['retry-after']).toBe('1');
@@ -677,7 +963,10 @@ describe('limits', () => {
 		}
 		const refused = await call('GET', '/whatsapp/sessions');
 		expect(refused.status).toBe(429);
-		expect(refused.json).toMatchObject({ success: false, error: { type: 'rate_limit_exceeded', code: 4029 } });
+		expect(refused.json).toMatchObject({
+			success: false,
+			error: { type: 'rate_limit_exceeded', code: 4029 },
+		});
 		expect(refused.json.meta.request_id).toBe(refused.headers['x-request-id']);
 		expect(refused.headers['retry-after']).toBe('30'); // oldest at T0 expires at T0+60s; now T0+30s
 		expect(refused.headers['retry-after-ms']).toBeUndefined();
@@ -705,7 +994,11 @@ describe('limits', () => {
 		fake.setLimits({ planMessagesPerWindow: 5 });
 		const bulk = (n: number) =>
 			call('POST', '/whatsapp/send-bulk', {
-				body: { session_id: s.id, recipients: Array.from({ length: n }, (_, i) => `+44770090${String(1000 + i)}`), content: 'x' },
+				body: {
+					session_id: s.id,
+					recipients: Array.from({ length: n }, (_, i) => `+44770090${String(1000 + i)}`),
+					content: 'x',
+				},
 			});
 		expect((await bulk(4)).status).toBe(202);
 		const over = await bulk(2);
@@ -721,13 +1014,19 @@ describe('limits', () => {
 		const a = fake.seedSession();
 		const b = fake.seedSession();
 		fake.setLimits({ sessionMessagesPerWindow: 2 });
-		const send = (s: { id: string | number }) => call('POST', '/whatsapp/send', { body: { session_id: s.id, to: '+447700900000', content: 'x' } });
+		const send = (s: { id: string | number }) =>
+			call('POST', '/whatsapp/send', {
+				body: { session_id: s.id, to: '+447700900000', content: 'x' },
+			});
 		expect((await send(a)).status).toBe(200);
 		clock += 5000;
 		expect((await send(a)).status).toBe(200);
 		const r = await send(a);
 		expect(r.status).toBe(429);
-		expect(r.json).toMatchObject({ success: false, error: { type: 'sending_limited', code: 4029 } });
+		expect(r.json).toMatchObject({
+			success: false,
+			error: { type: 'sending_limited', code: 4029 },
+		});
 		expect(r.headers['retry-after']).toBe('55');
 		expect((await send(b)).status).toBe(200);
 		clock = T0 + 60_000;
@@ -738,7 +1037,10 @@ describe('limits', () => {
 	test('plan day quota → 402 quota_exceeded 4020; session day → 429 sending_limited', async () => {
 		const s = fake.seedSession();
 		fake.setLimits({ planMessagesPerDay: 2 });
-		const send = () => call('POST', '/whatsapp/send', { body: { session_id: s.id, to: '+447700900000', content: 'x' } });
+		const send = () =>
+			call('POST', '/whatsapp/send', {
+				body: { session_id: s.id, to: '+447700900000', content: 'x' },
+			});
 		await send();
 		await send();
 		const r = await send();
@@ -748,8 +1050,12 @@ describe('limits', () => {
 		fake.reset();
 		const s2 = fake.seedSession();
 		fake.setLimits({ sessionMessagesPerDay: 1 });
-		await call('POST', '/whatsapp/send', { body: { session_id: s2.id, to: '+447700900000', content: 'x' } });
-		const d = await call('POST', '/whatsapp/send', { body: { session_id: s2.id, to: '+447700900000', content: 'x' } });
+		await call('POST', '/whatsapp/send', {
+			body: { session_id: s2.id, to: '+447700900000', content: 'x' },
+		});
+		const d = await call('POST', '/whatsapp/send', {
+			body: { session_id: s2.id, to: '+447700900000', content: 'x' },
+		});
 		expect(d.status).toBe(429);
 		expect(d.json.error.type).toBe('sending_limited');
 	});
@@ -757,10 +1063,17 @@ describe('limits', () => {
 	test('402 quota_exceeded in either documented shape: the plan’s day, or one session’s own quota', async () => {
 		const a = fake.seedSession();
 		const b = fake.seedSession();
-		const send = (s: { id: string | number }) => call('POST', '/whatsapp/send', { body: { session_id: s.id, to: '+447700900000', content: 'x' } });
+		const send = (s: { id: string | number }) =>
+			call('POST', '/whatsapp/send', {
+				body: { session_id: s.id, to: '+447700900000', content: 'x' },
+			});
 		const bulk = (s: { id: string | number }, n: number) =>
 			call('POST', '/whatsapp/send-bulk', {
-				body: { session_id: s.id, recipients: Array.from({ length: n }, (_, i) => `+44770090${String(1000 + i)}`), content: 'x' },
+				body: {
+					session_id: s.id,
+					recipients: Array.from({ length: n }, (_, i) => `+44770090${String(1000 + i)}`),
+					content: 'x',
+				},
 			});
 
 		fake.setLimits({ sessionQuotaPerDay: 2 });
@@ -769,7 +1082,11 @@ describe('limits', () => {
 		expect(coded.status).toBe(402);
 		expect(coded.json).toMatchObject({
 			success: false,
-			error: { type: 'quota_exceeded', code: 4020, message: `Session ${String(a.id)} daily quota of 2 messages exceeded` },
+			error: {
+				type: 'quota_exceeded',
+				code: 4020,
+				message: `Session ${String(a.id)} daily quota of 2 messages exceeded`,
+			},
 		});
 		expect(coded.json.error.param).toBeUndefined();
 		expect((await bulk(b, 2)).status).toBe(202); // another session has its own quota
@@ -790,7 +1107,11 @@ describe('limits', () => {
 		const plan = await send(fake.seedSession());
 		expect(plan.status).toBe(402);
 		expect(plan.json).toEqual({
-			error: { type: 'invalid_request_error', code: 'quota_exceeded', message: 'Daily message quota of 4 exceeded for this plan' },
+			error: {
+				type: 'invalid_request_error',
+				code: 'quota_exceeded',
+				message: 'Daily message quota of 4 exceeded for this plan',
+			},
 		});
 		expect(fake.refused402).toBe(3);
 		expect(fake.refused429).toBe(0);
@@ -801,7 +1122,10 @@ describe('limits', () => {
 	test('a request refused by a message limit does not count as a request', async () => {
 		const s = fake.seedSession();
 		fake.setLimits({ requestsPerWindow: 2, sessionMessagesPerWindow: 1 });
-		const send = () => call('POST', '/whatsapp/send', { body: { session_id: s.id, to: '+447700900000', content: 'x' } });
+		const send = () =>
+			call('POST', '/whatsapp/send', {
+				body: { session_id: s.id, to: '+447700900000', content: 'x' },
+			});
 		expect((await send()).status).toBe(200);
 		const refused = await send();
 		expect(refused.json.error.type).toBe('sending_limited');
@@ -812,10 +1136,17 @@ describe('limits', () => {
 
 describe('webhooks', () => {
 	test('CRUD; the secret is shown only once', async () => {
-		const c = await call('POST', '/webhooks', { body: { url: 'https://example.com/h', events: ['message.*'] } });
+		const c = await call('POST', '/webhooks', {
+			body: { url: 'https://example.com/h', events: ['message.*'] },
+		});
 		expect(c.status).toBe(201);
 		const d = c.json.data;
-		expect(d).toMatchObject({ url: 'https://example.com/h', events: ['message.*'], is_active: true, failure_count: 0 });
+		expect(d).toMatchObject({
+			url: 'https://example.com/h',
+			events: ['message.*'],
+			is_active: true,
+			failure_count: 0,
+		});
 		expect(d.id).toMatch(/^wh_/);
 		expect(d.secret).toMatch(/^whsec_[0-9a-f]+$/);
 		expect(fake.state.webhooks.get(d.id)!.secret).toBe(d.secret);
@@ -832,18 +1163,37 @@ describe('webhooks', () => {
 		expect(u.json.data).toMatchObject({ events: ['*'], is_active: false });
 		expect(u.json.data.secret).toBeUndefined();
 
-		expect((await call('DELETE', `/webhooks/${d.id}`)).json).toEqual({ data: { id: d.id, deleted: true } });
+		expect((await call('DELETE', `/webhooks/${d.id}`)).json).toEqual({
+			data: { id: d.id, deleted: true },
+		});
 		const gone = await call('GET', `/webhooks/${d.id}`);
 		expect(gone.status).toBe(404);
 		expect(gone.json.error.type).toBe('invalid_request_error');
-		expect((await call('PUT', '/webhooks/wh_nope', { body: { is_active: true } })).status).toBe(404);
+		expect((await call('PUT', '/webhooks/wh_nope', { body: { is_active: true } })).status).toBe(
+			404,
+		);
 	});
 
 	test('validation', async () => {
-		expectInvalid(await call('POST', '/webhooks', { body: { url: 'ftp://x.y', events: ['*'] } }), 'url');
-		expectInvalid(await call('POST', '/webhooks', { body: { url: 'https://x.y', events: [] } }), 'events');
-		expectInvalid(await call('POST', '/webhooks', { body: { url: 'https://x.y' } }), 'events', 'missing_parameter');
-		expectInvalid(await call('POST', '/webhooks', { body: { url: 'https://x.y', events: ['Message Received'] } }), 'events[0]');
+		expectInvalid(
+			await call('POST', '/webhooks', { body: { url: 'ftp://x.y', events: ['*'] } }),
+			'url',
+		);
+		expectInvalid(
+			await call('POST', '/webhooks', { body: { url: 'https://x.y', events: [] } }),
+			'events',
+		);
+		expectInvalid(
+			await call('POST', '/webhooks', { body: { url: 'https://x.y' } }),
+			'events',
+			'missing_parameter',
+		);
+		expectInvalid(
+			await call('POST', '/webhooks', {
+				body: { url: 'https://x.y', events: ['Message Received'] },
+			}),
+			'events[0]',
+		);
 	});
 
 	test('deliverWebhook: valid, forged and missing signatures; raw body; envelopes', async () => {
@@ -851,7 +1201,11 @@ describe('webhooks', () => {
 		try {
 			const secret = 'whsec_test';
 			const payload = fake.buildEvent('message.received', { message_id: 'm1' });
-			expect(payload).toEqual({ event: 'message.received', timestamp: new Date(T0).toISOString(), data: { message_id: 'm1' } });
+			expect(payload).toEqual({
+				event: 'message.received',
+				timestamp: new Date(T0).toISOString(),
+				data: { message_id: 'm1' },
+			});
 			const ok = await fake.deliverWebhook(rx.url, payload, { secret });
 			expect(ok.status).toBe(200);
 			expect(rx.got[0].raw).toBe(JSON.stringify(payload));
@@ -868,9 +1222,17 @@ describe('webhooks', () => {
 			expect(rx.got[3].raw).toBe('{"event": "message.rec');
 			expect(rx.got[3].headers['x-sendapi-signature']).toBe(hmac('{"event": "message.rec', secret));
 
-			await fake.deliverWebhook(rx.url, { message_id: 'm2' }, { secret, envelope: 'legacy', event: 'message.sent', headers: { 'X-Extra': '1' } });
+			await fake.deliverWebhook(
+				rx.url,
+				{ message_id: 'm2' },
+				{ secret, envelope: 'legacy', event: 'message.sent', headers: { 'X-Extra': '1' } },
+			);
 			const legacy = JSON.parse(rx.got[4].raw);
-			expect(legacy).toMatchObject({ type: 'message.sent', data: { message_id: 'm2' }, created_at: new Date(T0).toISOString() });
+			expect(legacy).toMatchObject({
+				type: 'message.sent',
+				data: { message_id: 'm2' },
+				created_at: new Date(T0).toISOString(),
+			});
 			expect(legacy.id).toMatch(/^evt_/);
 			expect(rx.got[4].headers['x-extra']).toBe('1');
 			expect(rx.got[4].headers['x-sendapi-signature']).toBe(hmac(rx.got[4].raw, secret));
@@ -885,9 +1247,15 @@ describe('webhooks', () => {
 		const sessionRx = await receiver();
 		try {
 			const s = fake.seedSession({ webhook_url: sessionRx.url });
-			const match = (await call('POST', '/webhooks', { body: { url: rx.url, events: ['message.*'] } })).json.data;
+			const match = (
+				await call('POST', '/webhooks', { body: { url: rx.url, events: ['message.*'] } })
+			).json.data;
 			await call('POST', '/webhooks', { body: { url: other.url, events: ['message.sent'] } });
-			const { message, deliveries } = await fake.simulateIncomingMessage({ session_id: s.id, from: '+447700900123', text: 'Hi there' });
+			const { message, deliveries } = await fake.simulateIncomingMessage({
+				session_id: s.id,
+				from: '+447700900123',
+				text: 'Hi there',
+			});
 			expect(deliveries.map((d) => d.status)).toEqual([200, 200]);
 			expect(other.got).toHaveLength(0);
 			expect(rx.got).toHaveLength(1);
@@ -907,7 +1275,11 @@ describe('webhooks', () => {
 			expect(rx.got[0].headers['x-sendapi-signature']).toBe(hmac(rx.got[0].raw, match.secret));
 			expect(sessionRx.got).toHaveLength(1);
 			const inbox = await call('GET', '/whatsapp/messages?direction=in');
-			expect(inbox.json.data[0]).toMatchObject({ id: message.id, from: '+447700900123', direction: 'in' });
+			expect(inbox.json.data[0]).toMatchObject({
+				id: message.id,
+				from: '+447700900123',
+				direction: 'in',
+			});
 		} finally {
 			await Promise.all([rx.close(), other.close(), sessionRx.close()]);
 		}
@@ -918,7 +1290,11 @@ describe('webhooks', () => {
 		try {
 			const s = fake.seedSession();
 			const w = fake.seedWebhook({ url: rx.url, events: ['message.received'] });
-			const { message } = await fake.simulateIncomingMessage({ session_id: s.id, from: '+447700900123', button: { id: 'q1:approve', title: 'Approve' } });
+			const { message } = await fake.simulateIncomingMessage({
+				session_id: s.id,
+				from: '+447700900123',
+				button: { id: 'q1:approve', title: 'Approve' },
+			});
 			const ev = JSON.parse(rx.got[0].raw);
 			expect(ev.data).toEqual({
 				message_id: message.id,
@@ -930,7 +1306,9 @@ describe('webhooks', () => {
 				received_at: new Date(T0).toISOString(),
 			});
 			expect(rx.got[0].headers['x-sendapi-signature']).toBe(hmac(rx.got[0].raw, w.secret));
-			await expect(fake.simulateIncomingMessage({ session_id: s.id, from: '+447700900123' })).rejects.toThrow(/give a text, media or a button/);
+			await expect(
+				fake.simulateIncomingMessage({ session_id: s.id, from: '+447700900123' }),
+			).rejects.toThrow(/give a text, media or a button/);
 		} finally {
 			await rx.close();
 		}
@@ -941,7 +1319,11 @@ describe('webhooks', () => {
 		try {
 			const s = fake.seedSession();
 			const w = fake.seedWebhook({ url: rx.url, events: ['*'] });
-			const { deliveries } = await fake.simulateIncomingMessage({ session_id: s.id, from: '+447700900123', text: 'x' });
+			const { deliveries } = await fake.simulateIncomingMessage({
+				session_id: s.id,
+				from: '+447700900123',
+				text: 'x',
+			});
 			expect(deliveries[0].status).toBe(500);
 			expect(w.failure_count).toBe(1);
 			expect((await call('GET', `/webhooks/${w.id}`)).json.data.failure_count).toBe(1);
@@ -956,20 +1338,32 @@ describe('webhooks', () => {
 		try {
 			const s = loud.seedSession();
 			const w = loud.seedWebhook({ url: rx.url, events: ['message.sent'] });
-			const r = await call('POST', '/whatsapp/send', { server: loud, body: { session_id: s.id, to: '+447700900000', content: 'x' } });
+			const r = await call('POST', '/whatsapp/send', {
+				server: loud,
+				body: { session_id: s.id, to: '+447700900000', content: 'x' },
+			});
 			// delivery is fire-and-forget: poll briefly
 			const deadline = Date.now() + 1000;
-			while (rx.got.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
+			while (rx.got.length === 0 && Date.now() < deadline)
+				await new Promise((res) => setTimeout(res, 5));
 			expect(rx.got).toHaveLength(1);
 			const ev = JSON.parse(rx.got[0].raw);
 			expect(ev.event).toBe('message.sent');
-			expect(ev.data).toEqual({ message_id: r.json.data.id, session_id: s.id, to: '+447700900000', type: 'text', status: 'accepted' });
+			expect(ev.data).toEqual({
+				message_id: r.json.data.id,
+				session_id: s.id,
+				to: '+447700900000',
+				type: 'text',
+				status: 'accepted',
+			});
 			expect(rx.got[0].headers['x-sendapi-signature']).toBe(hmac(rx.got[0].raw, w.secret));
 
 			// the default server stays quiet
 			const s2 = fake.seedSession();
 			fake.seedWebhook({ url: rx.url, events: ['*'] });
-			await call('POST', '/whatsapp/send', { body: { session_id: s2.id, to: '+447700900000', content: 'x' } });
+			await call('POST', '/whatsapp/send', {
+				body: { session_id: s2.id, to: '+447700900000', content: 'x' },
+			});
 			await new Promise((res) => setTimeout(res, 20));
 			expect(rx.got).toHaveLength(1);
 		} finally {
@@ -999,11 +1393,18 @@ describe('sandbox routes and lifecycle', () => {
 		const tap = await request(`${fake.url}/__sandbox/incoming`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ session_id: s.id, from: '+447700900123', button: { id: 'b1', title: 'Yes' } }),
+			body: JSON.stringify({
+				session_id: s.id,
+				from: '+447700900123',
+				button: { id: 'b1', title: 'Yes' },
+			}),
 			dispatcher: agent,
 		});
 		expect(tap.statusCode).toBe(200);
-		expect(((await tap.body.json()) as any).data.message).toMatchObject({ type: 'interactive', content: { body: 'Yes' } });
+		expect(((await tap.body.json()) as any).data.message).toMatchObject({
+			type: 'interactive',
+			content: { body: 'Yes' },
+		});
 		const neither = await request(`${fake.url}/__sandbox/incoming`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
@@ -1037,9 +1438,16 @@ describe('incoming media', () => {
 	test('each shape puts the media object where the package reads it', () => {
 		const file = sampleFile('image');
 		const typed = fake.incomingMediaData({ ...base, type: 'image', shape: 'typed' });
-		expect(typed).toMatchObject({ type: 'image', image: { mime_type: 'image/png', size: file.bytes.length, url: expect.any(String) } });
-		expect(fake.incomingMediaData({ ...base, type: 'image', shape: 'content' }).content).toMatchObject({ url: expect.any(String) });
-		expect(fake.incomingMediaData({ ...base, type: 'image', shape: 'media' }).media).toMatchObject({ url: expect.any(String) });
+		expect(typed).toMatchObject({
+			type: 'image',
+			image: { mime_type: 'image/png', size: file.bytes.length, url: expect.any(String) },
+		});
+		expect(
+			fake.incomingMediaData({ ...base, type: 'image', shape: 'content' }).content,
+		).toMatchObject({ url: expect.any(String) });
+		expect(fake.incomingMediaData({ ...base, type: 'image', shape: 'media' }).media).toMatchObject({
+			url: expect.any(String),
+		});
 		expect(fake.incomingMediaData({ ...base, type: 'document', shape: 'flat' })).toMatchObject({
 			type: 'document',
 			media_url: expect.any(String),
@@ -1047,11 +1455,19 @@ describe('incoming media', () => {
 		});
 		expect(fake.incomingMediaData({ ...base, type: 'voice', source: 'base64' })).toMatchObject({
 			type: 'audio',
-			audio: { base64: sampleFile('voice').bytes.toString('base64'), mime_type: 'audio/ogg', voice: true },
+			audio: {
+				base64: sampleFile('voice').bytes.toString('base64'),
+				mime_type: 'audio/ogg',
+				voice: true,
+			},
 		});
-		expect((fake.incomingMediaData({ ...base, type: 'image', source: 'dataUrl' }).image as { base64: string }).base64).toMatch(
-			/^data:image\/png;base64,/,
-		);
+		expect(
+			(
+				fake.incomingMediaData({ ...base, type: 'image', source: 'dataUrl' }).image as {
+					base64: string;
+				}
+			).base64,
+		).toMatch(/^data:image\/png;base64,/);
 	});
 
 	test('a file on SendApi’s host needs the key; a public one does not; a broken link is 404', async () => {
@@ -1062,22 +1478,35 @@ describe('incoming media', () => {
 		expect(withKey).toMatchObject({ status: 200, headers: { 'content-type': 'image/png' } });
 		expect(withKey.bytes).toEqual(sampleFile('image').bytes);
 
-		const publicFile = fake.incomingMediaData({ ...base, type: 'voice', host: 'public' }).audio as { url: string };
+		const publicFile = fake.incomingMediaData({ ...base, type: 'voice', host: 'public' }).audio as {
+			url: string;
+		};
 		expect(publicFile.url.startsWith(`${fake.publicUrl}/files/`)).toBe(true);
 		expect((await download(publicFile.url)).bytes).toEqual(sampleFile('voice').bytes);
 		expect(fake.publicMediaRequests).toHaveLength(1);
 
-		const broken = fake.incomingMediaData({ ...base, type: 'image', broken: true }).image as { url: string };
-		expect((await download(broken.url, { authorization: `Bearer ${fake.apiKey}` })).status).toBe(404);
+		const broken = fake.incomingMediaData({ ...base, type: 'image', broken: true }).image as {
+			url: string;
+		};
+		expect((await download(broken.url, { authorization: `Bearer ${fake.apiKey}` })).status).toBe(
+			404,
+		);
 	});
 
 	test('a redirecting link answers 302 to the public server; chunked files declare no length', async () => {
-		const redirect = fake.incomingMediaData({ ...base, type: 'image', host: 'redirect' }).image as { url: string };
+		const redirect = fake.incomingMediaData({ ...base, type: 'image', host: 'redirect' }).image as {
+			url: string;
+		};
 		const r = await download(redirect.url, { authorization: `Bearer ${fake.apiKey}` });
 		expect(r.status).toBe(302);
 		expect(String(r.headers.location).startsWith(`${fake.publicUrl}/files/`)).toBe(true);
 
-		const chunked = fake.incomingMediaData({ ...base, type: 'image', host: 'public', declareLength: false }).image as { url: string };
+		const chunked = fake.incomingMediaData({
+			...base,
+			type: 'image',
+			host: 'public',
+			declareLength: false,
+		}).image as { url: string };
 		const c = await download(chunked.url);
 		expect(c.headers['content-length']).toBeUndefined();
 		expect(c.bytes).toEqual(sampleFile('image').bytes);
@@ -1088,14 +1517,24 @@ describe('incoming media', () => {
 		const r = await request(`${fake.url}/__sandbox/incoming`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ session_id: s.id, from: '+447700900123', media: { type: 'document', shape: 'content' } }),
+			body: JSON.stringify({
+				session_id: s.id,
+				from: '+447700900123',
+				media: { type: 'document', shape: 'content' },
+			}),
 			dispatcher: agent,
 		});
 		expect(r.statusCode).toBe(200);
 		const j: any = await r.body.json();
-		expect(j.data.message).toMatchObject({ direction: 'in', type: 'document', content: { content: { filename: 'Invoice 2026-11.pdf' } } });
+		expect(j.data.message).toMatchObject({
+			direction: 'in',
+			type: 'document',
+			content: { content: { filename: 'Invoice 2026-11.pdf' } },
+		});
 		const url = j.data.message.content.content.url as string;
-		expect((await download(url, { authorization: `Bearer ${fake.apiKey}` })).bytes).toEqual(sampleFile('document').bytes);
+		expect((await download(url, { authorization: `Bearer ${fake.apiKey}` })).bytes).toEqual(
+			sampleFile('document').bytes,
+		);
 
 		const neither = await request(`${fake.url}/__sandbox/incoming`, {
 			method: 'POST',

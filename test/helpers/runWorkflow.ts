@@ -24,7 +24,12 @@ import type {
 	IWorkflowExecuteAdditionalData,
 	Workflow as WorkflowType,
 } from 'n8n-workflow';
-import { createRunExecutionData, ICredentialsHelper, NodeConnectionTypes, Workflow } from 'n8n-workflow';
+import {
+	createRunExecutionData,
+	ICredentialsHelper,
+	NodeConnectionTypes,
+	Workflow,
+} from 'n8n-workflow';
 
 import { SendApiApi } from '../../credentials/SendApiApi.credentials';
 import { SendApi } from '../../nodes/SendApi/SendApi.node';
@@ -57,9 +62,18 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		if (typeof authenticate === 'function') return await authenticate(credentials, requestOptions);
 		if (!authenticate || authenticate.type !== 'generic') return requestOptions;
 		const resolve = (value: unknown) =>
-			workflow.expression.getParameterValue(value as string, null, 0, 0, node.name, [], 'internal', {
-				$credentials: credentials,
-			});
+			workflow.expression.getParameterValue(
+				value as string,
+				null,
+				0,
+				0,
+				node.name,
+				[],
+				'internal',
+				{
+					$credentials: credentials,
+				},
+			);
 		const target = requestOptions as unknown as Record<string, IDataObject | undefined>;
 		for (const [section, values] of Object.entries(authenticate.properties)) {
 			target[section] = { ...(target[section] ?? {}) };
@@ -217,7 +231,14 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		[type]: nodeType,
 	});
 	const nodes: INode[] = [
-		{ id: 'input', name: 'Input', type: INPUT_TYPE, typeVersion: 1, position: [0, 0], parameters: {} },
+		{
+			id: 'input',
+			name: 'Input',
+			type: INPUT_TYPE,
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: {},
+		},
 		{
 			id: 'sendapi',
 			name: 'SendApi',
@@ -231,8 +252,17 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 			...options.nodeSettings,
 		},
 	];
-	const connections = { Input: { main: [[{ node: 'SendApi', type: NodeConnectionTypes.Main, index: 0 }]] } };
-	const workflow = new Workflow({ id: 'wf-test', nodes, connections, nodeTypes, active: false, settings: {} });
+	const connections = {
+		Input: { main: [[{ node: 'SendApi', type: NodeConnectionTypes.Main, index: 0 }]] },
+	};
+	const workflow = new Workflow({
+		id: 'wf-test',
+		nodes,
+		connections,
+		nodeTypes,
+		active: false,
+		settings: {},
+	});
 
 	// Every run is a new execution, as in n8n (Idempotency-Keys are derived from its id).
 	const executionId = `exec-test-${++executions}`;
@@ -272,7 +302,8 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 
 	const taskData = run.data.resultData.runData.SendApi?.[0];
 	const error = (taskData?.error ?? run.data.resultData.error) as RunNodeResult['error'];
-	const logged = taskData?.data?.[options.asAiTool ? NodeConnectionTypes.AiTool : NodeConnectionTypes.Main];
+	const logged =
+		taskData?.data?.[options.asAiTool ? NodeConnectionTypes.AiTool : NodeConnectionTypes.Main];
 	const outputs = (logged ?? []).map((output: INodeExecutionData[] | null) => output ?? []);
 	return { outputs, error, run };
 }

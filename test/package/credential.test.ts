@@ -8,14 +8,32 @@ import { useFakeSendApi } from '../helpers/fakeServer';
 
 const fake = useFakeSendApi();
 const credential = new SendApiApi();
-const node: INode = { id: 'n', name: 'SendApi', type: 'n8n-nodes-sendapi.sendApi', typeVersion: 1, position: [0, 0], parameters: {} };
-const workflow = new Workflow({ nodes: [], connections: {}, active: false, nodeTypes: { getByName: () => undefined, getByNameAndVersion: () => undefined, getKnownTypes: () => ({}) } as never });
+const node: INode = {
+	id: 'n',
+	name: 'SendApi',
+	type: 'n8n-nodes-sendapi.sendApi',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
+const workflow = new Workflow({
+	nodes: [],
+	connections: {},
+	active: false,
+	nodeTypes: {
+		getByName: () => undefined,
+		getByNameAndVersion: () => undefined,
+		getKnownTypes: () => ({}),
+	} as never,
+});
 
 /** Resolves the credential's test request as n8n does (expressions over $credentials) and sends it. */
 async function runCredentialTest(apiKey: string, baseUrl: string) {
 	const credentials = { apiKey, baseUrl };
 	const resolve = (value: unknown) =>
-		workflow.expression.getParameterValue(value as string, null, 0, 0, node.name, [], 'internal', { $credentials: credentials });
+		workflow.expression.getParameterValue(value as string, null, 0, 0, node.name, [], 'internal', {
+			$credentials: credentials,
+		});
 	const testRequest = credential.test.request;
 	const options = (await new TestCredentialsHelper({}).authenticate(
 		credentials,
@@ -25,8 +43,12 @@ async function runCredentialTest(apiKey: string, baseUrl: string) {
 		node,
 	)) as IHttpRequestOptions;
 	const url = new URL(`${resolve(testRequest.baseURL)}${testRequest.url}`);
-	for (const [key, value] of Object.entries(testRequest.qs ?? {})) url.searchParams.set(key, String(value));
-	const response = await request(url, { method: testRequest.method ?? 'GET', headers: options.headers as Record<string, string> });
+	for (const [key, value] of Object.entries(testRequest.qs ?? {}))
+		url.searchParams.set(key, String(value));
+	const response = await request(url, {
+		method: testRequest.method ?? 'GET',
+		headers: options.headers as Record<string, string>,
+	});
 	await response.body.dump();
 	return response.statusCode;
 }
@@ -37,7 +59,10 @@ describe('SendApi API credential', () => {
 		const baseUrl = credential.properties.find((p) => p.name === 'baseUrl');
 		expect(apiKey?.typeOptions?.password).toBe(true);
 		expect(baseUrl?.default).toBe('https://sendapi.co/v1');
-		expect(credential.authenticate).toEqual({ type: 'generic', properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } } });
+		expect(credential.authenticate).toEqual({
+			type: 'generic',
+			properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } },
+		});
 	});
 
 	test('the test request succeeds with a valid key, also with a trailing slash on the base URL', async () => {

@@ -5,7 +5,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { changelogSection, githubSlug, releaseProblems, type ReleaseInput } from '../../scripts/check-release';
+import {
+	changelogSection,
+	githubSlug,
+	releaseProblems,
+	type ReleaseInput,
+} from '../../scripts/check-release';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const REPO = 'acme/n8n-nodes-sendapi';
@@ -18,7 +23,8 @@ function releasable(overrides: Partial<ReleaseInput> = {}): ReleaseInput {
 			bugs: { url: `https://github.com/${REPO}/issues` },
 			homepage: `https://github.com/${REPO}#readme`,
 		},
-		changelog: '# Changelog\n\n## [Unreleased]\n\n## [1.2.0] - 2026-12-01\n\n### Added\n- Something.\n\n## [1.1.0] - 2026-11-01\n- Older.\n',
+		changelog:
+			'# Changelog\n\n## [Unreleased]\n\n## [1.2.0] - 2026-12-01\n\n### Added\n- Something.\n\n## [1.1.0] - 2026-11-01\n- Older.\n',
 		tag: 'v1.2.0',
 		githubRepository: REPO,
 		...overrides,
@@ -37,18 +43,26 @@ test('a tag for another version is refused', () => {
 
 test('a version without a dated CHANGELOG section, or with an empty one, is refused', () => {
 	const undated = releasable({ changelog: '## [Unreleased]\n- Something.\n' });
-	expect(releaseProblems(undated)).toEqual(['CHANGELOG.md has no section "## [1.2.0] - YYYY-MM-DD"']);
-	const empty = releasable({ changelog: '## [1.2.0] - 2026-12-01\n\n## [1.1.0] - 2026-11-01\n- Older.\n' });
+	expect(releaseProblems(undated)).toEqual([
+		'CHANGELOG.md has no section "## [1.2.0] - YYYY-MM-DD"',
+	]);
+	const empty = releasable({
+		changelog: '## [1.2.0] - 2026-12-01\n\n## [1.1.0] - 2026-11-01\n- Older.\n',
+	});
 	expect(releaseProblems(empty)).toEqual(["CHANGELOG.md's section for 1.2.0 is empty"]);
 });
 
 test('a repository that is not the one the workflow runs in is refused (npm provenance would be)', () => {
 	const problems = releaseProblems(releasable({ githubRepository: 'someone-else/fork' }));
 	expect(problems).toHaveLength(1);
-	expect(problems[0]).toMatch(/names acme\/n8n-nodes-sendapi but this workflow runs in someone-else\/fork/);
+	expect(problems[0]).toMatch(
+		/names acme\/n8n-nodes-sendapi but this workflow runs in someone-else\/fork/,
+	);
 	const notGithub = releasable();
 	notGithub.pkg = { ...notGithub.pkg, repository: { url: 'https://gitlab.com/acme/x.git' } };
-	expect(releaseProblems(notGithub)[0]).toMatch(/must be a https:\/\/github.com\/<owner>\/<repo> URL/);
+	expect(releaseProblems(notGithub)[0]).toMatch(
+		/must be a https:\/\/github.com\/<owner>\/<repo> URL/,
+	);
 });
 
 test('bugs and homepage must lead to the same repository', () => {
@@ -70,6 +84,10 @@ test('changelog sections end at the next heading; slugs accept the forms npm wri
 
 test("this package's own repository, bugs and homepage fields pass the release check", () => {
 	const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-	const problems = releaseProblems({ pkg, changelog: `## [${pkg.version}] - 2026-12-01\n- x\n`, tag: `v${pkg.version}` });
+	const problems = releaseProblems({
+		pkg,
+		changelog: `## [${pkg.version}] - 2026-12-01\n- x\n`,
+		tag: `v${pkg.version}`,
+	});
 	expect(problems).toEqual([]);
 });

@@ -33,7 +33,11 @@ import {
 
 /** A package like this one: sources, build output, and files that are neither. */
 const FIXTURE: Record<string, string> = {
-	'package.json': JSON.stringify({ name: 'fixture-nodes', version: '1.0.0', license: 'MIT', files: ['dist'] }, null, 2),
+	'package.json': JSON.stringify(
+		{ name: 'fixture-nodes', version: '1.0.0', license: 'MIT', files: ['dist'] },
+		null,
+		2,
+	),
 	'package-lock.json': JSON.stringify({ name: 'fixture-nodes', lockfileVersion: 3 }),
 	'tsconfig.json': JSON.stringify({ compilerOptions: { outDir: './dist/' } }),
 	'gulpfile.js': '// copies icons next to the compiled nodes\n',
@@ -80,12 +84,19 @@ function recordFile(name: string): string {
 
 /** start.js's decision on the tree as it is now, against the record of the last build. */
 function buildNeeded(force = false): boolean {
-	return needsBuild(readRecord(recordFile('sandbox-build.json')), { inputs: buildInputsHash(root), dist: distHash(root) }, force);
+	return needsBuild(
+		readRecord(recordFile('sandbox-build.json')),
+		{ inputs: buildInputsHash(root), dist: distHash(root) },
+		force,
+	);
 }
 
 /** What start.js records after a successful build. */
 function recordBuild(): void {
-	writeRecord(recordFile('sandbox-build.json'), { inputs: buildInputsHash(root), dist: distHash(root) });
+	writeRecord(recordFile('sandbox-build.json'), {
+		inputs: buildInputsHash(root),
+		dist: distHash(root),
+	});
 }
 
 describe('build', () => {
@@ -98,7 +109,11 @@ describe('build', () => {
 		write('shared/Util.ts', 'export const util = 1;\n');
 		fs.symlinkSync(path.join(root, 'shared'), path.join(root, 'nodes', 'Shared'), 'dir');
 		fs.symlinkSync(path.join(root, 'nodes'), path.join(root, 'nodes', 'Foo', 'loop'), 'dir');
-		expect(posix(listFiles(root, 'nodes'))).toEqual(['nodes/Foo/Foo.node.ts', 'nodes/Foo/foo.svg', 'nodes/Shared/Util.ts']);
+		expect(posix(listFiles(root, 'nodes'))).toEqual([
+			'nodes/Foo/Foo.node.ts',
+			'nodes/Foo/foo.svg',
+			'nodes/Shared/Util.ts',
+		]);
 		recordBuild();
 		expect(buildNeeded()).toBe(false);
 		write('shared/Util.ts', 'export const util = 2;\n');
@@ -124,18 +139,30 @@ describe('build', () => {
 
 	test.each([
 		['a changed source file', () => write('nodes/Foo/Foo.node.ts', 'export const foo = 2;\n')],
-		['a new source file', () => write('credentials/BarApi.credentials.ts', 'export const bar = 1;\n')],
+		[
+			'a new source file',
+			() => write('credentials/BarApi.credentials.ts', 'export const bar = 1;\n'),
+		],
 		['a deleted source file', () => remove('nodes/Foo/foo.svg')],
-		['a changed package.json', () => write('package.json', FIXTURE['package.json'].replace('1.0.0', '1.0.1'))],
+		[
+			'a changed package.json',
+			() => write('package.json', FIXTURE['package.json'].replace('1.0.0', '1.0.1')),
+		],
 		['a changed package-lock.json', () => write('package-lock.json', '{}')],
 		['a changed tsconfig.json', () => write('tsconfig.json', '{}')],
 		['a changed gulpfile.js', () => write('gulpfile.js', '// copies nothing\n')],
 		['a deleted gulpfile.js', () => remove('gulpfile.js')],
 		['a deleted dist file', () => remove('dist/nodes/Foo/Foo.node.js')],
 		['a deleted dist/', () => fs.rmSync(path.join(root, 'dist'), { recursive: true })],
-		['a changed dist file', () => write('dist/credentials/FooApi.credentials.js', 'exports.api = 2;\n')],
+		[
+			'a changed dist file',
+			() => write('dist/credentials/FooApi.credentials.js', 'exports.api = 2;\n'),
+		],
 		['a stray dist file', () => write('dist/nodes/Old/Old.node.js', 'exports.old = 1;\n')],
-		['a source file renamed, content kept', () => fs.renameSync(path.join(root, 'nodes/Foo'), path.join(root, 'nodes/Bar'))],
+		[
+			'a source file renamed, content kept',
+			() => fs.renameSync(path.join(root, 'nodes/Foo'), path.join(root, 'nodes/Bar')),
+		],
 	])('%s needs a build', (_what, change) => {
 		recordBuild();
 		change();
@@ -167,7 +194,12 @@ describe('build', () => {
 
 /** start.js's decision on the tree as it is now, against the record of the last install. */
 function installNeeded({ installed = true, force = false } = {}): boolean {
-	return needsInstall({ recorded: readRecord(recordFile('sandbox-state.json')).package, current: packageHash(root), installed, force });
+	return needsInstall({
+		recorded: readRecord(recordFile('sandbox-state.json')).package,
+		current: packageHash(root),
+		installed,
+		force,
+	});
 }
 
 function recordInstall(): void {
@@ -176,7 +208,10 @@ function recordInstall(): void {
 
 /** What `npm pack` itself would put in the tarball of the tree. */
 function npmPackFiles(): string[] {
-	const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+	const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+		cwd: root,
+		encoding: 'utf8',
+	});
 	if (r.status !== 0) throw new Error(`npm pack --dry-run failed: ${r.stderr}`);
 	return (JSON.parse(r.stdout)[0].files as Array<{ path: string }>).map((f) => f.path).sort();
 }
@@ -192,7 +227,12 @@ describe('pack and install', () => {
 
 	/** The fixture with what npm ships besides `files`, and what it leaves out of a `files` folder. */
 	function withExtras(): void {
-		const pkg = { ...JSON.parse(FIXTURE['package.json']), main: 'index.js', browser: 'browser.js', bin: { fixture: './bin/cli.js' } };
+		const pkg = {
+			...JSON.parse(FIXTURE['package.json']),
+			main: 'index.js',
+			browser: 'browser.js',
+			bin: { fixture: './bin/cli.js' },
+		};
 		write('package.json', JSON.stringify(pkg, null, 2));
 		write('index.js', "module.exports = require('../dist/nodes/Foo/Foo.node.js');\n");
 		write('browser.js', '// browser entry\n');
@@ -204,13 +244,24 @@ describe('pack and install', () => {
 		write('dist/nodes/Foo/Foo.node.js.orig', 'a merge leftover\n');
 		write('elsewhere/Linked.js', 'exports.linked = 1;\n');
 		fs.symlinkSync(path.join(root, 'elsewhere'), path.join(root, 'dist', 'linked'), 'dir');
-		fs.symlinkSync(path.join(root, 'dist', 'nodes', 'Foo', 'Foo.node.js'), path.join(root, 'dist', 'alias.js'));
+		fs.symlinkSync(
+			path.join(root, 'dist', 'nodes', 'Foo', 'Foo.node.js'),
+			path.join(root, 'dist', 'alias.js'),
+		);
 	}
 
 	test('with main, browser and bin targets, COPYING, symbolic links and files npm drops: still what npm pack ships', () => {
 		withExtras();
 		expect(posix(packedFiles(root))).toEqual(npmPackFiles());
-		expect(packedFiles(root)).toEqual(expect.arrayContaining(['index.js', 'browser.js', path.join('bin', 'cli.js'), 'COPYING', 'Licence.txt']));
+		expect(packedFiles(root)).toEqual(
+			expect.arrayContaining([
+				'index.js',
+				'browser.js',
+				path.join('bin', 'cli.js'),
+				'COPYING',
+				'Licence.txt',
+			]),
+		);
 	});
 
 	test.each([
@@ -258,7 +309,10 @@ describe('pack and install', () => {
 	test.each([
 		['a changed dist file', () => write('dist/nodes/Foo/Foo.node.js', 'exports.foo = 2;\n')],
 		['a deleted dist file', () => remove('dist/nodes/Foo/foo.svg')],
-		['a changed package.json', () => write('package.json', FIXTURE['package.json'].replace('1.0.0', '1.0.1'))],
+		[
+			'a changed package.json',
+			() => write('package.json', FIXTURE['package.json'].replace('1.0.0', '1.0.1')),
+		],
 		['a changed README', () => write('README.md', '# fixture, documented\n')],
 		['a changed LICENSE', () => write('LICENSE', 'ISC\n')],
 	])('%s needs pack and install', (_what, change) => {
@@ -269,7 +323,10 @@ describe('pack and install', () => {
 
 	test.each([
 		// the build decides whether dist/ changes; until then the package is the same
-		['a source file not rebuilt yet', () => write('nodes/Foo/Foo.node.ts', 'export const foo = 2;\n')],
+		[
+			'a source file not rebuilt yet',
+			() => write('nodes/Foo/Foo.node.ts', 'export const foo = 2;\n'),
+		],
 		['a test file', () => write('test/foo.test.ts', "test('bar', () => undefined);\n")],
 		['package-lock.json', () => write('package-lock.json', '{}')],
 		['the CHANGELOG (npm does not ship it)', () => write('CHANGELOG.md', '# Changes\n')],
@@ -290,10 +347,16 @@ describe('pack and install', () => {
 // --- imports (start.js planImports) ---
 
 describe('imports', () => {
-	const credential = { id: 'cred1', name: 'SendApi sandbox', type: 'sendApiApi', data: { apiKey: 'sk_a', baseUrl: 'http://127.0.0.1:3333/v1' } };
+	const credential = {
+		id: 'cred1',
+		name: 'SendApi sandbox',
+		type: 'sendApiApi',
+		data: { apiKey: 'sk_a', baseUrl: 'http://127.0.0.1:3333/v1' },
+	};
 	const imported = { hash: hashJson(credential), stamp: '2026-01-01 00:00:00.000' };
 	/** start.js's decision for `value`, with `stamp` as n8n's stamp on it in the database (undefined: not there). */
-	const importNeeded = (value: unknown, stamp: string | undefined, once = false) => needsImport({ stamp, hash: hashJson(value), last: imported, once });
+	const importNeeded = (value: unknown, stamp: string | undefined, once = false) =>
+		needsImport({ stamp, hash: hashJson(value), last: imported, once });
 
 	test('an item the database lacks is imported, whatever was recorded', () => {
 		expect(importNeeded(credential, undefined)).toBe(true);
@@ -348,7 +411,10 @@ describe('records', () => {
 	test('a record is written in a new folder, read back as written, and leaves no temporary file', () => {
 		const file = path.join(root, 'deep', 'er', 'state.json');
 		writeRecord(file, { package: 'abc', workflows: { wf1: { hash: 'h', versionId: 'v' } } });
-		expect(readRecord(file)).toEqual({ package: 'abc', workflows: { wf1: { hash: 'h', versionId: 'v' } } });
+		expect(readRecord(file)).toEqual({
+			package: 'abc',
+			workflows: { wf1: { hash: 'h', versionId: 'v' } },
+		});
 		expect(fs.readdirSync(path.dirname(file))).toEqual(['state.json']);
 	});
 });
@@ -357,13 +423,19 @@ describe('records', () => {
 
 describe('listFiles and hashFiles', () => {
 	test('lists a folder recursively and sorted, a file as itself, a missing path as nothing', () => {
-		expect(posix(listFiles(root, 'dist'))).toEqual(['dist/credentials/FooApi.credentials.js', 'dist/nodes/Foo/Foo.node.js', 'dist/nodes/Foo/foo.svg']);
+		expect(posix(listFiles(root, 'dist'))).toEqual([
+			'dist/credentials/FooApi.credentials.js',
+			'dist/nodes/Foo/Foo.node.js',
+			'dist/nodes/Foo/foo.svg',
+		]);
 		expect(listFiles(root, 'LICENSE')).toEqual(['LICENSE']);
 		expect(listFiles(root, 'nowhere')).toEqual([]);
 	});
 
 	test('the order the files are given in does not matter', () => {
-		expect(hashFiles(root, ['LICENSE', 'README.md'])).toBe(hashFiles(root, ['README.md', 'LICENSE']));
+		expect(hashFiles(root, ['LICENSE', 'README.md'])).toBe(
+			hashFiles(root, ['README.md', 'LICENSE']),
+		);
 	});
 
 	test('a missing file hashes apart from an empty one, and a file apart from its absence', () => {
@@ -415,7 +487,10 @@ describe('readDbState', () => {
 	}
 
 	test('no database yet: nothing imported, and no process started', () => {
-		const state = readDbState(path.join(root, 'database.sqlite'), { nodeBin: path.join(root, 'no-node'), sqlite3Dir: path.join(root, 'no-sqlite3') });
+		const state = readDbState(path.join(root, 'database.sqlite'), {
+			nodeBin: path.join(root, 'no-node'),
+			sqlite3Dir: path.join(root, 'no-sqlite3'),
+		});
 		expect(state.workflows.size).toBe(0);
 		expect(state.credentials.size).toBe(0);
 	});
@@ -431,7 +506,10 @@ describe('readDbState', () => {
 				credentials_entity: [{ id: 'cred1', updatedAt: 1767225600000 }],
 			}),
 		);
-		const state = readDbState(path.join(root, 'database.sqlite'), { nodeBin: process.execPath, sqlite3Dir: fakeSqlite3() });
+		const state = readDbState(path.join(root, 'database.sqlite'), {
+			nodeBin: process.execPath,
+			sqlite3Dir: fakeSqlite3(),
+		});
 		expect([...state.workflows]).toEqual([
 			['wf1', 'v-1'],
 			['wf2', 'v-2'],
@@ -440,9 +518,15 @@ describe('readDbState', () => {
 	});
 
 	test('a failed query throws instead of reading as an empty database', () => {
-		write('database.sqlite', JSON.stringify({ workflow_entity: [{ id: 'wf1', versionId: 'v-1' }] }));
-		expect(() => readDbState(path.join(root, 'database.sqlite'), { nodeBin: process.execPath, sqlite3Dir: fakeSqlite3() })).toThrow(
-			/no such table: credentials_entity/,
+		write(
+			'database.sqlite',
+			JSON.stringify({ workflow_entity: [{ id: 'wf1', versionId: 'v-1' }] }),
 		);
+		expect(() =>
+			readDbState(path.join(root, 'database.sqlite'), {
+				nodeBin: process.execPath,
+				sqlite3Dir: fakeSqlite3(),
+			}),
+		).toThrow(/no such table: credentials_entity/);
 	});
 });

@@ -5,7 +5,11 @@
 import { createHmac } from 'node:crypto';
 
 import type { WaitRecord } from '../../nodes/SendApi/sendAndWait/answer';
-import { approveButtonId, declineButtonId, judgeDelivery } from '../../nodes/SendApi/sendAndWait/answer';
+import {
+	approveButtonId,
+	declineButtonId,
+	judgeDelivery,
+} from '../../nodes/SendApi/sendAndWait/answer';
 import {
 	endedByDeadline,
 	ownerParams,
@@ -51,7 +55,12 @@ function delivery(data: Record<string, unknown>, envelope: 'event' | 'legacy' = 
 	const body =
 		envelope === 'event'
 			? JSON.stringify({ event: 'message.received', timestamp: full.received_at, data: full })
-			: JSON.stringify({ id: 'evt_1', type: 'message.received', data: full, created_at: full.received_at });
+			: JSON.stringify({
+					id: 'evt_1',
+					type: 'message.received',
+					data: full,
+					created_at: full.received_at,
+				});
 	return { body, signature: sign(body) };
 }
 
@@ -86,10 +95,22 @@ describe('which delivery answers an approval', () => {
 	});
 
 	test.each([
-		['from another number', { ...tap(declineButtonId('abc123'), 'Decline'), from: '+447700900222' }, /number/],
-		['on another session', { ...tap(declineButtonId('abc123'), 'Decline'), session_id: 'sess_2' }, /session/],
-		['sent before the question', { ...tap(declineButtonId('abc123'), 'Decline'), received_at: '2026-11-30T09:59:59Z' }, /before/],
-		["a button of another question", tap(declineButtonId('old999'), 'Decline'), /another question/],
+		[
+			'from another number',
+			{ ...tap(declineButtonId('abc123'), 'Decline'), from: '+447700900222' },
+			/number/,
+		],
+		[
+			'on another session',
+			{ ...tap(declineButtonId('abc123'), 'Decline'), session_id: 'sess_2' },
+			/session/,
+		],
+		[
+			'sent before the question',
+			{ ...tap(declineButtonId('abc123'), 'Decline'), received_at: '2026-11-30T09:59:59Z' },
+			/before/,
+		],
+		['a button of another question', tap(declineButtonId('old999'), 'Decline'), /another question/],
 		['a text that is not a label', { type: 'text', content: { body: 'maybe later' } }, /buttons/],
 	])('%s: ignored, the execution keeps waiting', (_, data, reason) => {
 		const { body, signature } = delivery(data);
@@ -106,21 +127,38 @@ describe('which delivery answers an approval', () => {
 	});
 
 	test('a status event for the same number is not an answer', () => {
-		const body = JSON.stringify({ event: 'message.read', data: { message_id: 'm', from: '+447700900111', session_id: 'sess_1' } });
-		expect(judgeDelivery(record(), body, sign(body))).toMatchObject({ answer: false, reason: expect.stringMatching(/not an answer/) });
+		const body = JSON.stringify({
+			event: 'message.read',
+			data: { message_id: 'm', from: '+447700900111', session_id: 'sess_1' },
+		});
+		expect(judgeDelivery(record(), body, sign(body))).toMatchObject({
+			answer: false,
+			reason: expect.stringMatching(/not an answer/),
+		});
 	});
 
 	test('a tap forwarded as its title only counts (case and spaces aside); Approve Only has no Decline', () => {
 		const text = (t: string) => delivery({ type: 'text', content: { body: t } });
 		const declined = text(' decline ');
-		expect(judgeDelivery(record(), declined.body, declined.signature)).toMatchObject({ answer: true, output: { data: { approved: false } } });
-		expect(judgeDelivery(record({ declineLabel: undefined }), declined.body, declined.signature).answer).toBe(false);
+		expect(judgeDelivery(record(), declined.body, declined.signature)).toMatchObject({
+			answer: true,
+			output: { data: { approved: false } },
+		});
+		expect(
+			judgeDelivery(record({ declineLabel: undefined }), declined.body, declined.signature).answer,
+		).toBe(false);
 		const declineTap = delivery(tap(declineButtonId('abc123'), 'Decline'));
-		expect(judgeDelivery(record({ declineLabel: undefined }), declineTap.body, declineTap.signature).answer).toBe(false);
+		expect(
+			judgeDelivery(record({ declineLabel: undefined }), declineTap.body, declineTap.signature)
+				.answer,
+		).toBe(false);
 	});
 
 	test('phone numbers are compared in E.164 whatever their spelling', () => {
-		const { body, signature } = delivery({ ...tap(approveButtonId('abc123'), 'Approve'), from: '447700900111' });
+		const { body, signature } = delivery({
+			...tap(approveButtonId('abc123'), 'Approve'),
+			from: '447700900111',
+		});
 		expect(judgeDelivery(record(), body, signature).answer).toBe(true);
 	});
 });
@@ -130,12 +168,17 @@ describe('which delivery answers a free-text question', () => {
 
 	test("the recipient's text is the answer", () => {
 		const { body, signature } = delivery({ type: 'text', content: { body: 'Tuesday at 10' } });
-		expect(judgeDelivery(freeText, body, signature)).toMatchObject({ answer: true, output: { data: { text: 'Tuesday at 10', from: '+447700900111' } } });
+		expect(judgeDelivery(freeText, body, signature)).toMatchObject({
+			answer: true,
+			output: { data: { text: 'Tuesday at 10', from: '+447700900111' } },
+		});
 	});
 
 	test('the client-code dialect (content as a string) is read too', () => {
 		const { body, signature } = delivery({ type: 'text', content: 'plain content' });
-		expect(judgeDelivery(freeText, body, signature)).toMatchObject({ output: { data: { text: 'plain content' } } });
+		expect(judgeDelivery(freeText, body, signature)).toMatchObject({
+			output: { data: { text: 'plain content' } },
+		});
 	});
 
 	test('a message without text (an image) and replies from others are ignored', () => {
@@ -148,8 +191,14 @@ describe('which delivery answers a free-text question', () => {
 
 describe('reading a button reply (undocumented by SendApi)', () => {
 	test.each([
-		['Meta shape at the top', { interactive: { type: 'button_reply', button_reply: { id: 'b1', title: 'Yes' } } }],
-		['Meta shape in content', { content: { body: 'Yes', interactive: { button_reply: { id: 'b1', title: 'Yes' } } } }],
+		[
+			'Meta shape at the top',
+			{ interactive: { type: 'button_reply', button_reply: { id: 'b1', title: 'Yes' } } },
+		],
+		[
+			'Meta shape in content',
+			{ content: { body: 'Yes', interactive: { button_reply: { id: 'b1', title: 'Yes' } } } },
+		],
 		['bare button_reply', { button_reply: { id: 'b1', title: 'Yes' } }],
 		['button with payload and text', { button: { payload: 'b1', text: 'Yes' } }],
 	])('%s', (_, data) => {
@@ -178,9 +227,13 @@ describe('which webhooks are ours, and when their wait has ended', () => {
 	test('another key, a changed deadline, another execution or no mark: not ours', () => {
 		const params = ownerParams('sk_live_a', base, { createdAt: 1000, deadline: 5000 });
 		expect(readWaitUrl(urlWith(params), 'sk_live_b')).toBeUndefined();
-		expect(readWaitUrl(urlWith({ ...params, sendapi_wait_until: '0' }), 'sk_live_a')).toBeUndefined();
+		expect(
+			readWaitUrl(urlWith({ ...params, sendapi_wait_until: '0' }), 'sk_live_a'),
+		).toBeUndefined();
 		expect(readWaitUrl(urlWith(params).replace('/42/', '/43/'), 'sk_live_a')).toBeUndefined();
-		expect(readWaitUrl('https://n8n.example.com/webhook-waiting/42/node-1', 'sk_live_a')).toBeUndefined();
+		expect(
+			readWaitUrl('https://n8n.example.com/webhook-waiting/42/node-1', 'sk_live_a'),
+		).toBeUndefined();
 		expect(readWaitUrl('https://example.com/someone-elses-hook', 'sk_live_a')).toBeUndefined();
 		expect(readWaitUrl('not a url', 'sk_live_a')).toBeUndefined();
 	});
@@ -210,7 +263,10 @@ describe('the sealed webhook secret in the execution’s custom data', () => {
 		const sealed = sealWebhook('sk_live_a', '42/node-1', { webhookId: 'wh_1', secret: SECRET });
 		expect(sealed).not.toContain(SECRET);
 		expect(sealed.length).toBeLessThanOrEqual(255);
-		expect(openWebhook('sk_live_a', '42/node-1', sealed)).toEqual({ webhookId: 'wh_1', secret: SECRET });
+		expect(openWebhook('sk_live_a', '42/node-1', sealed)).toEqual({
+			webhookId: 'wh_1',
+			secret: SECRET,
+		});
 		expect(openWebhook('sk_live_b', '42/node-1', sealed)).toBeUndefined();
 		expect(openWebhook('sk_live_a', '43/node-1', sealed)).toBeUndefined();
 		expect(openWebhook('sk_live_a', '42/node-1', `${sealed.slice(0, -2)}xx`)).toBeUndefined();
@@ -225,25 +281,41 @@ describe('the sealed webhook secret in the execution’s custom data', () => {
 
 describe('Limit Wait Time', () => {
 	const now = Date.parse('2026-11-30T10:00:00Z');
-	const iso = (value: string) => (Number.isNaN(Date.parse(value)) ? undefined : new Date(value).toISOString());
+	const iso = (value: string) =>
+		Number.isNaN(Date.parse(value)) ? undefined : new Date(value).toISOString();
 
 	test('no limit chosen: none', () => {
 		expect(readWaitLimit({})).toBeUndefined();
 	});
 
 	test('after an interval', () => {
-		const limit = readWaitLimit({ limitWaitTime: { values: { limitType: 'afterTimeInterval', resumeAmount: 45, resumeUnit: 'minutes' } } });
+		const limit = readWaitLimit({
+			limitWaitTime: {
+				values: { limitType: 'afterTimeInterval', resumeAmount: 45, resumeUnit: 'minutes' },
+			},
+		});
 		expect(waitDeadline(limit!, now, iso)).toEqual({ deadline: now + 45 * 60_000 });
-		const days = readWaitLimit({ limitWaitTime: { values: { limitType: 'afterTimeInterval', resumeAmount: 0.5, resumeUnit: 'days' } } });
+		const days = readWaitLimit({
+			limitWaitTime: {
+				values: { limitType: 'afterTimeInterval', resumeAmount: 0.5, resumeUnit: 'days' },
+			},
+		});
 		expect(waitDeadline(days!, now, iso)).toEqual({ deadline: now + 12 * 3_600_000 });
 	});
 
 	test('at a date; one in the past or not a date is refused', () => {
-		const at = (value: string) => waitDeadline({ limitType: 'atSpecifiedTime', maxDateAndTime: value }, now, iso);
+		const at = (value: string) =>
+			waitDeadline({ limitType: 'atSpecifiedTime', maxDateAndTime: value }, now, iso);
 		expect(at('2026-12-01T10:00:00Z')).toEqual({ deadline: Date.parse('2026-12-01T10:00:00Z') });
 		expect(at('2026-11-29T10:00:00Z')).toEqual({ problem: expect.stringMatching(/past/) });
 		expect(at('soon')).toEqual({ problem: expect.stringMatching(/not a date/) });
-		expect(waitDeadline({ limitType: 'afterTimeInterval', resumeAmount: 0, resumeUnit: 'hours' }, now, iso)).toEqual({ problem: expect.stringMatching(/positive/) });
+		expect(
+			waitDeadline(
+				{ limitType: 'afterTimeInterval', resumeAmount: 0, resumeUnit: 'hours' },
+				now,
+				iso,
+			),
+		).toEqual({ problem: expect.stringMatching(/positive/) });
 	});
 });
 

@@ -73,12 +73,19 @@ test('approval over WhatsApp: one webhook for this wait, then the question with 
 	// What the resumed webhook() needs survives in the execution, sealed with the API key.
 	const sealed = run.data.resultData.metadata?.[customDataKey('sendapi')];
 	const binding = `${url.pathname.split('/')[2]}/sendapi`;
-	expect(openWebhook(fake.api.apiKey, binding, sealed)).toEqual({ webhookId: String(hook.id), secret: hook.secret });
+	expect(openWebhook(fake.api.apiKey, binding, sealed)).toEqual({
+		webhookId: String(hook.id),
+		secret: hook.secret,
+	});
 });
 
 test('Approve Only and own labels; free text asks in plain text', async () => {
-	await ask({ approvalOptions: { values: { approvalType: 'single', approveLabel: 'Yes, refund' } } });
-	const buttons = (sends()[0].body as any).interactive.action.buttons.map((b: any) => b.reply.title);
+	await ask({
+		approvalOptions: { values: { approvalType: 'single', approveLabel: 'Yes, refund' } },
+	});
+	const buttons = (sends()[0].body as any).interactive.action.buttons.map(
+		(b: any) => b.reply.title,
+	);
 	expect(buttons).toEqual(['Yes, refund']);
 
 	fake.api.reset();
@@ -87,7 +94,11 @@ test('Approve Only and own labels; free text asks in plain text', async () => {
 });
 
 test('the same label for Approve and Decline is refused before anything is registered', async () => {
-	const { error } = await ask({ approvalOptions: { values: { approvalType: 'double', approveLabel: 'OK', disapproveLabel: 'ok' } } });
+	const { error } = await ask({
+		approvalOptions: {
+			values: { approvalType: 'double', approveLabel: 'OK', disapproveLabel: 'ok' },
+		},
+	});
 	expect(error?.message).toMatch(/Decline Button Label/);
 	expect(fake.api.state.webhooks.size).toBe(0);
 	expect(sends()).toHaveLength(0);
@@ -96,7 +107,13 @@ test('the same label for Approve and Decline is refused before anything is regis
 test('when the question cannot be sent, the webhook registered for it is removed', async () => {
 	const session = fake.api.seedSession({ status: 'connected' });
 	const { error } = await runNode({
-		parameters: { resource: 'message', operation: 'sendAndWait', session: byId(session.id), to: '+999', message: 'Q?' },
+		parameters: {
+			resource: 'message',
+			operation: 'sendAndWait',
+			session: byId(session.id),
+			to: '+999',
+			message: 'Q?',
+		},
 		credentials: fake.credentials,
 	});
 	expect(error).toBeDefined();
@@ -105,7 +122,9 @@ test('when the question cannot be sent, the webhook registered for it is removed
 	fake.api.faults.push({ kind: '500', method: 'POST', path: '/whatsapp/send', times: Infinity });
 	const failed = await ask();
 	expect(failed.error).toBeDefined();
-	expect(fake.api.requests.filter((r) => r.method === 'DELETE' && r.path.startsWith('/v1/webhooks/'))).toHaveLength(1);
+	expect(
+		fake.api.requests.filter((r) => r.method === 'DELETE' && r.path.startsWith('/v1/webhooks/')),
+	).toHaveLength(1);
 	expect(fake.api.state.webhooks.size).toBe(0);
 });
 
@@ -115,12 +134,20 @@ test('Link mode registers nothing and sends the approval links, without a link p
 	expect(fake.api.state.webhooks.size).toBe(0);
 	const body = sends()[0].body as any;
 	expect(body.text.preview_url).toBe(false);
-	expect(body.text.body).toMatch(/^Approve the refund of order 1234\?\n\nApprove: http:\/\/127\.0\.0\.1:5678\/webhook-waiting\/\S+approved=true\S*\nDecline: \S+approved=false/);
+	expect(body.text.body).toMatch(
+		/^Approve the refund of order 1234\?\n\nApprove: http:\/\/127\.0\.0\.1:5678\/webhook-waiting\/\S+approved=true\S*\nDecline: \S+approved=false/,
+	);
 });
 
 test('Limit Wait Time sets the wait and the deadline in the registered URL', async () => {
 	const before = Date.now();
-	const { run } = await ask({ options: { limitWaitTime: { values: { limitType: 'afterTimeInterval', resumeAmount: 2, resumeUnit: 'hours' } } } });
+	const { run } = await ask({
+		options: {
+			limitWaitTime: {
+				values: { limitType: 'afterTimeInterval', resumeAmount: 2, resumeUnit: 'hours' },
+			},
+		},
+	});
 	const deadline = run.waitTill!.getTime();
 	expect(deadline).toBeGreaterThanOrEqual(before + 2 * 3_600_000);
 	expect(deadline).toBeLessThanOrEqual(Date.now() + 2 * 3_600_000);
@@ -129,11 +156,27 @@ test('Limit Wait Time sets the wait and the deadline in the registered URL', asy
 
 test("before asking, ended waits of this API key are removed; live ones and anyone else's are kept", async () => {
 	const base = 'http://127.0.0.1:5678/webhook-waiting/old/sendapi';
-	const mark = (params: Record<string, string>) => `${base}?${new URLSearchParams(params).toString()}`;
+	const mark = (params: Record<string, string>) =>
+		`${base}?${new URLSearchParams(params).toString()}`;
 	const now = Date.now();
-	const ended = fake.api.seedWebhook({ url: mark(ownerParams(fake.api.apiKey, base, { createdAt: now - 3_600_000, deadline: now - 1000 })) });
-	const live = fake.api.seedWebhook({ url: mark(ownerParams(fake.api.apiKey, base, { createdAt: now - 1000, deadline: now + 3_600_000 })) });
-	const otherKey = fake.api.seedWebhook({ url: mark(ownerParams('sk_live_someone_else', base, { createdAt: now - 3_600_000, deadline: now - 1000 })) });
+	const ended = fake.api.seedWebhook({
+		url: mark(
+			ownerParams(fake.api.apiKey, base, { createdAt: now - 3_600_000, deadline: now - 1000 }),
+		),
+	});
+	const live = fake.api.seedWebhook({
+		url: mark(
+			ownerParams(fake.api.apiKey, base, { createdAt: now - 1000, deadline: now + 3_600_000 }),
+		),
+	});
+	const otherKey = fake.api.seedWebhook({
+		url: mark(
+			ownerParams('sk_live_someone_else', base, {
+				createdAt: now - 3_600_000,
+				deadline: now - 1000,
+			}),
+		),
+	});
 	const notOurs = fake.api.seedWebhook({ url: 'https://example.com/hooks/sendapi' });
 
 	await ask();
@@ -149,7 +192,13 @@ test("a wait without a deadline is judged by asking n8n's waiting URL, once past
 	const n8n = http.createServer((req, res) => {
 		if (req.url?.startsWith('/webhook-waiting/waiting/')) {
 			res.writeHead(200, { 'content-type': 'application/json' });
-			res.end(JSON.stringify({ received: false, waiting: true, message: 'sendapi-send-and-wait:waiting' }));
+			res.end(
+				JSON.stringify({
+					received: false,
+					waiting: true,
+					message: 'sendapi-send-and-wait:waiting',
+				}),
+			);
 			return;
 		}
 		res.writeHead(404, { 'content-type': 'application/json' });
@@ -161,7 +210,9 @@ test("a wait without a deadline is judged by asking n8n's waiting URL, once past
 		const createdAt = Date.now() - 60_000;
 		const seed = (execution: string) => {
 			const base = `${origin}/webhook-waiting/${execution}/sendapi`;
-			const params = new URLSearchParams(ownerParams(fake.api.apiKey, base, { createdAt, deadline: 0 }));
+			const params = new URLSearchParams(
+				ownerParams(fake.api.apiKey, base, { createdAt, deadline: 0 }),
+			);
 			return fake.api.seedWebhook({ url: `${base}?${params.toString()}` });
 		};
 		const gone = seed('gone');

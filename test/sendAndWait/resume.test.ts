@@ -81,16 +81,35 @@ function restartedWait(parameters: IDataObject = {}): Wait {
 	const runData = createRunExecutionData({
 		executionData: {
 			nodeExecutionStack: [
-				{ node, data: { main: [[{ json: { from: ASKED, session_id: String(session.id) } }]] }, source: null },
+				{
+					node,
+					data: { main: [[{ json: { from: ASKED, session_id: String(session.id) } }]] },
+					source: null,
+				},
 			],
 		},
 	});
-	return { executionId, sessionId: String(session.id), query, hookId: String(hook.id), node, runData };
+	return {
+		executionId,
+		sessionId: String(session.id),
+		query,
+		hookId: String(hook.id),
+		node,
+		runData,
+	};
 }
 
 /** An incoming message SendApi stores (no webhook of the wait sees it: it was seeded later or elsewhere). */
-async function incoming(wait: Wait, from: string, button = { id: declineButtonId(NONCE), title: 'Decline' }) {
-	const { message } = await fake.api.simulateIncomingMessage({ session_id: wait.sessionId, from, button });
+async function incoming(
+	wait: Wait,
+	from: string,
+	button = { id: declineButtonId(NONCE), title: 'Decline' },
+) {
+	const { message } = await fake.api.simulateIncomingMessage({
+		session_id: wait.sessionId,
+		from,
+		button,
+	});
 	return String(message.id);
 }
 
@@ -103,7 +122,10 @@ function tapDelivery(wait: Wait, messageId: string): string {
 			from: ASKED,
 			type: 'interactive',
 			content: { body: 'Decline' },
-			interactive: { type: 'button_reply', button_reply: { id: declineButtonId(NONCE), title: 'Decline' } },
+			interactive: {
+				type: 'button_reply',
+				button_reply: { id: declineButtonId(NONCE), title: 'Decline' },
+			},
 		},
 	});
 }
@@ -115,7 +137,11 @@ interface Answered {
 }
 
 /** One POST to the waiting URL, handled by the node's webhook() in n8n-core's WebhookContext. */
-async function deliver(wait: Wait, body: string, query: Record<string, string> = wait.query): Promise<Answered> {
+async function deliver(
+	wait: Wait,
+	body: string,
+	query: Record<string, string> = wait.query,
+): Promise<Answered> {
 	const answered: { status?: number; sent?: string } = {};
 	const response = {
 		status(code: number) {
@@ -128,13 +154,27 @@ async function deliver(wait: Wait, body: string, query: Record<string, string> =
 			return response;
 		},
 	};
-	const request = { method: 'POST', headers: {}, query, rawBody: Buffer.from(body), body: JSON.parse(body) as unknown, params: {} };
+	const request = {
+		method: 'POST',
+		headers: {},
+		query,
+		rawBody: Buffer.from(body),
+		body: JSON.parse(body) as unknown,
+		params: {},
+	};
 	const additionalData = testAdditionalData({
 		credentials: fake.credentials,
 		origin: ORIGIN,
 		extra: { executionId: wait.executionId, httpRequest: request, httpResponse: response },
 	});
-	const workflow = new Workflow({ id: 'wf-wait', nodes: [wait.node], connections: {}, nodeTypes, active: false, settings: {} });
+	const workflow = new Workflow({
+		id: 'wf-wait',
+		nodes: [wait.node],
+		connections: {},
+		nodeTypes,
+		active: false,
+		settings: {},
+	});
 	const description = nodeType.description.webhooks?.[1] as IWebhookDescription;
 	const context = new WebhookContext(
 		workflow,
@@ -165,23 +205,49 @@ test('the confirmed tap resumes with its answer and removes only this wait’s w
 
 	const { result } = await deliver(wait, tapDelivery(wait, messageId));
 	expect(result.workflowData).toEqual([
-		[{ json: { data: expect.objectContaining({ approved: false, from: ASKED, session_id: wait.sessionId, message_id: messageId, via: 'whatsapp' }) } }],
+		[
+			{
+				json: {
+					data: expect.objectContaining({
+						approved: false,
+						from: ASKED,
+						session_id: wait.sessionId,
+						message_id: messageId,
+						via: 'whatsapp',
+					}),
+				},
+			},
+		],
 	]);
-	expect(fake.api.requests.some((r) => r.method === 'GET' && r.path === `/v1/whatsapp/messages/${messageId}`)).toBe(true);
+	expect(
+		fake.api.requests.some(
+			(r) => r.method === 'GET' && r.path === `/v1/whatsapp/messages/${messageId}`,
+		),
+	).toBe(true);
 	expect(hooks()).toEqual([String(someoneElses.id)]);
 });
 
 test('a forged delivery keeps waiting: an unknown message, another number’s message, a button title that is not the answer', async () => {
 	const wait = restartedWait();
 	const unknown = await deliver(wait, tapDelivery(wait, 'msg_does_not_exist'));
-	expect(unknown.result).toEqual({ webhookResponse: { received: false, waiting: true, message: 'SendApi knows no message msg_does_not_exist' } });
+	expect(unknown.result).toEqual({
+		webhookResponse: {
+			received: false,
+			waiting: true,
+			message: 'SendApi knows no message msg_does_not_exist',
+		},
+	});
 
 	const borrowed = await deliver(wait, tapDelivery(wait, await incoming(wait, OTHER)));
-	expect(borrowed.result.webhookResponse).toMatchObject({ message: 'Not from the number that was asked' });
+	expect(borrowed.result.webhookResponse).toMatchObject({
+		message: 'Not from the number that was asked',
+	});
 
 	const other = await incoming(wait, ASKED, { id: 'x', title: 'Maybe later' });
 	const notAButton = await deliver(wait, tapDelivery(wait, other));
-	expect(notAButton.result.webhookResponse).toMatchObject({ message: "SendApi's copy is not one of the question's buttons" });
+	expect(notAButton.result.webhookResponse).toMatchObject({
+		message: "SendApi's copy is not one of the question's buttons",
+	});
 	expect(hooks()).toEqual([wait.hookId]);
 });
 
@@ -189,19 +255,39 @@ test('a hit on the waiting URL without the webhook’s owner tag is not confirme
 	const wait = restartedWait();
 	const messageId = await incoming(wait, ASKED);
 	const before = fake.api.requests.length;
-	const { result } = await deliver(wait, tapDelivery(wait, messageId), { ...wait.query, sendapi_wait: '0'.repeat(32) });
+	const { result } = await deliver(wait, tapDelivery(wait, messageId), {
+		...wait.query,
+		sendapi_wait: '0'.repeat(32),
+	});
 	expect(result.workflowData).toBeUndefined();
-	expect(result.webhookResponse).toMatchObject({ message: expect.stringMatching(/No SendApi webhook of this wait/) });
+	expect(result.webhookResponse).toMatchObject({
+		message: expect.stringMatching(/No SendApi webhook of this wait/),
+	});
 	expect(fake.api.requests.slice(before).some((r) => r.path.includes('/messages/'))).toBe(false);
 	expect(hooks()).toEqual([wait.hookId]);
 });
 
 test('free text takes the text SendApi stored', async () => {
 	const wait = restartedWait({ responseType: 'freeText' });
-	const { message } = await fake.api.simulateIncomingMessage({ session_id: wait.sessionId, from: ASKED, text: 'Tuesday at 10' });
-	const body = JSON.stringify({ event: 'message.received', data: { message_id: message.id, session_id: wait.sessionId, from: ASKED, content: { body: 'something else' } } });
+	const { message } = await fake.api.simulateIncomingMessage({
+		session_id: wait.sessionId,
+		from: ASKED,
+		text: 'Tuesday at 10',
+	});
+	const body = JSON.stringify({
+		event: 'message.received',
+		data: {
+			message_id: message.id,
+			session_id: wait.sessionId,
+			from: ASKED,
+			content: { body: 'something else' },
+		},
+	});
 	const { result } = await deliver(wait, body);
-	expect(result.workflowData?.[0][0].json.data).toMatchObject({ text: 'Tuesday at 10', from: ASKED });
+	expect(result.workflowData?.[0][0].json.data).toMatchObject({
+		text: 'Tuesday at 10',
+		from: ASKED,
+	});
 });
 
 test('when SendApi cannot be asked, the delivery is answered 503 so SendApi delivers it again', async () => {

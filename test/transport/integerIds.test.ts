@@ -63,7 +63,11 @@ describe('integer-id SendApi: every id comes out as a string', () => {
 		const [qr] = await run({ resource: 'session', operation: 'getQrCode', session: byId(id) });
 		expect(qr.session_id).toBe('1');
 
-		const [deleted] = await run({ resource: 'session', operation: 'deleteSession', session: byId(id) });
+		const [deleted] = await run({
+			resource: 'session',
+			operation: 'deleteSession',
+			session: byId(id),
+		});
 		// The server's answer here is `{data: {id: 1, deleted: true}}`: the same id as Create's, as text.
 		expect(deleted).toEqual({ id: '1', deleted: true });
 
@@ -109,7 +113,10 @@ describe('integer-id SendApi: every id comes out as a string', () => {
 		const [got] = await run({ resource: 'message', operation: 'get', messageId: '1' });
 		expect(got).toMatchObject({ id: '1', message_id: '1', session_id: '1' });
 
-		await run(bulkParameters(session.id), [{ json: { phone: '+447700900002' } }, { json: { phone: '+447700900003' } }]);
+		await run(bulkParameters(session.id), [
+			{ json: { phone: '+447700900002' } },
+			{ json: { phone: '+447700900003' } },
+		]);
 		const listed = await run({
 			resource: 'message',
 			operation: 'getAll',
@@ -135,10 +142,10 @@ describe('integer-id SendApi: every id comes out as a string', () => {
 			['queued', '1', '1'],
 		]);
 
-		const personal = await run(
-			{ ...bulkParameters(session.id), text: '=Hi {{ $json.name }}' },
-			[{ json: { phone: '+447700900004', name: 'Ann' } }, { json: { phone: '+447700900005', name: 'Bo' } }],
-		);
+		const personal = await run({ ...bulkParameters(session.id), text: '=Hi {{ $json.name }}' }, [
+			{ json: { phone: '+447700900004', name: 'Ann' } },
+			{ json: { phone: '+447700900005', name: 'Bo' } },
+		]);
 		expect(personal.map((row) => [row.status, row.message_id, row.session_id])).toEqual([
 			['sent', '3', '1'],
 			['sent', '4', '1'],
@@ -210,7 +217,11 @@ describe('integer-id SendApi: every id comes out as a string', () => {
 			const [entry] = Object.values(readRegistry(harness.staticData));
 			expect(entry.id).toBe('1');
 			expect(await harness.deactivate()).toBe(true);
-			expect(fake.api.requests.at(-1)).toMatchObject({ method: 'DELETE', path: '/v1/webhooks/1', status: 200 });
+			expect(fake.api.requests.at(-1)).toMatchObject({
+				method: 'DELETE',
+				path: '/v1/webhooks/1',
+				status: 200,
+			});
 		} finally {
 			await harness.close();
 		}

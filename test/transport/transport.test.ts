@@ -4,16 +4,30 @@ import { retrySettings } from '../../nodes/SendApi/transport';
 import { unwrapEnvelope } from '../../nodes/SendApi/transport/wire/envelope';
 import { readErrorBody } from '../../nodes/SendApi/transport/wire/errorBody';
 import { sessionIdForApi, stringifyIds } from '../../nodes/SendApi/transport/wire/ids';
-import { backoffDelayMs, readRateLimit, retryAfterMs } from '../../nodes/SendApi/transport/retryPolicy';
+import {
+	backoffDelayMs,
+	readRateLimit,
+	retryAfterMs,
+} from '../../nodes/SendApi/transport/retryPolicy';
 
 const fake = useFakeSendApi();
 const createSession = { resource: 'session', operation: 'create', name: 'Retry me' };
-const sessionPosts = () => fake.api.requests.filter((r) => r.method === 'POST' && r.path === '/v1/whatsapp/sessions');
+const sessionPosts = () =>
+	fake.api.requests.filter((r) => r.method === 'POST' && r.path === '/v1/whatsapp/sessions');
 
 describe('transport retries through n8n-core helpers', () => {
 	test('429 waits Retry-After and resends with the same Idempotency-Key', async () => {
-		fake.api.faults.push({ method: 'POST', path: '/whatsapp/sessions', kind: '429', retryAfterMs: 30, times: 2 });
-		const { outputs, error } = await runNode({ parameters: createSession, credentials: fake.credentials });
+		fake.api.faults.push({
+			method: 'POST',
+			path: '/whatsapp/sessions',
+			kind: '429',
+			retryAfterMs: 30,
+			times: 2,
+		});
+		const { outputs, error } = await runNode({
+			parameters: createSession,
+			credentials: fake.credentials,
+		});
 		expect(error).toBeUndefined();
 		expect(outputs[0]).toHaveLength(1);
 		const posts = sessionPosts();
@@ -37,8 +51,16 @@ describe('transport retries through n8n-core helpers', () => {
 	);
 
 	test('an answer lost after the server did the work is replayed, not done twice', async () => {
-		fake.api.faults.push({ method: 'POST', path: '/whatsapp/sessions', kind: 'drop', afterProcessing: true });
-		const { outputs, error } = await runNode({ parameters: createSession, credentials: fake.credentials });
+		fake.api.faults.push({
+			method: 'POST',
+			path: '/whatsapp/sessions',
+			kind: 'drop',
+			afterProcessing: true,
+		});
+		const { outputs, error } = await runNode({
+			parameters: createSession,
+			credentials: fake.credentials,
+		});
 		expect(error).toBeUndefined();
 		expect(fake.api.state.sessions.size).toBe(1);
 		expect(outputs[0][0].json.id).toBe([...fake.api.state.sessions.values()][0].id);
@@ -49,31 +71,50 @@ describe('transport retries through n8n-core helpers', () => {
 		const saved = retrySettings.requestTimeoutMs;
 		retrySettings.requestTimeoutMs = 200;
 		try {
-			fake.api.faults.push({ method: 'GET', path: '/whatsapp/sessions', kind: 'slow', delayMs: 600 });
+			fake.api.faults.push({
+				method: 'GET',
+				path: '/whatsapp/sessions',
+				kind: 'slow',
+				delayMs: 600,
+			});
 			const { outputs, error } = await runNode({
 				parameters: { resource: 'session', operation: 'getAll', returnAll: true },
 				credentials: fake.credentials,
 			});
 			expect(error).toBeUndefined();
 			expect(outputs[0]).toEqual([]);
-			expect(fake.api.requests.filter((r) => r.path === '/v1/whatsapp/sessions').length).toBeGreaterThanOrEqual(2);
+			expect(
+				fake.api.requests.filter((r) => r.path === '/v1/whatsapp/sessions').length,
+			).toBeGreaterThanOrEqual(2);
 		} finally {
 			retrySettings.requestTimeoutMs = saved;
 		}
 	});
 
 	test('gives up after the last attempt with the server error', async () => {
-		fake.api.faults.push({ method: 'POST', path: '/whatsapp/sessions', kind: '500', times: Infinity });
+		fake.api.faults.push({
+			method: 'POST',
+			path: '/whatsapp/sessions',
+			kind: '500',
+			times: Infinity,
+		});
 		const { error } = await runNode({ parameters: createSession, credentials: fake.credentials });
 		expect(error?.name).toBe('NodeApiError');
 		expect(error?.httpCode).toBe('500');
-		expect(error?.message).toBe('Item 1: SendApi: Internal error (injected 500 fault) (api_error 5000)');
+		expect(error?.message).toBe(
+			'Item 1: SendApi: Internal error (injected 500 fault) (api_error 5000)',
+		);
 		expect(error?.description).toMatch(/SendApi request id: req_\w+\./);
 		expect(sessionPosts()).toHaveLength(retrySettings.maxAttempts);
 	});
 
 	test('a connection that keeps dropping names the item, in the error output too', async () => {
-		fake.api.faults.push({ method: 'POST', path: '/whatsapp/sessions', kind: 'drop', times: Infinity });
+		fake.api.faults.push({
+			method: 'POST',
+			path: '/whatsapp/sessions',
+			kind: 'drop',
+			times: Infinity,
+		});
 		const { outputs, error } = await runNode({
 			parameters: { ...createSession, name: '={{ $json.name }}' },
 			items: [{ json: { name: '' } }, { json: { name: 'Second' } }],
@@ -91,7 +132,11 @@ describe('transport retries through n8n-core helpers', () => {
 
 	test('4xx answers are not retried', async () => {
 		const { error } = await runNode({
-			parameters: { resource: 'session', operation: 'get', session: { __rl: true, mode: 'id', value: 'sess_gone' } },
+			parameters: {
+				resource: 'session',
+				operation: 'get',
+				session: { __rl: true, mode: 'id', value: 'sess_gone' },
+			},
 			credentials: fake.credentials,
 		});
 		expect(error?.httpCode).toBe('404');
@@ -116,21 +161,43 @@ describe('dialect: both documented shapes are read', () => {
 				error: { type: 'rate_limit_exceeded', message: 'Slow down', code: 4029 },
 				meta: { request_id: 'req_1', timestamp: 'now' },
 			}),
-		).toEqual({ type: 'rate_limit_exceeded', code: 4029, message: 'Slow down', param: undefined, requestId: 'req_1' });
+		).toEqual({
+			type: 'rate_limit_exceeded',
+			code: 4029,
+			message: 'Slow down',
+			param: undefined,
+			requestId: 'req_1',
+		});
 	});
 
 	test('error shape with string code and param, request id from the header', () => {
 		expect(
 			readErrorBody(
-				{ error: { type: 'invalid_request_error', code: 'missing_parameter', param: 'to', message: 'to is required' } },
+				{
+					error: {
+						type: 'invalid_request_error',
+						code: 'missing_parameter',
+						param: 'to',
+						message: 'to is required',
+					},
+				},
 				{ 'x-request-id': 'req_2' },
 			),
-		).toEqual({ type: 'invalid_request_error', code: 'missing_parameter', message: 'to is required', param: 'to', requestId: 'req_2' });
+		).toEqual({
+			type: 'invalid_request_error',
+			code: 'missing_parameter',
+			message: 'to is required',
+			param: 'to',
+			requestId: 'req_2',
+		});
 	});
 
 	test('envelopes are unwrapped only when they are envelopes', () => {
 		expect(unwrapEnvelope({ data: { id: 1 }, meta: {} })).toEqual({ id: 1 });
-		expect(unwrapEnvelope({ id: 'sess_1', status: 'pending' })).toEqual({ id: 'sess_1', status: 'pending' });
+		expect(unwrapEnvelope({ id: 'sess_1', status: 'pending' })).toEqual({
+			id: 'sess_1',
+			status: 'pending',
+		});
 		expect(unwrapEnvelope({ id: 'x', data: 'payload' })).toEqual({ id: 'x', data: 'payload' });
 	});
 
@@ -151,7 +218,14 @@ describe('dialect: both documented shapes are read', () => {
 			}),
 		).toEqual({
 			data: [
-				{ id: '5', message_id: '5', session_id: '4', batch_id: '9', to: '+447700900000', status: 'sent' },
+				{
+					id: '5',
+					message_id: '5',
+					session_id: '4',
+					batch_id: '9',
+					to: '+447700900000',
+					status: 'sent',
+				},
 				{ id: 'msg_a', session_id: 'sess_b', content: { buttons: [{ id: '1', title: 'Yes' }] } },
 			],
 			meta: { total: 2, page: 1, per_page: 100, last_page: 1, request_id: '77' },
@@ -190,7 +264,13 @@ describe('retry policy', () => {
 	});
 
 	test('rate limit headers', () => {
-		expect(readRateLimit({ 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '100' })).toEqual({
+		expect(
+			readRateLimit({
+				'x-ratelimit-limit': '60',
+				'x-ratelimit-remaining': '0',
+				'x-ratelimit-reset': '100',
+			}),
+		).toEqual({
 			limit: 60,
 			remaining: 0,
 			resetAtMs: 100_000,

@@ -21,31 +21,63 @@ import {
 import { TriggerHarness } from '../helpers/runTrigger';
 
 describe('readIncomingMedia (the shapes we read)', () => {
-	const file = { url: 'https://sendapi.co/v1/whatsapp/media/m1', mime_type: 'image/jpeg', size: 10 };
+	const file = {
+		url: 'https://sendapi.co/v1/whatsapp/media/m1',
+		mime_type: 'image/jpeg',
+		size: 10,
+	};
 
 	it('finds the media object under <type>, content, media or flat on the data', () => {
-		const expected = { type: 'image', voice: false, source: { url: file.url }, mimeType: 'image/jpeg', size: 10 };
+		const expected = {
+			type: 'image',
+			voice: false,
+			source: { url: file.url },
+			mimeType: 'image/jpeg',
+			size: 10,
+		};
 		expect(readIncomingMedia({ type: 'image', image: file })).toMatchObject(expected);
 		expect(readIncomingMedia({ type: 'image', content: file })).toMatchObject(expected);
 		expect(readIncomingMedia({ type: 'image', media: file })).toMatchObject(expected);
-		expect(readIncomingMedia({ type: 'image', media_url: file.url, mimetype: 'image/jpeg', file_length: '10' })).toMatchObject(expected);
+		expect(
+			readIncomingMedia({
+				type: 'image',
+				media_url: file.url,
+				mimetype: 'image/jpeg',
+				file_length: '10',
+			}),
+		).toMatchObject(expected);
 	});
 
 	it('reads base64 and data URLs, voice notes, document names and captions', () => {
-		expect(readIncomingMedia({ type: 'audio', audio: { base64: 'T2dn', mime_type: 'audio/ogg', ptt: true } })).toMatchObject({
+		expect(
+			readIncomingMedia({
+				type: 'audio',
+				audio: { base64: 'T2dn', mime_type: 'audio/ogg', ptt: true },
+			}),
+		).toMatchObject({
 			type: 'audio',
 			voice: true,
 			source: { base64: 'T2dn' },
 		});
-		expect(readIncomingMedia({ type: 'voice', content: { url: 'data:audio/ogg;base64,T2dn' } })).toMatchObject({
+		expect(
+			readIncomingMedia({ type: 'voice', content: { url: 'data:audio/ogg;base64,T2dn' } }),
+		).toMatchObject({
 			type: 'audio',
 			voice: true,
 			mimeType: 'audio/ogg',
 			source: { base64: 'data:audio/ogg;base64,T2dn' },
 		});
 		expect(
-			readIncomingMedia({ type: 'document', document: { link: 'https://x/y', file_name: 'a.pdf', caption: 'Here' } }),
-		).toMatchObject({ type: 'document', fileName: 'a.pdf', caption: 'Here', source: { url: 'https://x/y' } });
+			readIncomingMedia({
+				type: 'document',
+				document: { link: 'https://x/y', file_name: 'a.pdf', caption: 'Here' },
+			}),
+		).toMatchObject({
+			type: 'document',
+			fileName: 'a.pdf',
+			caption: 'Here',
+			source: { url: 'https://x/y' },
+		});
 	});
 
 	it('finds nothing in text, location or media messages without a link or bytes', () => {
@@ -58,19 +90,40 @@ describe('readIncomingMedia (the shapes we read)', () => {
 
 describe('media file names and base64', () => {
 	it('keeps the sender’s name for documents; <message id>.<extension> otherwise', () => {
-		expect(mediaFileName({ type: 'document', fileName: 'Q3.pdf' }, undefined, 'msg_1', 'application/pdf')).toBe('Q3.pdf');
-		expect(mediaFileName({ type: 'document' }, 'from-header.pdf', 'msg_1', 'application/pdf')).toBe('from-header.pdf');
-		expect(mediaFileName({ type: 'document' }, undefined, 'msg_1', 'application/pdf')).toBe('msg_1.pdf');
-		expect(mediaFileName({ type: 'image', fileName: 'IMG.jpg' }, undefined, 'msg_2', 'image/jpeg')).toBe('msg_2.jpg');
+		expect(
+			mediaFileName(
+				{ type: 'document', fileName: 'Q3.pdf' },
+				undefined,
+				'msg_1',
+				'application/pdf',
+			),
+		).toBe('Q3.pdf');
+		expect(mediaFileName({ type: 'document' }, 'from-header.pdf', 'msg_1', 'application/pdf')).toBe(
+			'from-header.pdf',
+		);
+		expect(mediaFileName({ type: 'document' }, undefined, 'msg_1', 'application/pdf')).toBe(
+			'msg_1.pdf',
+		);
+		expect(
+			mediaFileName({ type: 'image', fileName: 'IMG.jpg' }, undefined, 'msg_2', 'image/jpeg'),
+		).toBe('msg_2.jpg');
 		expect(mediaFileName({ type: 'audio' }, undefined, 'msg_3', 'audio/ogg')).toBe('msg_3.ogg');
-		expect(mediaFileName({ type: 'sticker' }, undefined, 'msg_4', 'application/octet-stream')).toBe('msg_4.bin');
+		expect(mediaFileName({ type: 'sticker' }, undefined, 'msg_4', 'application/octet-stream')).toBe(
+			'msg_4.bin',
+		);
 	});
 
 	it('decodes base64 within the limit and refuses more before decoding', () => {
 		const bytes = Buffer.from('hello media');
 		expect(decodeBase64Media(bytes.toString('base64'), 100)).toEqual({ ok: true, data: bytes });
-		expect(decodeBase64Media(`data:text/plain;base64,${bytes.toString('base64')}`, 100)).toEqual({ ok: true, data: bytes });
-		expect(decodeBase64Media(Buffer.alloc(300).toString('base64'), 100)).toMatchObject({ ok: false, reason: 'too_large' });
+		expect(decodeBase64Media(`data:text/plain;base64,${bytes.toString('base64')}`, 100)).toEqual({
+			ok: true,
+			data: bytes,
+		});
+		expect(decodeBase64Media(Buffer.alloc(300).toString('base64'), 100)).toMatchObject({
+			ok: false,
+			reason: 'too_large',
+		});
 		expect(decodeBase64Media('not base64!', 100)).toMatchObject({ ok: false, reason: 'invalid' });
 	});
 });
@@ -114,9 +167,16 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 	};
 
 	/** Delivers one signed media message; returns the answer and the workflow's item. */
-	async function deliverMedia(options: IncomingMediaOptions, signature: 'valid' | 'forged' = 'valid') {
+	async function deliverMedia(
+		options: IncomingMediaOptions,
+		signature: 'valid' | 'forged' = 'valid',
+	) {
 		const data = fake.incomingMediaData({ ...options, session_id: SESSION, from: '+447700900001' });
-		const response = await fake.deliverWebhook(harness.webhookUrl(), data, { secret: secret(), signature, envelope: 'event' });
+		const response = await fake.deliverWebhook(harness.webhookUrl(), data, {
+			secret: secret(),
+			signature,
+			envelope: 'event',
+		});
 		const run = harness.runs.at(-1);
 		return { data, response, item: run?.data[0][0] };
 	}
@@ -131,8 +191,16 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 		const binary = item?.binary?.data;
 		expect(bytesOf(binary)).toEqual(sampleFile('image').bytes);
 		expect(bytesOf(binary).subarray(0, 8)).toEqual(PNG_SIGNATURE);
-		expect(binary).toMatchObject({ mimeType: 'image/png', fileName: `${String(data.message_id)}.png` });
-		expect(item?.json.media).toMatchObject({ type: 'image', voice: false, mime_type: 'image/png', size: sampleFile('image').bytes.length });
+		expect(binary).toMatchObject({
+			mimeType: 'image/png',
+			fileName: `${String(data.message_id)}.png`,
+		});
+		expect(item?.json.media).toMatchObject({
+			type: 'image',
+			voice: false,
+			mime_type: 'image/png',
+			size: sampleFile('image').bytes.length,
+		});
 		expect(item?.json.media_error).toBeUndefined();
 		expect(mediaRequests()).toHaveLength(1);
 		expect(mediaRequests()[0].headers.authorization).toBe(`Bearer ${fake.apiKey}`);
@@ -141,8 +209,15 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 	it('a voice note on another host is fetched without the API key', async () => {
 		const { data, item } = await deliverMedia({ type: 'voice', shape: 'content', host: 'public' });
 		expect(bytesOf(item?.binary?.data)).toEqual(sampleFile('voice').bytes);
-		expect(item?.binary?.data).toMatchObject({ mimeType: 'audio/ogg', fileName: `${String(data.message_id)}.ogg` });
-		expect(item?.json.media).toMatchObject({ type: 'audio', voice: true, file_name: `${String(data.message_id)}.ogg` });
+		expect(item?.binary?.data).toMatchObject({
+			mimeType: 'audio/ogg',
+			fileName: `${String(data.message_id)}.ogg`,
+		});
+		expect(item?.json.media).toMatchObject({
+			type: 'audio',
+			voice: true,
+			file_name: `${String(data.message_id)}.ogg`,
+		});
 		expect(fake.publicMediaRequests).toHaveLength(1);
 		expect(fake.publicMediaRequests[0].headers.authorization).toBeUndefined();
 	});
@@ -150,7 +225,10 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 	it('a PDF (flat shape) keeps the sender’s file name', async () => {
 		const { item } = await deliverMedia({ type: 'document', shape: 'flat' });
 		expect(bytesOf(item?.binary?.data)).toEqual(sampleFile('document').bytes);
-		expect(item?.binary?.data).toMatchObject({ mimeType: 'application/pdf', fileName: 'Invoice 2026-11.pdf' });
+		expect(item?.binary?.data).toMatchObject({
+			mimeType: 'application/pdf',
+			fileName: 'Invoice 2026-11.pdf',
+		});
 		expect(item?.json.media).toMatchObject({ type: 'document', file_name: 'Invoice 2026-11.pdf' });
 	});
 
@@ -158,7 +236,12 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 		const plain = await deliverMedia({ type: 'sticker', shape: 'typed', source: 'base64' });
 		expect(bytesOf(plain.item?.binary?.data)).toEqual(sampleFile('sticker').bytes);
 		expect(plain.item?.binary?.data).toMatchObject({ mimeType: 'image/webp' });
-		const dataUrl = await deliverMedia({ type: 'video', shape: 'media', source: 'dataUrl', caption: 'look' });
+		const dataUrl = await deliverMedia({
+			type: 'video',
+			shape: 'media',
+			source: 'dataUrl',
+			caption: 'look',
+		});
 		expect(bytesOf(dataUrl.item?.binary?.data)).toEqual(sampleFile('video').bytes);
 		expect(dataUrl.item?.json.text).toBe('look');
 		expect(mediaRequests()).toHaveLength(0);
@@ -185,7 +268,11 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 		await start({ downloadMedia: false });
 		const { item } = await deliverMedia({ type: 'image' });
 		expect(item?.binary).toBeUndefined();
-		expect(item?.json.media).toMatchObject({ type: 'image', mime_type: 'image/png', url: expect.stringContaining('/media/') });
+		expect(item?.json.media).toMatchObject({
+			type: 'image',
+			mime_type: 'image/png',
+			url: expect.stringContaining('/media/'),
+		});
 		expect(mediaRequests()).toHaveLength(0);
 	});
 
@@ -193,12 +280,18 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 		it('declared too large in the event: not requested at all', async () => {
 			await harness.close();
 			await start({ maxMediaSize: 0.01 });
-			const big = { bytes: Buffer.alloc(20_000, 1), mimeType: 'application/pdf', fileName: 'big.pdf' };
+			const big = {
+				bytes: Buffer.alloc(20_000, 1),
+				mimeType: 'application/pdf',
+				fileName: 'big.pdf',
+			};
 			const { response, item } = await deliverMedia({ type: 'document', file: big });
 			expect(response.status).toBe(200);
 			expect(harness.runs).toHaveLength(1);
 			expect(item?.binary).toBeUndefined();
-			expect(item?.json.media_error).toMatch(/19\.5 KB\).*larger than the Max Media Size of 10\.2 KB/);
+			expect(item?.json.media_error).toMatch(
+				/19\.5 KB\).*larger than the Max Media Size of 10\.2 KB/,
+			);
 			expect(mediaRequests()).toHaveLength(0);
 		});
 
@@ -209,7 +302,13 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 			const byLength = await deliverMedia({ type: 'image', file: big, declareSize: false });
 			expect(byLength.item?.binary).toBeUndefined();
 			expect(byLength.item?.json.media_error).toMatch(/larger than the Max Media Size of 10\.2 KB/);
-			const streamed = await deliverMedia({ type: 'image', file: big, declareSize: false, declareLength: false, host: 'public' });
+			const streamed = await deliverMedia({
+				type: 'image',
+				file: big,
+				declareSize: false,
+				declareLength: false,
+				host: 'public',
+			});
 			expect(streamed.response.status).toBe(200);
 			expect(streamed.item?.binary).toBeUndefined();
 			expect(streamed.item?.json.media_error).toMatch(/larger than the Max Media Size of 10\.2 KB/);
@@ -222,7 +321,11 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 			expect(harness.runs).toHaveLength(1);
 			expect(item?.binary).toBeUndefined();
 			expect(item?.json.media_error).toMatch(/HTTP 404/);
-			expect(item?.json).toMatchObject({ from: '+447700900001', session_id: SESSION, media: { type: 'audio', voice: true } });
+			expect(item?.json).toMatchObject({
+				from: '+447700900001',
+				session_id: SESSION,
+				media: { type: 'audio', voice: true },
+			});
 		});
 
 		it('a host that refuses the connection', async () => {
@@ -237,7 +340,10 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 				type: 'image',
 				image: { url: `http://127.0.0.1:${port}/gone.png`, mime_type: 'image/png' },
 			};
-			const response = await fake.deliverWebhook(harness.webhookUrl(), data, { secret: secret(), envelope: 'event' });
+			const response = await fake.deliverWebhook(harness.webhookUrl(), data, {
+				secret: secret(),
+				envelope: 'event',
+			});
 			expect(response.status).toBe(200);
 			const item = harness.runs.at(-1)?.data[0][0];
 			expect(item?.binary).toBeUndefined();
@@ -253,7 +359,11 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 	});
 
 	it('the same media message delivered twice runs (and downloads) once', async () => {
-		const data = fake.incomingMediaData({ type: 'image', session_id: SESSION, from: '+447700900001' });
+		const data = fake.incomingMediaData({
+			type: 'image',
+			session_id: SESSION,
+			from: '+447700900001',
+		});
 		const options = { secret: secret(), envelope: 'event' as const };
 		await fake.deliverWebhook(harness.webhookUrl(), data, options);
 		await fake.deliverWebhook(harness.webhookUrl(), data, options);

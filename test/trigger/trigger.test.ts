@@ -176,8 +176,13 @@ describe('helpers', () => {
 
 		it('keys an incoming message by event, session and message id, whatever the envelope timestamp', () => {
 			const at = (timestamp: string) =>
-				deliveryKeys(received({ message_id: 'msg_1', session_id: 'sess_A' }, { timestamp }), timestamp);
-			expect(at('2026-01-01T00:00:00Z')).toEqual(['event:["message.received","sess_A","msg_1",""]']);
+				deliveryKeys(
+					received({ message_id: 'msg_1', session_id: 'sess_A' }, { timestamp }),
+					timestamp,
+				);
+			expect(at('2026-01-01T00:00:00Z')).toEqual([
+				'event:["message.received","sess_A","msg_1",""]',
+			]);
 			expect(at('2026-01-01T00:00:05Z')).toEqual(at('2026-01-01T00:00:00Z'));
 			expect(eventIdentity(received({ message_id: 42, session_id: 7 }))).toBe(
 				eventIdentity(received({ message_id: '42', session_id: '7' })),
@@ -186,7 +191,9 @@ describe('helpers', () => {
 				eventIdentity(received({ message_id: 'msg_1', session_id: 'sess_A' })),
 			);
 			// Without a session the message id alone identifies it.
-			expect(eventIdentity(received({ message_id: 'msg_1' }))).toBe('event:["message.received","","msg_1",""]');
+			expect(eventIdentity(received({ message_id: 'msg_1' }))).toBe(
+				'event:["message.received","","msg_1",""]',
+			);
 		});
 
 		it('keys by the event id and the identity together; by the digest only when there is neither', () => {
@@ -195,7 +202,9 @@ describe('helpers', () => {
 				'id:evt_1',
 				eventIdentity(received(data)),
 			]);
-			expect(deliveryKeys({ event: 'session.connected', eventId: 'evt_2', data }, 'x')).toEqual(['id:evt_2']);
+			expect(deliveryKeys({ event: 'session.connected', eventId: 'evt_2', data }, 'x')).toEqual([
+				'id:evt_2',
+			]);
 			const [a] = deliveryKeys({ event: 'e', data: {} }, 'body-a');
 			expect(a).toMatch(/^sha256:[0-9a-f]{64}$/);
 			expect(deliveryKeys({ event: 'e', data: {} }, Buffer.from('body-a'))).toEqual([a]);
@@ -209,16 +218,24 @@ describe('helpers', () => {
 			expect(status('message.delivered', { status: 'delivered' })).toBe(
 				'event:["message.delivered","sess_A","msg_1","delivered"]',
 			);
-			expect(status('message.read', { status: 'read' })).not.toBe(status('message.delivered', { status: 'read' }));
-			expect(status('message.sent', { status: 'accepted' })).not.toBe(status('message.sent', { status: 'sent' }));
+			expect(status('message.read', { status: 'read' })).not.toBe(
+				status('message.delivered', { status: 'read' }),
+			);
+			expect(status('message.sent', { status: 'accepted' })).not.toBe(
+				status('message.sent', { status: 'sent' }),
+			);
 
 			const failed = (data: IDataObject) => status('message.failed', { status: 'failed', ...data });
 			const error = { code: 131026, message: 'Recipient is not a WhatsApp user' };
-			expect(failed({ error })).toBe(failed({ error: { message: error.message, code: error.code } }));
+			expect(failed({ error })).toBe(
+				failed({ error: { message: error.message, code: error.code } }),
+			);
 			expect(failed({ error })).not.toBe(failed({ error: { ...error, code: 131047 } }));
 			// A retry restamping the failure is still the same failure…
 			expect(failed({ error, failed_at: 'T1' })).toBe(failed({ error, failed_at: 'T2' }));
-			expect(failed({ error_code: 1, failure_reason: 'x' })).not.toBe(failed({ error_code: 1, failure_reason: 'y' }));
+			expect(failed({ error_code: 1, failure_reason: 'x' })).not.toBe(
+				failed({ error_code: 1, failure_reason: 'y' }),
+			);
 			// …but without any error field only the very same payload is.
 			expect(failed({ failed_at: 'T1' })).not.toBe(failed({ failed_at: 'T2' }));
 			expect(failed({ failed_at: 'T1' })).toBe(failed({ failed_at: 'T1' }));
@@ -234,7 +251,9 @@ describe('helpers', () => {
 		});
 
 		it('writes JSON with sorted keys at every depth', () => {
-			expect(canonicalJson({ b: [{ d: 1, c: 2 }], a: 'x', u: undefined })).toBe('{"a":"x","b":[{"c":2,"d":1}]}');
+			expect(canonicalJson({ b: [{ d: 1, c: 2 }], a: 'x', u: undefined })).toBe(
+				'{"a":"x","b":[{"c":2,"d":1}]}',
+			);
 		});
 
 		it('reports a repeat when any key was seen, adds nothing then, and forgets the oldest beyond the limit', () => {
@@ -289,7 +308,11 @@ describe('SendApiTrigger description', () => {
 
 	it('names its events so that n8n’s node panel lists them as “On …” sentences', () => {
 		const events = node.description.properties.find((p) => p.name === 'events');
-		const options = (events?.options ?? []) as Array<{ name: string; value: string; action?: string }>;
+		const options = (events?.options ?? []) as Array<{
+			name: string;
+			value: string;
+			action?: string;
+		}>;
 		// The node panel shows `action`; n8n versions that ignore it for triggers show "On " + the
 		// lower-cased name (splitting it at dots), so both must give the same sentence.
 		expect(options.map((o) => [o.value, o.name, o.action])).toEqual([
@@ -631,11 +654,15 @@ describe('SendApiTrigger in n8n-core', () => {
 			] as const) {
 				const response = await deliver({}, { rawBody, headers });
 				expect(response.status).toBe(400);
-				expect(JSON.parse(response.body)).toMatchObject({ message: expect.stringMatching(/not a SendApi event/) });
+				expect(JSON.parse(response.body)).toMatchObject({
+					message: expect.stringMatching(/not a SendApi event/),
+				});
 			}
 			expect(harness.runs).toEqual([]);
 			expect(harness.handled).toHaveLength(4);
-			expect(harness.handled.every((h) => h.result !== undefined && h.error === undefined)).toBe(true);
+			expect(harness.handled.every((h) => h.result !== undefined && h.error === undefined)).toBe(
+				true,
+			);
 		});
 
 		it('leaves a JSON body that does not parse to n8n, which answers 422 before the node runs', async () => {
@@ -661,8 +688,14 @@ describe('SendApiTrigger in n8n-core', () => {
 			const { message_id: _unused, ...anonymous } = receivedData;
 			const legacy = fake.buildEvent('message.received', anonymous, 'legacy') as IDataObject;
 			expect((await deliver(legacy)).status).toBe(200);
-			const resent = { ...legacy, created_at: '2030-01-01T00:00:00.000Z', data: { ...anonymous, from: '+1' } };
-			expect(JSON.parse((await deliver(resent)).body)).toMatchObject({ message: expect.stringMatching(/Duplicate/) });
+			const resent = {
+				...legacy,
+				created_at: '2030-01-01T00:00:00.000Z',
+				data: { ...anonymous, from: '+1' },
+			};
+			expect(JSON.parse((await deliver(resent)).body)).toMatchObject({
+				message: expect.stringMatching(/Duplicate/),
+			});
 
 			const another = fake.buildEvent('message.received', { ...receivedData, message_id: 'msg_2' });
 			expect((await deliver(another)).status).toBe(200);
@@ -697,7 +730,9 @@ describe('SendApiTrigger in n8n-core', () => {
 			});
 
 			it('runs one incoming message once, whatever event ids it arrives under', async () => {
-				expect((await deliver(underEventId('evt_a', 'message.received', receivedData))).status).toBe(200);
+				expect(
+					(await deliver(underEventId('evt_a', 'message.received', receivedData))).status,
+				).toBe(200);
 				const retry = await deliver(underEventId('evt_b', 'message.received', receivedData));
 				expect(retry.status).toBe(200);
 				expect(answers(retry.body).message).toMatch(/Duplicate/);
@@ -708,8 +743,12 @@ describe('SendApiTrigger in n8n-core', () => {
 
 			it('tells messages apart by session and by message id', async () => {
 				await deliver(underEventId('evt_a', 'message.received', receivedData));
-				await deliver(underEventId('evt_b', 'message.received', { ...receivedData, session_id: 'sess_B' }));
-				await deliver(underEventId('evt_c', 'message.received', { ...receivedData, message_id: 'msg_2' }));
+				await deliver(
+					underEventId('evt_b', 'message.received', { ...receivedData, session_id: 'sess_B' }),
+				);
+				await deliver(
+					underEventId('evt_c', 'message.received', { ...receivedData, message_id: 'msg_2' }),
+				);
 				expect(items().map((item) => item.event_id)).toEqual(['evt_a', 'evt_b', 'evt_c']);
 			});
 
@@ -736,8 +775,12 @@ describe('SendApiTrigger in n8n-core', () => {
 
 			it('runs two failures with different errors also in the envelope without event ids', async () => {
 				harness.setParameters({ events: ['message.failed'] });
-				await deliver(fake.buildEvent('message.failed', statusData('failed', { error: notRecipient })));
-				await deliver(fake.buildEvent('message.failed', statusData('failed', { error: outsideWindow })));
+				await deliver(
+					fake.buildEvent('message.failed', statusData('failed', { error: notRecipient })),
+				);
+				await deliver(
+					fake.buildEvent('message.failed', statusData('failed', { error: outsideWindow })),
+				);
 				expect(items().map((item) => item.error)).toEqual([notRecipient, outsideWindow]);
 			});
 
@@ -764,7 +807,10 @@ describe('SendApiTrigger in n8n-core', () => {
 			const memory = stored().recent ?? [];
 			expect(memory).toHaveLength(REPLAY_MEMORY_KEYS);
 			expect(memory[0]).toBe('id:evt_old_2');
-			expect(memory.slice(-2)).toEqual([`id:${String(event.id)}`, expect.stringMatching(/^event:/)]);
+			expect(memory.slice(-2)).toEqual([
+				`id:${String(event.id)}`,
+				expect.stringMatching(/^event:/),
+			]);
 			expect(harness.runs).toHaveLength(1);
 		});
 

@@ -15,7 +15,10 @@ import { returnAllOrLimit } from './common.descriptions';
  */
 export function listBySessionOperation(resource: string, path: string) {
 	const properties: INodeProperties[] = [sessionLocator(), ...returnAllOrLimit];
-	const description = updateDisplayOptions({ show: { resource: [resource], operation: ['getAll'] } }, properties);
+	const description = updateDisplayOptions(
+		{ show: { resource: [resource], operation: ['getAll'] } },
+		properties,
+	);
 
 	async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 		return await forEachItem(this, items, async (i) => {

@@ -12,7 +12,10 @@ import type { SendApiResource, SendApiType } from './node.type';
 import * as session from './session/Session.resource';
 
 type Operation = {
-	execute: (this: IExecuteFunctions, items: INodeExecutionData[]) => Promise<INodeExecutionData[] | MultipleOutputs>;
+	execute: (
+		this: IExecuteFunctions,
+		items: INodeExecutionData[],
+	) => Promise<INodeExecutionData[] | MultipleOutputs>;
 };
 
 const resources: { [R in SendApiResource]: Record<SendApiType[R], Operation> } = {
@@ -27,15 +30,23 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const resource = this.getNodeParameter('resource', 0) as SendApiResource;
 	const operation = this.getNodeParameter('operation', 0) as string;
 	const operations = resources[resource] as Record<string, Operation> | undefined;
-	const handler = operations && Object.prototype.hasOwnProperty.call(operations, operation) ? operations[operation] : undefined;
+	const handler =
+		operations && Object.prototype.hasOwnProperty.call(operations, operation)
+			? operations[operation]
+			: undefined;
 	if (!handler) {
-		throw new NodeOperationError(this.getNode(), `The operation "${operation}" of resource "${resource}" is not supported`);
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation "${operation}" of resource "${resource}" is not supported`,
+		);
 	}
 	try {
 		const result = await handler.execute.call(this, items);
 		return isMultipleOutputs(result) ? result.outputs : [result];
 	} catch (error) {
 		// A model gets nothing of an error but its message: it has to say what to change.
-		throw error instanceof Error && runsAsAiTool(this) ? inModelTerms(error as ToolRunError) : error;
+		throw error instanceof Error && runsAsAiTool(this)
+			? inModelTerms(error as ToolRunError)
+			: error;
 	}
 }

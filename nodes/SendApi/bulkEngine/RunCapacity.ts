@@ -161,7 +161,9 @@ export class RunCapacity {
 		const latestReset = now + this.limits.windowMs;
 		const resetAtMs = rateLimit?.resetAtMs;
 		const resetAt =
-			typeof resetAtMs === 'number' && resetAtMs > now ? Math.min(resetAtMs, latestReset) : latestReset;
+			typeof resetAtMs === 'number' && resetAtMs > now
+				? Math.min(resetAtMs, latestReset)
+				: latestReset;
 		this.serverBudget = { left: Math.max(0, remaining - othersInFlight), resetAt };
 	}
 

@@ -63,7 +63,13 @@ export function forecastDailyQuota(
 /** A unit of fresh work: one row, or a group of same-content rows handed out chunk by chunk. */
 export type Job =
 	| { kind: 'one'; position: number; earlierAttempts?: number; earlierWaits?: number }
-	| { kind: 'group'; positions: number[]; next: number; earlierAttempts?: number; earlierWaits?: number };
+	| {
+			kind: 'group';
+			positions: number[];
+			next: number;
+			earlierAttempts?: number;
+			earlierWaits?: number;
+	  };
 
 /**
  * Orders the accepted rows into jobs, each at the place of its first row. With grouping on, rows

@@ -22,5 +22,9 @@ export async function qrCodeToBinary(
 	const decoded = decodeDataUrl(qrCode);
 	if (!decoded) return undefined;
 	const extension = decoded.mimeType.split('/')[1]?.replace(/\+.*/, '') ?? 'png';
-	return await context.helpers.prepareBinaryData(decoded.buffer, `${fileBaseName}.${extension}`, decoded.mimeType);
+	return await context.helpers.prepareBinaryData(
+		decoded.buffer,
+		`${fileBaseName}.${extension}`,
+		decoded.mimeType,
+	);
 }

@@ -26,7 +26,11 @@ export async function forEachItem(
 			// As an agent's tool the error item is what the model reads (the router words thrown errors).
 			const error = runsAsAiTool(context) ? inModelTerms(itemError) : itemError;
 			output.push({
-				json: { error: error.message, ...(error.description ? { error_description: error.description } : {}), ...errorContext(error) },
+				json: {
+					error: error.message,
+					...(error.description ? { error_description: error.description } : {}),
+					...errorContext(error),
+				},
 				pairedItem: { item: itemIndex },
 			});
 		}
@@ -39,12 +43,18 @@ function toExecutionData(context: IExecuteFunctions, result: ItemResult, itemInd
 	const executionData = list.map((entry) =>
 		isExecutionData(entry) ? entry : ({ json: entry } as INodeExecutionData),
 	);
-	return context.helpers.constructExecutionMetaData(executionData, { itemData: { item: itemIndex } });
+	return context.helpers.constructExecutionMetaData(executionData, {
+		itemData: { item: itemIndex },
+	});
 }
 
 function isExecutionData(value: IDataObject | INodeExecutionData): value is INodeExecutionData {
 	const keys = Object.keys(value);
-	return 'json' in value && typeof value.json === 'object' && keys.every((key) => ['json', 'binary', 'pairedItem'].includes(key));
+	return (
+		'json' in value &&
+		typeof value.json === 'object' &&
+		keys.every((key) => ['json', 'binary', 'pairedItem'].includes(key))
+	);
 }
 
 function errorContext(error: { context?: IDataObject }): IDataObject {
@@ -68,7 +78,11 @@ function errorOfItem(context: IExecuteFunctions, caught: ItemError, itemIndex: n
 }
 
 function withItemIndex(context: IExecuteFunctions, error: ItemError, itemIndex: number): ItemError {
-	if (error instanceof NodeOperationError || (error.context && error.context.itemIndex !== undefined)) return error;
+	if (
+		error instanceof NodeOperationError ||
+		(error.context && error.context.itemIndex !== undefined)
+	)
+		return error;
 	if (error.context) {
 		error.context.itemIndex = itemIndex;
 		return error;

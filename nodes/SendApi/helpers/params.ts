@@ -8,11 +8,20 @@ export function requireLocatorId(
 	parameter: 'session' | 'group',
 	itemIndex: number,
 ): string {
-	const value = context.getNodeParameter(parameter, itemIndex, '', { extractValue: true }) as unknown;
-	const id = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+	const value = context.getNodeParameter(parameter, itemIndex, '', {
+		extractValue: true,
+	}) as unknown;
+	const id =
+		typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
 	if (id === '') {
 		const label = parameter === 'session' ? 'Session' : 'Group';
-		throw inputError(context, itemIndex, label, 'is empty', `Pick a ${parameter} from the list or enter its ID.`);
+		throw inputError(
+			context,
+			itemIndex,
+			label,
+			'is empty',
+			`Pick a ${parameter} from the list or enter its ID.`,
+		);
 	}
 	return id;
 }

@@ -24,7 +24,10 @@ export function normalisePhone(raw: unknown): PhoneParse {
 		return { ok: false, reason: `"${raw}" contains letters` };
 	}
 	if (/[^\d\s()+\-./]/.test(text)) {
-		return { ok: false, reason: `"${raw}" contains characters that are not part of a phone number` };
+		return {
+			ok: false,
+			reason: `"${raw}" contains characters that are not part of a phone number`,
+		};
 	}
 	const hasPlus = text.startsWith('+') || text.startsWith('(+');
 	let digits = text.replace(/\D/g, '');

@@ -40,13 +40,7 @@ export function requirePhone(
 ): string {
 	const parsed = normalisePhone(value);
 	if (parsed.ok) return parsed.e164;
-	throw inputError(
-		context,
-		itemIndex,
-		field,
-		parsed.reason,
-		PHONE_FIX,
-	);
+	throw inputError(context, itemIndex, field, parsed.reason, PHONE_FIX);
 }
 
 export function requirePhoneList(
@@ -61,10 +55,20 @@ export function requirePhoneList(
 	);
 	const unique = [...new Set(numbers)];
 	if (unique.length < min) {
-		throw inputError(context, itemIndex, field, `needs at least ${min} phone number${min > 1 ? 's' : ''}`);
+		throw inputError(
+			context,
+			itemIndex,
+			field,
+			`needs at least ${min} phone number${min > 1 ? 's' : ''}`,
+		);
 	}
 	if (unique.length > max) {
-		throw inputError(context, itemIndex, field, `has ${unique.length} numbers; at most ${max} are allowed`);
+		throw inputError(
+			context,
+			itemIndex,
+			field,
+			`has ${unique.length} numbers; at most ${max} are allowed`,
+		);
 	}
 	return unique;
 }
@@ -76,10 +80,17 @@ export function requireText(
 	field: string,
 	{ maxLength }: { maxLength?: number } = {},
 ): string {
-	const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
-	if (text === '') throw inputError(context, itemIndex, field, 'is empty', `Enter a value for ${field}.`);
+	const text =
+		typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+	if (text === '')
+		throw inputError(context, itemIndex, field, 'is empty', `Enter a value for ${field}.`);
 	if (maxLength !== undefined && text.length > maxLength) {
-		throw inputError(context, itemIndex, field, `is ${text.length} characters long; at most ${maxLength} are allowed`);
+		throw inputError(
+			context,
+			itemIndex,
+			field,
+			`is ${text.length} characters long; at most ${maxLength} are allowed`,
+		);
 	}
 	return text;
 }

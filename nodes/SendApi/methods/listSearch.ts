@@ -9,7 +9,12 @@ export async function searchSessions(
 	this: ILoadOptionsFunctions,
 	filter?: string,
 ): Promise<INodeListSearchResult> {
-	const sessions = await apiRequestAllItems.call(this, `${WHATSAPP_PREFIX}/sessions`, {}, { limit: 500 });
+	const sessions = await apiRequestAllItems.call(
+		this,
+		`${WHATSAPP_PREFIX}/sessions`,
+		{},
+		{ limit: 500 },
+	);
 	const results = sessions
 		.map((session) => ({
 			name: describeSession(session),
@@ -24,7 +29,8 @@ export async function searchGroups(
 	this: ILoadOptionsFunctions,
 	filter?: string,
 ): Promise<INodeListSearchResult> {
-	const session = this.getCurrentNodeParameter('session', { extractValue: true }) as string | undefined;
+	const session = this.getCurrentNodeParameter('session', { extractValue: true }) as
+		string | undefined;
 	if (!session) return { results: [] };
 	const groups = await apiRequestAllItems.call(
 		this,

@@ -38,9 +38,7 @@ export interface WaitRecord {
 	questionMessageId?: string;
 }
 
-export type Judgement =
-	| { answer: true; output: IDataObject }
-	| { answer: false; reason: string };
+export type Judgement = { answer: true; output: IDataObject } | { answer: false; reason: string };
 
 export function approveButtonId(nonce: string): string {
 	return `${nonce}:approve`;
@@ -147,7 +145,8 @@ export function ignore(reason: string): Judgement {
 
 /** SendApi's times are ISO strings; a number is taken as Unix seconds or ms by its size. */
 export function eventTime(value: unknown): number | undefined {
-	if (typeof value === 'number' && Number.isFinite(value)) return value < 1e12 ? value * 1000 : value;
+	if (typeof value === 'number' && Number.isFinite(value))
+		return value < 1e12 ? value * 1000 : value;
 	if (typeof value !== 'string' || value === '') return undefined;
 	const parsed = Date.parse(value);
 	return Number.isNaN(parsed) ? undefined : parsed;

@@ -55,7 +55,8 @@ async function whatsAppAnswer(this: IWebhookFunctions): Promise<IWebhookResponse
 	if (request.method !== 'POST') return keepWaiting(STILL_WAITING);
 
 	const found = await waitRecordOf(this);
-	if ('missing' in found) return keepWaiting(`No question of this node can be answered here: ${found.missing}`);
+	if ('missing' in found)
+		return keepWaiting(`No question of this node can be answered here: ${found.missing}`);
 	const rawBody = await readRawBody(this);
 	if (!rawBody || rawBody.length === 0) return keepWaiting('Empty body');
 	if ('question' in found) return await confirmedAnswer(this, found.question, rawBody);
@@ -87,14 +88,19 @@ async function confirmedAnswer(
 			query: context.getQueryData() as IDataObject,
 		});
 		if (webhookId === undefined) {
-			return keepWaiting('No SendApi webhook of this wait is registered for this URL with this credential');
+			return keepWaiting(
+				'No SendApi webhook of this wait is registered for this URL with this credential',
+			);
 		}
 		const stored = await storedMessage.call(context, claim.messageId);
 		const judgement = judgeConfirmedMessage(question, claim, stored);
 		if (!judgement.answer) return keepWaiting(judgement.reason);
 		return await answered(context, webhookId, judgement.output);
 	} catch (error) {
-		return retryLater(context, `SendApi could not confirm the message: ${(error as Error).message}`);
+		return retryLater(
+			context,
+			`SendApi could not confirm the message: ${(error as Error).message}`,
+		);
 	}
 }
 

@@ -16,13 +16,27 @@ import type { StoredMessage } from '../transport/wire/replies';
 import { stringifyIds } from '../transport/wire/ids';
 import { readIncomingReply } from '../transport/wire/replies';
 import type { Answer, Judgement, WaitRecord } from './answer';
-import { answered, approveButtonId, declineButtonId, eventTime, freeTextFrom, ignore } from './answer';
+import {
+	answered,
+	approveButtonId,
+	declineButtonId,
+	eventTime,
+	freeTextFrom,
+	ignore,
+} from './answer';
 import { CREATED_PARAM, DEADLINE_PARAM, NONCE_PARAM, OWNER_PARAM, readWaitUrl } from './ownership';
 
 /** What identifies a question without the asking run's record (no webhook id, no secret). */
 export type WaitQuestion = Pick<
 	WaitRecord,
-	'to' | 'sessionId' | 'askedAt' | 'nonce' | 'responseType' | 'approveLabel' | 'declineLabel' | 'deadline'
+	| 'to'
+	| 'sessionId'
+	| 'askedAt'
+	| 'nonce'
+	| 'responseType'
+	| 'approveLabel'
+	| 'declineLabel'
+	| 'deadline'
 >;
 
 /** What a screened delivery asks SendApi to confirm. */
@@ -66,15 +80,18 @@ export function screenDelivery(
 ): ClaimedReply | { reason: string } {
 	const event = readEvent(rawBody);
 	if (!event) return { reason: 'Not a SendApi event' };
-	if (event.event !== 'message.received') return { reason: `Event ${event.event} is not an answer` };
+	if (event.event !== 'message.received')
+		return { reason: `Event ${event.event} is not an answer` };
 	const data = stringifyIds(event.data) as IDataObject;
 	const from = normalisePhone(data.from);
-	if (!from.ok || from.e164 !== question.to) return { reason: 'Not from the number that was asked' };
+	if (!from.ok || from.e164 !== question.to)
+		return { reason: 'Not from the number that was asked' };
 	if (!matchesSession(question.sessionId, data.session_id)) {
 		return { reason: 'Not on the session the question was sent from' };
 	}
 	const messageId = data.message_id ?? data.id;
-	if (typeof messageId !== 'string' || messageId === '') return { reason: 'A delivery without a message id' };
+	if (typeof messageId !== 'string' || messageId === '')
+		return { reason: 'A delivery without a message id' };
 	const { buttonId } = readIncomingReply(data);
 	if (buttonId === undefined) return { messageId };
 	if (question.responseType === 'approval' && !ownButton(question, buttonId)) {
@@ -104,7 +121,8 @@ export function judgeConfirmedMessage(
 	}
 	const createdAt = eventTime(stored.createdAt);
 	if (createdAt === undefined) return ignore('SendApi gives no time for the message');
-	if (createdAt < Math.floor(question.askedAt / 1000) * 1000) return ignore('Sent before the question');
+	if (createdAt < Math.floor(question.askedAt / 1000) * 1000)
+		return ignore('Sent before the question');
 
 	const answer =
 		question.responseType === 'approval'
@@ -134,14 +152,18 @@ function ownButton(question: WaitQuestion, buttonId: string): boolean {
 }
 
 /** SendApi stores a tap as the button's title; a named button must agree with it. */
-function approvalFromTitle(question: WaitQuestion, text: string | undefined, buttonId?: string): Answer {
+function approvalFromTitle(
+	question: WaitQuestion,
+	text: string | undefined,
+	buttonId?: string,
+): Answer {
 	const title = (text ?? '').trim().toLowerCase();
 	const approves = title !== '' && title === question.approveLabel.trim().toLowerCase();
 	const declines = title !== '' && title === question.declineLabel?.trim().toLowerCase();
-	if (!approves && !declines) return { reason: "SendApi's copy is not one of the question's buttons" };
+	if (!approves && !declines)
+		return { reason: "SendApi's copy is not one of the question's buttons" };
 	if (buttonId !== undefined && (buttonId === approveButtonId(question.nonce)) !== approves) {
 		return { reason: "The button named does not match SendApi's copy" };
 	}
 	return { value: { approved: approves } };
 }
-

@@ -22,7 +22,9 @@ function label(value: unknown, fallback: string): string {
 }
 
 /** The credential's API key: it keys the owner tag and the sealed webhook secret. */
-export async function credentialApiKey(context: IExecuteFunctions | IWebhookFunctions): Promise<string> {
+export async function credentialApiKey(
+	context: IExecuteFunctions | IWebhookFunctions,
+): Promise<string> {
 	const credentials = await context.getCredentials(CREDENTIAL_TYPE);
 	const apiKey = typeof credentials.apiKey === 'string' ? credentials.apiKey : '';
 	if (!apiKey) {

@@ -25,7 +25,11 @@ export function sealWebhook(apiKey: string, binding: string, webhook: SealedWebh
 }
 
 /** `undefined` for anything not sealed with this key for this binding. */
-export function openWebhook(apiKey: string, binding: string, value: unknown): SealedWebhook | undefined {
+export function openWebhook(
+	apiKey: string,
+	binding: string,
+	value: unknown,
+): SealedWebhook | undefined {
 	if (typeof value !== 'string' || !value.startsWith(`${VERSION}.`)) return undefined;
 	try {
 		const bytes = Buffer.from(value.slice(VERSION.length + 1), 'base64url');

@@ -35,7 +35,11 @@ function binding(executionId: string, nodeId: string): string {
  * Keeps the record for the resumed webhook(). False when the execution's custom data could not
  * take it (n8n keeps at most 10 custom data keys per execution): then only this process has it.
  */
-export function keepWaitRecord(context: IExecuteFunctions, apiKey: string, record: WaitRecord): boolean {
+export function keepWaitRecord(
+	context: IExecuteFunctions,
+	apiKey: string,
+	record: WaitRecord,
+): boolean {
 	const nodeId = context.getNode().id;
 	inProcess.set(binding(record.executionId, nodeId), record);
 	if (inProcess.size > MAX_IN_PROCESS) {

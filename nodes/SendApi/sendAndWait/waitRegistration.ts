@@ -49,9 +49,14 @@ export async function storedMessage(
 	this: IWebhookFunctions,
 	id: string,
 ): Promise<StoredMessage | undefined> {
-	const response = await apiRequestFull.call(this, 'GET', `${WHATSAPP_PREFIX}/messages/${encodeURIComponent(id)}`, {
-		acceptStatuses: [400, 404, 422],
-	});
+	const response = await apiRequestFull.call(
+		this,
+		'GET',
+		`${WHATSAPP_PREFIX}/messages/${encodeURIComponent(id)}`,
+		{
+			acceptStatuses: [400, 404, 422],
+		},
+	);
 	if (response.status >= 400) return undefined;
 	const body = unwrapEnvelope(response.body);
 	return isObject(body) ? readStoredMessage(body) : undefined;

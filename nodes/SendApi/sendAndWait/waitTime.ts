@@ -5,7 +5,11 @@
 import type { IDataObject } from 'n8n-workflow';
 
 export type WaitLimit =
-	| { limitType: 'afterTimeInterval'; resumeAmount: number; resumeUnit: 'minutes' | 'hours' | 'days' }
+	| {
+			limitType: 'afterTimeInterval';
+			resumeAmount: number;
+			resumeUnit: 'minutes' | 'hours' | 'days';
+	  }
 	| { limitType: 'atSpecifiedTime'; maxDateAndTime: string };
 
 const UNIT_MS = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 } as const;
@@ -13,14 +17,19 @@ const UNIT_MS = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 } as const
 /** The limit chosen in Options → Limit Wait Time, or undefined when there is none. */
 export function readWaitLimit(options: IDataObject): WaitLimit | undefined {
 	const limit = options.limitWaitTime;
-	const values = typeof limit === 'object' && limit !== null ? (limit as IDataObject).values : undefined;
+	const values =
+		typeof limit === 'object' && limit !== null ? (limit as IDataObject).values : undefined;
 	if (typeof values !== 'object' || values === null) return undefined;
 	const v = values as IDataObject;
 	if (v.limitType === 'atSpecifiedTime') {
 		return { limitType: 'atSpecifiedTime', maxDateAndTime: String(v.maxDateAndTime ?? '') };
 	}
 	const unit = v.resumeUnit === 'minutes' || v.resumeUnit === 'days' ? v.resumeUnit : 'hours';
-	return { limitType: 'afterTimeInterval', resumeAmount: Number(v.resumeAmount ?? 1), resumeUnit: unit };
+	return {
+		limitType: 'afterTimeInterval',
+		resumeAmount: Number(v.resumeAmount ?? 1),
+		resumeUnit: unit,
+	};
 }
 
 /**

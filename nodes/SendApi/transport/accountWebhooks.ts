@@ -45,7 +45,9 @@ export async function getAccountWebhook(
 	this: SendApiContext,
 	id: string,
 ): Promise<IDataObject | undefined> {
-	const response = await apiRequestFull.call(this, 'GET', webhookPath(id), { acceptStatuses: [404] });
+	const response = await apiRequestFull.call(this, 'GET', webhookPath(id), {
+		acceptStatuses: [404],
+	});
 	const remote = unwrapEnvelope(response.body);
 	return response.status === 404 || !isObject(remote) ? undefined : remote;
 }

@@ -10,11 +10,15 @@ const ADVICE: Record<string, string> = {
 	invalid_api_key: 'Check the API key in the SendApi credential: SendApi does not recognise it.',
 	revoked_api_key: 'This API key was revoked. Create a new key in the SendApi dashboard.',
 	expired_api_key: 'This API key has expired. Create a new key in the SendApi dashboard.',
-	insufficient_scope: 'This API key is not allowed to do this. Give it the needed scope in SendApi.',
-	quota_exceeded: 'Your SendApi plan quota is used up for now. Wait for it to reset or upgrade the plan.',
+	insufficient_scope:
+		'This API key is not allowed to do this. Give it the needed scope in SendApi.',
+	quota_exceeded:
+		'Your SendApi plan quota is used up for now. Wait for it to reset or upgrade the plan.',
 	balance_low: 'Your SendApi balance is too low. Top it up in the SendApi dashboard.',
-	rate_limit_exceeded: 'SendApi is rate limiting this API key. Slow down, or use Send Bulk which paces itself.',
-	sending_limited: 'SendApi is limiting sends from this WhatsApp session (anti-ban). Spread sends over time or over more sessions.',
+	rate_limit_exceeded:
+		'SendApi is rate limiting this API key. Slow down, or use Send Bulk which paces itself.',
+	sending_limited:
+		'SendApi is limiting sends from this WhatsApp session (anti-ban). Spread sends over time or over more sessions.',
 	content_blocked: 'SendApi blocked this content. Change the message text or media.',
 	invalid_phone: PHONE_FIX,
 	session_not_connected: 'Scan the session QR code with WhatsApp first (Session → Get QR Code).',
@@ -68,7 +72,10 @@ export function toNodeApiError(node: INode, details: ApiErrorDetails): NodeApiEr
 	const label = [info.type, info.code].filter((part) => part !== undefined).join(' ');
 	const summary = info.message ?? `SendApi answered HTTP ${status ?? '?'}`;
 	const message = `SendApi: ${summary}${label ? ` (${label})` : ''}`;
-	const fix = sentences([adviceFor(info, status), info.param ? `Field: ${info.param}.` : undefined]);
+	const fix = sentences([
+		adviceFor(info, status),
+		info.param ? `Field: ${info.param}.` : undefined,
+	]);
 	const description = sentences([
 		fix,
 		`Request: ${request}.`,

@@ -25,10 +25,7 @@ import type { RateLimitState } from './retryPolicy';
 import { backoffDelayMs, MAX_RETRY_AFTER_MS, readRateLimit, retryAfterMs } from './retryPolicy';
 
 export type SendApiContext =
-	| IExecuteFunctions
-	| ILoadOptionsFunctions
-	| IHookFunctions
-	| IWebhookFunctions;
+	IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions;
 
 export const CREDENTIAL_TYPE = 'sendApiApi';
 export const DEFAULT_BASE_URL = 'https://sendapi.co/v1';
@@ -90,7 +87,11 @@ export async function attemptRequest(
 
 	let raw: { statusCode: number; headers: Record<string, unknown>; body: unknown };
 	try {
-		raw = await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, requestOptions);
+		raw = await this.helpers.httpRequestWithAuthentication.call(
+			this,
+			CREDENTIAL_TYPE,
+			requestOptions,
+		);
 	} catch (error) {
 		if (error instanceof NodeOperationError || isCancelled(this)) return { kind: 'failed', error };
 		return { kind: 'retryable', error: connectionError(this, error, request, options.itemIndex) };
@@ -138,7 +139,12 @@ function classify(
 		request,
 	});
 	if (status === 429) {
-		return { kind: 'rateLimited', error, retryAfterMs: retryAfterMs(response.headers, Date.now()), response };
+		return {
+			kind: 'rateLimited',
+			error,
+			retryAfterMs: retryAfterMs(response.headers, Date.now()),
+			response,
+		};
 	}
 	if (status >= 500 || status === 408) return { kind: 'retryable', error, response };
 	return { kind: 'failed', error, response };
@@ -160,7 +166,10 @@ export async function apiRequestFull(
 			? (options.idempotencyKey ?? idempotencyKeyFor(this, method, endpoint, options))
 			: undefined;
 	for (let attempt = 1; ; attempt++) {
-		const outcome = await attemptRequest.call(this, method, endpoint, { ...options, idempotencyKey });
+		const outcome = await attemptRequest.call(this, method, endpoint, {
+			...options,
+			idempotencyKey,
+		});
 		if (outcome.kind === 'ok') return outcome.response;
 		if (outcome.kind === 'failed') {
 			if (idempotencyKey && !options.idempotencyKey) noteRefusal(idempotencyKey, outcome.response);
@@ -193,7 +202,13 @@ export function idempotencyKeyFor(
 ): string {
 	const identity = itemIdentity(context, options.itemIndex);
 	if (!identity) return randomUUID();
-	const request = JSON.stringify([identity, method, endpoint, options.qs ?? {}, options.body ?? {}]);
+	const request = JSON.stringify([
+		identity,
+		method,
+		endpoint,
+		options.qs ?? {},
+		options.body ?? {},
+	]);
 	const derive = (round: number) =>
 		uuidShaped(createHash('sha256').update(`${request}#${round}`).digest());
 	let key = derive(0);
@@ -214,12 +229,17 @@ function noteRefusal(key: string, response: ApiResponse | undefined): void {
 	const status = response?.status;
 	if (status === undefined || status < 400 || status >= 500 || status === 408) return;
 	refusedKeys.add(key);
-	if (refusedKeys.size > MAX_REFUSED_KEYS) refusedKeys.delete(refusedKeys.values().next().value as string);
+	if (refusedKeys.size > MAX_REFUSED_KEYS)
+		refusedKeys.delete(refusedKeys.values().next().value as string);
 }
 
-function itemIdentity(context: SendApiContext, itemIndex: number | undefined): unknown[] | undefined {
+function itemIdentity(
+	context: SendApiContext,
+	itemIndex: number | undefined,
+): unknown[] | undefined {
 	const execute = context as Partial<IExecuteFunctions>;
-	if (itemIndex === undefined || typeof execute.getWorkflowDataProxy !== 'function') return undefined;
+	if (itemIndex === undefined || typeof execute.getWorkflowDataProxy !== 'function')
+		return undefined;
 	const executionId = execute.getExecutionId?.();
 	if (!executionId) return undefined;
 	const runIndex = execute.getWorkflowDataProxy(itemIndex).$runIndex as unknown;
@@ -249,7 +269,9 @@ export async function apiRequest(
 	const response = await apiRequestFull.call(this, method, endpoint, options);
 	const answer = unwrapEnvelope(response.body);
 	if (isObject(answer)) return answer;
-	return answer === undefined || answer === null || answer === '' ? {} : { value: answer as IDataObject[string] };
+	return answer === undefined || answer === null || answer === ''
+		? {}
+		: { value: answer as IDataObject[string] };
 }
 
 /** One page of a list endpoint, with its `meta`. */
@@ -278,9 +300,20 @@ export async function apiRequestAllItems(
 	const results: IDataObject[] = [];
 	let previousFirstId: unknown;
 	for (let page = 1; ; page++) {
-		const { items, meta } = await apiRequestPage.call(this, endpoint, { ...qs, page, per_page: perPage }, requestOptions);
+		const { items, meta } = await apiRequestPage.call(
+			this,
+			endpoint,
+			{ ...qs, page, per_page: perPage },
+			requestOptions,
+		);
 		// A server that ignores `page` repeats page 1: stop instead of looping on it forever.
-		if (page > 1 && items.length > 0 && items[0].id !== undefined && items[0].id === previousFirstId) return results;
+		if (
+			page > 1 &&
+			items.length > 0 &&
+			items[0].id !== undefined &&
+			items[0].id === previousFirstId
+		)
+			return results;
 		previousFirstId = items[0]?.id;
 		results.push(...items);
 		if (limit !== undefined && results.length >= limit) return results.slice(0, limit);
@@ -306,7 +339,12 @@ function parseBody(body: unknown): { ok: boolean; value: unknown } {
 	}
 }
 
-function connectionError(context: SendApiContext, error: Error, request: string, itemIndex?: number) {
+function connectionError(
+	context: SendApiContext,
+	error: Error,
+	request: string,
+	itemIndex?: number,
+) {
 	const cause = (error as { code?: string }).code ?? error.message;
 	return new NodeApiError(
 		context.getNode(),
@@ -321,7 +359,9 @@ function connectionError(context: SendApiContext, error: Error, request: string,
 
 /** Header names in lower case, so every lookup needs one spelling only. */
 export function lowerCaseKeys(headers: Record<string, unknown>): Record<string, unknown> {
-	return Object.fromEntries(Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]));
+	return Object.fromEntries(
+		Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]),
+	);
 }
 
 /**
@@ -350,7 +390,9 @@ export async function probeWaitingUrl(
 }
 
 export function isCancelled(context: SendApiContext): boolean {
-	return 'getExecutionCancelSignal' in context && context.getExecutionCancelSignal()?.aborted === true;
+	return (
+		'getExecutionCancelSignal' in context && context.getExecutionCancelSignal()?.aborted === true
+	);
 }
 
 /** Waits in short steps so a cancelled execution stops within a quarter of a second. */

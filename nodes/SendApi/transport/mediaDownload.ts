@@ -28,7 +28,8 @@ export interface MediaFailure {
 	status?: number;
 }
 
-export type MediaDownload = { ok: true; data: Buffer; mimeType?: string; fileName?: string } | MediaFailure;
+export type MediaDownload =
+	{ ok: true; data: Buffer; mimeType?: string; fileName?: string } | MediaFailure;
 
 /** What n8n hands back for `encoding: 'stream'` (a Node readable; node code may not import `stream`). */
 interface ByteStream extends AsyncIterable<unknown> {
@@ -118,7 +119,11 @@ async function readMediaResponse(
 	if (status < 200 || status >= 300) {
 		discard(response.body);
 		const reason = status === 404 || status === 410 ? 'not_found' : 'http_error';
-		return failure(reason, `The media link answered HTTP ${status} (${url.host}${url.pathname})`, status);
+		return failure(
+			reason,
+			`The media link answered HTTP ${status} (${url.host}${url.pathname})`,
+			status,
+		);
 	}
 	const declared = Number(headers['content-length']);
 	if (Number.isFinite(declared) && declared > maxBytes) {
@@ -170,8 +175,12 @@ export function decodeBase64Media(value: string, maxBytes: number): MediaDownloa
 }
 
 export function tooLarge(size: number | undefined, maxBytes: number): MediaFailure {
-	const what = size === undefined ? 'The file is larger' : `The file (${formatBytes(size)}) is larger`;
-	return failure('too_large', `${what} than the Max Media Size of ${formatBytes(maxBytes)}: not downloaded`);
+	const what =
+		size === undefined ? 'The file is larger' : `The file (${formatBytes(size)}) is larger`;
+	return failure(
+		'too_large',
+		`${what} than the Max Media Size of ${formatBytes(maxBytes)}: not downloaded`,
+	);
 }
 
 export function formatBytes(bytes: number): string {
@@ -181,7 +190,9 @@ export function formatBytes(bytes: number): string {
 }
 
 function failure(reason: MediaFailureReason, message: string, status?: number): MediaFailure {
-	return status === undefined ? { ok: false, reason, message } : { ok: false, reason, message, status };
+	return status === undefined
+		? { ok: false, reason, message }
+		: { ok: false, reason, message, status };
 }
 
 function parseHttpUrl(value: string): URL | undefined {

@@ -47,7 +47,8 @@ export function readRateLimit(headers: Record<string, unknown>): RateLimitState 
 	const remaining = numberHeader(headers, 'x-ratelimit-remaining');
 	const resetSeconds = numberHeader(headers, 'x-ratelimit-reset');
 	const resetMs = numberHeader(headers, 'x-ratelimit-reset-ms');
-	if (limit === undefined && remaining === undefined && resetSeconds === undefined) return undefined;
+	if (limit === undefined && remaining === undefined && resetSeconds === undefined)
+		return undefined;
 	const resetAtMs = resetMs ?? (resetSeconds === undefined ? undefined : resetSeconds * 1000);
 	return { limit, remaining, resetAtMs };
 }

@@ -19,7 +19,8 @@ export function parseFlatted(text: string): unknown {
 		const copy: Record<string, unknown> | unknown[] = Array.isArray(entry) ? [] : {};
 		revived.set(index, copy);
 		for (const [key, value] of Object.entries(entry)) {
-			(copy as Record<string, unknown>)[key] = typeof value === 'string' ? revive(Number(value)) : value;
+			(copy as Record<string, unknown>)[key] =
+				typeof value === 'string' ? revive(Number(value)) : value;
 		}
 		return copy;
 	};
@@ -32,8 +33,13 @@ interface RunData {
 
 /** The items a node output (first run, output 0) in an execution from `N8nRest.execution`. */
 export function executionItems(execution: { data: unknown }, nodeName: string): N8nItem[] {
-	const data = (typeof execution.data === 'string' ? parseFlatted(execution.data) : execution.data) as RunData;
+	const data = (
+		typeof execution.data === 'string' ? parseFlatted(execution.data) : execution.data
+	) as RunData;
 	const runs = data.resultData.runData[nodeName];
-	if (!runs) throw new Error(`node "${nodeName}" did not run; ran: ${Object.keys(data.resultData.runData).join(', ')}`);
+	if (!runs)
+		throw new Error(
+			`node "${nodeName}" did not run; ran: ${Object.keys(data.resultData.runData).join(', ')}`,
+		);
 	return runs[0].data?.main[0] ?? [];
 }

@@ -1,5 +1,10 @@
 /** The fake SendApi server, in the test process, as the e2e n8n processes see it. */
-import { startFakeSendApi, type FakeSendApi, type FakeSendApiOptions, type LoggedRequest } from '../../fake-sendapi';
+import {
+	startFakeSendApi,
+	type FakeSendApi,
+	type FakeSendApiOptions,
+	type LoggedRequest,
+} from '../../fake-sendapi';
 import type { CredentialRef } from './workflows';
 
 export type { FakeSendApi, LoggedRequest };
@@ -12,13 +17,24 @@ export async function startFake(opts: FakeSendApiOptions = {}): Promise<FakeSend
 
 /** The credential (as `n8n import:credentials` takes it) pointing at the fake server. */
 export function credentialFor(fake: FakeSendApi, ref: CredentialRef) {
-	return { id: ref.id, name: ref.name, type: 'sendApiApi', data: { apiKey: fake.apiKey, baseUrl: fake.baseUrl } };
+	return {
+		id: ref.id,
+		name: ref.name,
+		type: 'sendApiApi',
+		data: { apiKey: fake.apiKey, baseUrl: fake.baseUrl },
+	};
 }
 
 /** The fake's request log filtered by method and path (a string matches the path after /v1). */
-export function requestsTo(fake: FakeSendApi, method: string, path: string | RegExp): LoggedRequest[] {
+export function requestsTo(
+	fake: FakeSendApi,
+	method: string,
+	path: string | RegExp,
+): LoggedRequest[] {
 	return fake.requests.filter(
-		(r) => r.method === method && (typeof path === 'string' ? r.path === `/v1${path}` : path.test(r.path)),
+		(r) =>
+			r.method === method &&
+			(typeof path === 'string' ? r.path === `/v1${path}` : path.test(r.path)),
 	);
 }
 

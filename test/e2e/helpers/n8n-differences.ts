@@ -54,7 +54,9 @@ export interface AiToolErrors {
 }
 
 const TOOL_ERRORS_BY_DEFAULT: AiToolErrors = { toolNodeSettings: {} };
-const TOOL_ERRORS_WITH_CONTINUE: AiToolErrors = { toolNodeSettings: { onError: 'continueRegularOutput' } };
+const TOOL_ERRORS_WITH_CONTINUE: AiToolErrors = {
+	toolNodeSettings: { onError: 'continueRegularOutput' },
+};
 
 export interface WorkflowActivation {
 	/** n8n CLI arguments that make the workflow's triggers run from the next `n8n start`. */
@@ -76,13 +78,28 @@ const ACTIVE_FLAG: WorkflowActivation = {
 };
 
 const BY_MAJOR: Record<number, N8nDifferences> = {
-	1: { workflowActivation: ACTIVE_FLAG, webhookBaseUrlEnv: 'WEBHOOK_URL', aiAgentTypeVersion: 3, aiToolErrorsReachAgent: TOOL_ERRORS_WITH_CONTINUE, waitCustomDataSurvivesRestart: false },
-	2: { workflowActivation: PUBLISHING, webhookBaseUrlEnv: 'N8N_WEBHOOK_URL', aiAgentTypeVersion: 3.1, aiToolErrorsReachAgent: TOOL_ERRORS_BY_DEFAULT, waitCustomDataSurvivesRestart: true },
+	1: {
+		workflowActivation: ACTIVE_FLAG,
+		webhookBaseUrlEnv: 'WEBHOOK_URL',
+		aiAgentTypeVersion: 3,
+		aiToolErrorsReachAgent: TOOL_ERRORS_WITH_CONTINUE,
+		waitCustomDataSurvivesRestart: false,
+	},
+	2: {
+		workflowActivation: PUBLISHING,
+		webhookBaseUrlEnv: 'N8N_WEBHOOK_URL',
+		aiAgentTypeVersion: 3.1,
+		aiToolErrorsReachAgent: TOOL_ERRORS_BY_DEFAULT,
+		waitCustomDataSurvivesRestart: true,
+	},
 };
 
 export function differencesFor(n8nVersion: string): N8nDifferences {
 	const major = Number(n8nVersion.split('.')[0]);
 	const differences = BY_MAJOR[major];
-	if (!differences) throw new Error(`the e2e helpers know no n8n ${major}.x (n8n ${n8nVersion}): add it to BY_MAJOR in n8n-differences.ts`);
+	if (!differences)
+		throw new Error(
+			`the e2e helpers know no n8n ${major}.x (n8n ${n8nVersion}): add it to BY_MAJOR in n8n-differences.ts`,
+		);
 	return differences;
 }

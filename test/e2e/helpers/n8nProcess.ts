@@ -20,7 +20,9 @@ export type { N8nItem, N8nRun };
 export function readSetup(n8nVersion = currentN8nVersion()): E2eSetup {
 	const file = setupFile(n8nVersion);
 	if (!fs.existsSync(file)) {
-		throw new Error(`${file} is missing: run the e2e through jest -c test/e2e/jest.e2e.config.js (its globalSetup)`);
+		throw new Error(
+			`${file} is missing: run the e2e through jest -c test/e2e/jest.e2e.config.js (its globalSetup)`,
+		);
 	}
 	return JSON.parse(fs.readFileSync(file, 'utf8')) as E2eSetup;
 }
@@ -64,7 +66,10 @@ export class N8nHome {
 		return path.join(this.dir, 'files');
 	}
 
-	async cli(args: string[], opts: { allowFail?: boolean; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ExecN8nResult> {
+	async cli(
+		args: string[],
+		opts: { allowFail?: boolean; env?: Record<string, string>; timeoutMs?: number } = {},
+	): Promise<ExecN8nResult> {
 		const r = await runtime.execN8n(args, {
 			n8nVersion: this.n8nVersion,
 			userFolder: this.dir,
@@ -76,7 +81,9 @@ export class N8nHome {
 		return r;
 	}
 
-	async importCredentials(creds: Array<{ id: string; name: string; type: string; data: Record<string, unknown> }>): Promise<void> {
+	async importCredentials(
+		creds: Array<{ id: string; name: string; type: string; data: Record<string, unknown> }>,
+	): Promise<void> {
 		const file = path.join(this.dir, 'import', `credentials-${Date.now()}.json`);
 		fs.writeFileSync(file, JSON.stringify(creds, null, 2));
 		const r = await this.cli(['import:credentials', `--input=${file}`]);
@@ -89,22 +96,30 @@ export class N8nHome {
 		fs.writeFileSync(file, JSON.stringify(workflows, null, 2));
 		const r = await this.cli(['import:workflow', `--input=${file}`]);
 		assertNoCliError(r, 'import:workflow');
-		if (/Skipped workflow/.test(r.stdout + r.stderr)) throw new Error(`import:workflow skipped workflows:\n${r.stdout}\n${r.stderr}`);
+		if (/Skipped workflow/.test(r.stdout + r.stderr))
+			throw new Error(`import:workflow skipped workflows:\n${r.stdout}\n${r.stderr}`);
 	}
 
 	/**
 	 * `n8n execute --id=<id> --rawOutput`. Resolves with the run when n8n printed one (also for a
 	 * failed run, whose JSON n8n prints too), unless `expectSuccess` (default) and it failed.
 	 */
-	async execute(workflowId: string, opts: { expectSuccess?: boolean } = {}): Promise<ExecuteResult> {
-		const cli = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], { allowFail: true });
+	async execute(
+		workflowId: string,
+		opts: { expectSuccess?: boolean } = {},
+	): Promise<ExecuteResult> {
+		const cli = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], {
+			allowFail: true,
+		});
 		const run = runtime.parseRunOutput(cli.stdout);
 		const expectSuccess = opts.expectSuccess ?? true;
 		if (!run || (expectSuccess && (cli.code !== 0 || run.status !== 'success'))) {
 			const err = run?.data.resultData.error;
 			throw new Error(
 				`n8n execute --id=${workflowId} ${run ? `ended with status ${run.status}` : 'printed no run'} (exit ${cli.code})` +
-					(err ? `\nworkflow error: ${err.message}${(err as { description?: string }).description ? ` — ${(err as { description?: string }).description}` : ''}` : '') +
+					(err
+						? `\nworkflow error: ${err.message}${(err as { description?: string }).description ? ` — ${(err as { description?: string }).description}` : ''}`
+						: '') +
 					(run ? `\nnodes run: ${Object.keys(run.data.resultData.runData).join(', ')}` : '') +
 					`\n--- stdout (tail) ---\n${tail(cli.stdout)}\n--- stderr (tail) ---\n${tail(cli.stderr)}`,
 			);
@@ -198,9 +213,15 @@ export class N8nServer {
 	async waitReady(timeoutMs: number): Promise<void> {
 		const t0 = Date.now();
 		for (;;) {
-			if (this.child.exitCode !== null) throw new Error(`n8n start exited with ${this.child.exitCode}:\n${tail(this.log())}`);
-			if ((await this.answers200('/healthz/readiness')) && (await this.answers200('/rest/settings'))) return;
-			if (Date.now() - t0 > timeoutMs) throw new Error(`n8n start not ready after ${timeoutMs} ms:\n${tail(this.log())}`);
+			if (this.child.exitCode !== null)
+				throw new Error(`n8n start exited with ${this.child.exitCode}:\n${tail(this.log())}`);
+			if (
+				(await this.answers200('/healthz/readiness')) &&
+				(await this.answers200('/rest/settings'))
+			)
+				return;
+			if (Date.now() - t0 > timeoutMs)
+				throw new Error(`n8n start not ready after ${timeoutMs} ms:\n${tail(this.log())}`);
 			await sleep(500);
 		}
 	}
@@ -217,7 +238,11 @@ export class N8nServer {
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited after timeoutMs; resolves once it has exited. */
-export async function stopProcess(child: ChildProcess, exited: Promise<void>, timeoutMs: number): Promise<void> {
+export async function stopProcess(
+	child: ChildProcess,
+	exited: Promise<void>,
+	timeoutMs: number,
+): Promise<void> {
 	if (child.exitCode !== null || child.signalCode !== null) return;
 	child.kill('SIGTERM');
 	const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -241,12 +266,18 @@ export function sleep(ms: number): Promise<void> {
 	return new Promise((r) => setTimeout(r, ms));
 }
 
-export async function waitUntil<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000, stepMs = 250): Promise<T> {
+export async function waitUntil<T>(
+	what: string,
+	fn: () => T | undefined | false | Promise<T | undefined | false>,
+	timeoutMs = 60_000,
+	stepMs = 250,
+): Promise<T> {
 	const t0 = Date.now();
 	for (;;) {
 		const v = await fn();
 		if (v) return v;
-		if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		if (Date.now() - t0 > timeoutMs)
+			throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 		await sleep(stepMs);
 	}
 }
@@ -257,7 +288,11 @@ function tail(s: string, n = 6000): string {
 
 function assertNoCliError(r: ExecN8nResult, what: string): void {
 	// n8n CLI commands log some failures and still exit 0 (e.g. import with a bad file)
-	if (/An error occurred|Error importing|Error updating database|Error unpublishing|There was an error/i.test(r.stdout + r.stderr)) {
+	if (
+		/An error occurred|Error importing|Error updating database|Error unpublishing|There was an error/i.test(
+			r.stdout + r.stderr,
+		)
+	) {
 		throw new Error(`n8n ${what} reported an error:\n${tail(r.stdout)}\n${tail(r.stderr)}`);
 	}
 }
@@ -265,14 +300,21 @@ function assertNoCliError(r: ExecN8nResult, what: string): void {
 /** Items of a node's first run, output `output` (default 0). */
 export function nodeItems(run: N8nRun, nodeName: string, output = 0, runIndex = 0): N8nItem[] {
 	const runs = run.data.resultData.runData[nodeName];
-	if (!runs) throw new Error(`node "${nodeName}" did not run; ran: ${Object.keys(run.data.resultData.runData).join(', ')}`);
+	if (!runs)
+		throw new Error(
+			`node "${nodeName}" did not run; ran: ${Object.keys(run.data.resultData.runData).join(', ')}`,
+		);
 	const task = runs[runIndex];
 	if (task.error) throw new Error(`node "${nodeName}" failed: ${task.error.message}`);
 	return (task.data?.main[output] ?? []) as N8nItem[];
 }
 
-export function nodeError(run: N8nRun, nodeName: string): { message: string; description?: string } | undefined {
-	return run.data.resultData.runData[nodeName]?.[0]?.error as { message: string; description?: string } | undefined;
+export function nodeError(
+	run: N8nRun,
+	nodeName: string,
+): { message: string; description?: string } | undefined {
+	return run.data.resultData.runData[nodeName]?.[0]?.error as
+		{ message: string; description?: string } | undefined;
 }
 
 /**
@@ -311,7 +353,11 @@ export class N8nRest {
 		this.cookie = setCookie.split(';')[0];
 	}
 
-	async request<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+	async request<T = any>(
+		method: string,
+		path: string,
+		body?: unknown,
+	): Promise<{ status: number; body: T }> {
 		const r = await fetch(`${this.baseUrl}/rest${path}`, {
 			method,
 			headers: {
@@ -332,16 +378,20 @@ export class N8nRest {
 	}
 
 	/** Executions of a workflow (newest first), as the editor's execution list shows them. */
-	async executions(workflowId: string): Promise<Array<{ id: string; status: string; mode: string; workflowId: string }>> {
+	async executions(
+		workflowId: string,
+	): Promise<Array<{ id: string; status: string; mode: string; workflowId: string }>> {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
 		const r = await this.request('GET', `/executions?filter=${filter}&limit=100`);
-		if (r.status !== 200) throw new Error(`GET /rest/executions: ${r.status} ${JSON.stringify(r.body)}`);
+		if (r.status !== 200)
+			throw new Error(`GET /rest/executions: ${r.status} ${JSON.stringify(r.body)}`);
 		return r.body.data.results;
 	}
 
 	async execution(id: string): Promise<any> {
 		const r = await this.request('GET', `/executions/${id}`);
-		if (r.status !== 200) throw new Error(`GET /rest/executions/${id}: ${r.status} ${JSON.stringify(r.body)}`);
+		if (r.status !== 200)
+			throw new Error(`GET /rest/executions/${id}: ${r.status} ${JSON.stringify(r.body)}`);
 		return r.body.data;
 	}
 }

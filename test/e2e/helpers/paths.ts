@@ -23,7 +23,10 @@ declare global {
 /** The n8n version the running test file is tested against (its jest project's). */
 export function currentN8nVersion(): string {
 	const version = globalThis.E2E_N8N_VERSION;
-	if (!version) throw new Error('E2E_N8N_VERSION is not set: run the e2e through jest -c test/e2e/jest.e2e.config.js');
+	if (!version)
+		throw new Error(
+			'E2E_N8N_VERSION is not set: run the e2e through jest -c test/e2e/jest.e2e.config.js',
+		);
 	return version;
 }
 

@@ -35,7 +35,10 @@ export interface Workflow {
 	active: boolean;
 	nodes: WorkflowNode[];
 	/** By source node, then connection type (`main`, or `ai_languageModel`, `ai_tool`, … into an agent). */
-	connections: Record<string, Record<string, Array<Array<{ node: string; type: string; index: number }>>>>;
+	connections: Record<
+		string,
+		Record<string, Array<Array<{ node: string; type: string; index: number }>>>
+	>;
 	settings: Record<string, unknown>;
 	pinData?: Record<string, unknown>;
 }
@@ -52,10 +55,23 @@ export function wfId(stem: string): string {
 }
 
 let nodeSeq = 0;
-export function node(name: string, type: string, parameters: Record<string, unknown> = {}, extra: Partial<WorkflowNode> = {}): WorkflowNode {
+export function node(
+	name: string,
+	type: string,
+	parameters: Record<string, unknown> = {},
+	extra: Partial<WorkflowNode> = {},
+): WorkflowNode {
 	nodeSeq += 1;
 	const typeVersion =
-		type === CODE ? 2 : type === SET ? 3.4 : type === READ_WRITE_FILE ? 1 : type === MANUAL_TRIGGER ? 1 : 1;
+		type === CODE
+			? 2
+			: type === SET
+				? 3.4
+				: type === READ_WRITE_FILE
+					? 1
+					: type === MANUAL_TRIGGER
+						? 1
+						: 1;
 	return {
 		id: `00000000-0000-4000-8000-${String(nodeSeq).padStart(12, '0')}`,
 		name,
@@ -71,7 +87,11 @@ export function manualTrigger(name = 'Start'): WorkflowNode {
 	return node(name, MANUAL_TRIGGER);
 }
 
-export function code(name: string, jsCode: string, extra: Partial<WorkflowNode> = {}): WorkflowNode {
+export function code(
+	name: string,
+	jsCode: string,
+	extra: Partial<WorkflowNode> = {},
+): WorkflowNode {
 	return node(name, CODE, { mode: 'runOnceForAllItems', language: 'javaScript', jsCode }, extra);
 }
 
@@ -80,21 +100,47 @@ export function byId(value: string | number): { __rl: true; mode: 'id'; value: s
 	return { __rl: true, mode: 'id', value: String(value) };
 }
 
-export function sendApi(name: string, cred: CredentialRef, parameters: Record<string, unknown>, extra: Partial<WorkflowNode> = {}): WorkflowNode {
-	return node(name, SENDAPI, parameters, { credentials: { sendApiApi: { id: cred.id, name: cred.name } }, ...extra });
+export function sendApi(
+	name: string,
+	cred: CredentialRef,
+	parameters: Record<string, unknown>,
+	extra: Partial<WorkflowNode> = {},
+): WorkflowNode {
+	return node(name, SENDAPI, parameters, {
+		credentials: { sendApiApi: { id: cred.id, name: cred.name } },
+		...extra,
+	});
 }
 
 /** A workflow whose nodes run in the given order (each connected to the next). */
-export function chain(id: string, name: string, nodes: WorkflowNode[], settings: Record<string, unknown> = {}): Workflow {
+export function chain(
+	id: string,
+	name: string,
+	nodes: WorkflowNode[],
+	settings: Record<string, unknown> = {},
+): Workflow {
 	const connections: Workflow['connections'] = {};
 	for (let i = 0; i + 1 < nodes.length; i++) {
 		connections[nodes[i].name] = { main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]] };
 	}
-	return { id, name, active: false, nodes, connections, settings: { executionOrder: 'v1', ...settings } };
+	return {
+		id,
+		name,
+		active: false,
+		nodes,
+		connections,
+		settings: { executionOrder: 'v1', ...settings },
+	};
 }
 
 /** A workflow with explicit edges `[from, to]` (output 0 → input 0); a node may feed several. */
-export function graph(id: string, name: string, nodes: WorkflowNode[], edges: Array<[string, string]>, settings: Record<string, unknown> = {}): Workflow {
+export function graph(
+	id: string,
+	name: string,
+	nodes: WorkflowNode[],
+	edges: Array<[string, string]>,
+	settings: Record<string, unknown> = {},
+): Workflow {
 	const names = new Set(nodes.map((n) => n.name));
 	const connections: Workflow['connections'] = {};
 	for (const [from, to] of edges) {
@@ -102,12 +148,23 @@ export function graph(id: string, name: string, nodes: WorkflowNode[], edges: Ar
 		connections[from] ??= { main: [[]] };
 		connections[from].main[0].push({ node: to, type: 'main', index: 0 });
 	}
-	return { id, name, active: false, nodes, connections, settings: { executionOrder: 'v1', ...settings } };
+	return {
+		id,
+		name,
+		active: false,
+		nodes,
+		connections,
+		settings: { executionOrder: 'v1', ...settings },
+	};
 }
 
 /** Read/Write File node reading one file into the binary field `data`. */
 export function readFile(name: string, fileSelector: string): WorkflowNode {
-	return node(name, READ_WRITE_FILE, { operation: 'read', fileSelector, options: { dataPropertyName: 'data' } });
+	return node(name, READ_WRITE_FILE, {
+		operation: 'read',
+		fileSelector,
+		options: { dataPropertyName: 'data' },
+	});
 }
 
 /**
@@ -132,21 +189,39 @@ export function openAiChatModel(name: string, cred: CredentialRef, model: string
 }
 
 /** The SendApi node attached to an agent as a tool ("SendApi Tool"). */
-export function sendApiTool(name: string, cred: CredentialRef, parameters: Record<string, unknown>, extra: Partial<WorkflowNode> = {}): WorkflowNode {
-	return node(name, SENDAPI_TOOL, parameters, { credentials: { sendApiApi: { id: cred.id, name: cred.name } }, ...extra });
+export function sendApiTool(
+	name: string,
+	cred: CredentialRef,
+	parameters: Record<string, unknown>,
+	extra: Partial<WorkflowNode> = {},
+): WorkflowNode {
+	return node(name, SENDAPI_TOOL, parameters, {
+		credentials: { sendApiApi: { id: cred.id, name: cred.name } },
+		...extra,
+	});
 }
 
 /**
  * What the editor writes for a parameter set to "Let the model define this parameter": the model
  * fills it in through the tool's argument `key`.
  */
-export function fromAi(key: string, description = '', type: 'string' | 'number' | 'boolean' = 'string'): string {
-	if (!/^[A-Za-z0-9_-]{1,64}$/.test(key) || description.includes('`')) throw new Error(`fromAi: unusable key or description ${key}`);
+export function fromAi(
+	key: string,
+	description = '',
+	type: 'string' | 'number' | 'boolean' = 'string',
+): string {
+	if (!/^[A-Za-z0-9_-]{1,64}$/.test(key) || description.includes('`'))
+		throw new Error(`fromAi: unusable key or description ${key}`);
 	return `={{ /*n8n-auto-generated-fromAI-override*/ $fromAI('${key}', \`${description}\`, '${type}') }}`;
 }
 
 /** Connects a sub-node (model, tool, …) to the node it serves, e.g. `ai_tool` into an agent. */
-export function connectSubNode(workflow: Workflow, from: string, to: string, type: `ai_${string}`): Workflow {
+export function connectSubNode(
+	workflow: Workflow,
+	from: string,
+	to: string,
+	type: `ai_${string}`,
+): Workflow {
 	const names = new Set(workflow.nodes.map((n) => n.name));
 	if (!names.has(from) || !names.has(to)) throw new Error(`${type} ${from} → ${to}: unknown node`);
 	workflow.connections[from] ??= {};

@@ -14,8 +14,18 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['contact'] } },
 		options: [
-			{ name: 'Check Number', value: 'checkNumber', description: 'Check whether a phone number uses WhatsApp', action: ACTIONS.contact.checkNumber },
-			{ name: 'Get Many', value: 'getAll', description: 'List the contacts of a session', action: ACTIONS.contact.getAll },
+			{
+				name: 'Check Number',
+				value: 'checkNumber',
+				description: 'Check whether a phone number uses WhatsApp',
+				action: ACTIONS.contact.checkNumber,
+			},
+			{
+				name: 'Get Many',
+				value: 'getAll',
+				description: 'List the contacts of a session',
+				action: ACTIONS.contact.getAll,
+			},
 		],
 		default: 'checkNumber',
 	},

@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
 import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
@@ -31,10 +36,15 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	return await forEachItem(this, items, async (i) => {
 		const sessionId = requireLocatorId(this, 'session', i);
 		const phone = requirePhone(this, this.getNodeParameter('phone', i), i, 'Phone Number');
-		const answer = await apiRequest.call(this, 'GET', `${WHATSAPP_PREFIX}/contacts/${encodeURIComponent(phone)}/check`, {
-			qs: { session_id: sessionIdForApi(sessionId) },
-			itemIndex: i,
-		});
+		const answer = await apiRequest.call(
+			this,
+			'GET',
+			`${WHATSAPP_PREFIX}/contacts/${encodeURIComponent(phone)}/check`,
+			{
+				qs: { session_id: sessionIdForApi(sessionId) },
+				itemIndex: i,
+			},
+		);
 		return { phone, ...answer } as IDataObject;
 	});
 }

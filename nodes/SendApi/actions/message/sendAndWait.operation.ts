@@ -138,7 +138,9 @@ const properties: INodeProperties[] = [
 				displayName: 'Limit Wait Time',
 				name: 'limitWaitTime',
 				type: 'fixedCollection',
-				default: { values: { limitType: 'afterTimeInterval', resumeAmount: 45, resumeUnit: 'minutes' } },
+				default: {
+					values: { limitType: 'afterTimeInterval', resumeAmount: 45, resumeUnit: 'minutes' },
+				},
 				description:
 					'Whether to stop waiting after a while. Then the workflow goes on with this node’s input items unchanged, without a data field.',
 				options: [
@@ -221,7 +223,9 @@ export async function execute(
 	const via = this.getNodeParameter('answerVia', 0, 'whatsapp') as string;
 	if (via === 'link') await askWithLinks(this, question);
 	else await askOverWhatsApp(this, question, now);
-	await this.putExecutionToWait(question.deadline > 0 ? new Date(question.deadline) : WAIT_INDEFINITELY);
+	await this.putExecutionToWait(
+		question.deadline > 0 ? new Date(question.deadline) : WAIT_INDEFINITELY,
+	);
 	return items.map((item, index) => ({ ...item, pairedItem: { item: index } }));
 }
 
@@ -234,7 +238,13 @@ function readQuestion(context: IExecuteFunctions, now: number): Question {
 	const labels = approvalLabels(approval);
 	// A reply forwarded as its title only is told apart by the label (sendAndWait/answer.ts).
 	if (labels.declineLabel?.toLowerCase() === labels.approveLabel.toLowerCase()) {
-		throw inputError(context, 0, 'Decline Button Label', 'is the same as Approve Button Label', 'Give the two buttons different labels.');
+		throw inputError(
+			context,
+			0,
+			'Decline Button Label',
+			'is the same as Approve Button Label',
+			'Give the two buttons different labels.',
+		);
 	}
 	return {
 		sessionId,
@@ -253,7 +263,13 @@ function readDeadline(context: IExecuteFunctions, now: number): number {
 	const timeZone = context.getTimezone();
 	const result = waitDeadline(limit, now, (value) => toIsoDateTime(value, timeZone));
 	if ('problem' in result) {
-		throw inputError(context, 0, 'Limit Wait Time', `is not usable: ${result.problem}`, 'Choose a time limit in the future.');
+		throw inputError(
+			context,
+			0,
+			'Limit Wait Time',
+			`is not usable: ${result.problem}`,
+			'Choose a time limit in the future.',
+		);
 	}
 	return result.deadline;
 }
@@ -295,7 +311,11 @@ async function askOverWhatsApp(context: IExecuteFunctions, question: Question, n
 }
 
 /** Approval: an interactive message with reply buttons whose ids carry this question's nonce. */
-function questionFragment(context: IExecuteFunctions, question: Question, nonce: string): MessageFragment {
+function questionFragment(
+	context: IExecuteFunctions,
+	question: Question,
+	nonce: string,
+): MessageFragment {
 	try {
 		if (question.responseType !== 'approval') {
 			return buildMessagePayload({ type: 'text', text: question.message });
@@ -304,7 +324,12 @@ function questionFragment(context: IExecuteFunctions, question: Question, nonce:
 		if (question.declineLabel !== undefined) {
 			buttons.push({ id: declineButtonId(nonce), title: question.declineLabel });
 		}
-		return buildMessagePayload({ type: 'interactive', kind: 'button', body: question.message, buttons });
+		return buildMessagePayload({
+			type: 'interactive',
+			kind: 'button',
+			body: question.message,
+			buttons,
+		});
 	} catch (error) {
 		throw asInputError(context, 0, error as Error);
 	}
@@ -353,7 +378,8 @@ function waitUrl(
  * where a runtime lacks it, the unsigned `$execution.resumeUrl` + node id is what n8n serves.
  */
 function resumeUrl(context: IExecuteFunctions, parameters: Record<string, string>): string {
-	if (typeof context.getSignedResumeUrl === 'function') return context.getSignedResumeUrl(parameters);
+	if (typeof context.getSignedResumeUrl === 'function')
+		return context.getSignedResumeUrl(parameters);
 	const base = String(context.evaluateExpression('{{ $execution.resumeUrl }}', 0));
 	const url = new URL(`${base}/${encodeURIComponent(context.getNode().id)}`);
 	for (const [key, value] of Object.entries(parameters)) url.searchParams.set(key, value);

@@ -13,7 +13,12 @@ import type {
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import type { BulkOutcome, ResolvedBulkLimits } from '../../bulkEngine';
-import { concurrencyForSessions, isValidRow, resolveBulkLimits, runBulkSend } from '../../bulkEngine';
+import {
+	concurrencyForSessions,
+	isValidRow,
+	resolveBulkLimits,
+	runBulkSend,
+} from '../../bulkEngine';
 import type { ToolRunError } from '../../helpers/aiTool';
 import { inModelTerms, runsAsAiTool } from '../../helpers/aiTool';
 import { updateDisplayOptions } from '../../helpers/displayOptions';
@@ -74,7 +79,12 @@ export async function execute(
 		if (this.continueOnFail()) return { outputs: everyRowNotSent(this, items, reason) };
 		throw settingError;
 	}
-	const rows = await readRows(this, items.length, settings.messageType, rowReasons(forModel, items.length));
+	const rows = await readRows(
+		this,
+		items.length,
+		settings.messageType,
+		rowReasons(forModel, items.length),
+	);
 	const sent = await sendRows(this, rows, settings, forModel);
 	const outcomes = forModel ? forModelOutcomes(sent, rows) : sent;
 	return { outputs: resultOutputs(items, outcomes, settings.splitOutputs, rows) };
@@ -94,7 +104,11 @@ async function sendRows(
 		context.addExecutionHints({ message: usage.problem, type: 'warning', location: 'outputPane' });
 	}
 	const now = monotonicClock();
-	const { sendOne, sendBulk } = createBulkSender(context, { delayMs: settings.delayMs, now, forModel });
+	const { sendOne, sendBulk } = createBulkSender(context, {
+		delayMs: settings.delayMs,
+		now,
+		forModel,
+	});
 	const scale = settings.limits.windowMs / 60_000;
 	return await runBulkSend({
 		rows,

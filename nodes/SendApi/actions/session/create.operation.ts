@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
 import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
@@ -30,7 +35,8 @@ const properties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'https://example.com/webhook',
-				description: "Where SendApi posts this session's events (the SendApi Trigger node registers its own webhook instead)",
+				description:
+					"Where SendApi posts this session's events (the SendApi Trigger node registers its own webhook instead)",
 			},
 			qrBinaryProperty,
 		],
@@ -50,7 +56,10 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		if (typeof options.webhookUrl === 'string' && options.webhookUrl.trim() !== '') {
 			body.webhook_url = options.webhookUrl.trim();
 		}
-		const session = await apiRequest.call(this, 'POST', `${WHATSAPP_PREFIX}/sessions`, { body, itemIndex: i });
+		const session = await apiRequest.call(this, 'POST', `${WHATSAPP_PREFIX}/sessions`, {
+			body,
+			itemIndex: i,
+		});
 		return await withQrCodeBinary(this, session, i);
 	});
 }

@@ -17,6 +17,8 @@ export const description = updateDisplayOptions(
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem(this, items, async (i) => {
 		const sessionId = requireLocatorId(this, 'session', i);
-		return await apiRequest.call(this, 'GET', `${WHATSAPP_PREFIX}/sessions/${pathId(sessionId)}`, { itemIndex: i });
+		return await apiRequest.call(this, 'GET', `${WHATSAPP_PREFIX}/sessions/${pathId(sessionId)}`, {
+			itemIndex: i,
+		});
 	});
 }

@@ -14,6 +14,11 @@ export const description = updateDisplayOptions(
 
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem(this, items, async (i) => {
-		return await apiRequestAllItems.call(this, `${WHATSAPP_PREFIX}/sessions`, {}, { itemIndex: i, ...getListOptions(this, i) });
+		return await apiRequestAllItems.call(
+			this,
+			`${WHATSAPP_PREFIX}/sessions`,
+			{},
+			{ itemIndex: i, ...getListOptions(this, i) },
+		);
 	});
 }

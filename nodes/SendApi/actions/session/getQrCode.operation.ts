@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { apiRequest } from '../../transport';
 import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
@@ -28,9 +33,14 @@ export const description = updateDisplayOptions(
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem(this, items, async (i) => {
 		const sessionId = requireLocatorId(this, 'session', i);
-		const answer = await apiRequest.call(this, 'GET', `${WHATSAPP_PREFIX}/sessions/${pathId(sessionId)}/qr`, {
-			itemIndex: i,
-		});
+		const answer = await apiRequest.call(
+			this,
+			'GET',
+			`${WHATSAPP_PREFIX}/sessions/${pathId(sessionId)}/qr`,
+			{
+				itemIndex: i,
+			},
+		);
 		// The QR answer is undocumented: a bare data-URL string arrives here as `{value}`.
 		const json: IDataObject = typeof answer.value === 'string' ? { qr_code: answer.value } : answer;
 		return await withQrCodeBinary(this, { session_id: sessionId, ...json }, i);

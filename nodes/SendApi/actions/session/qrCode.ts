@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { readQrCode } from '../../transport/wire/ids';
 import { qrCodeToBinary } from '../../helpers/binary';
@@ -8,7 +13,8 @@ export const qrBinaryProperty: INodeProperties = {
 	name: 'binaryPropertyName',
 	type: 'string',
 	default: 'qrCode',
-	description: 'Name of the binary field that receives the QR code image (PNG) to scan with WhatsApp',
+	description:
+		'Name of the binary field that receives the QR code image (PNG) to scan with WhatsApp',
 };
 
 /**

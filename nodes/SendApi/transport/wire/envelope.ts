@@ -47,6 +47,7 @@ export function readPageMeta(body: unknown): PageMeta {
 export function readListItems(body: unknown): IDataObject[] {
 	const unwrapped = unwrapEnvelope(body);
 	if (Array.isArray(unwrapped)) return unwrapped as IDataObject[];
-	if (isObject(unwrapped) && Array.isArray(unwrapped.items)) return unwrapped.items as IDataObject[];
+	if (isObject(unwrapped) && Array.isArray(unwrapped.items))
+		return unwrapped.items as IDataObject[];
 	return [];
 }

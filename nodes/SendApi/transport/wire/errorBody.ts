@@ -15,7 +15,10 @@ export interface SendApiErrorInfo {
 	requestId?: string;
 }
 
-export function readErrorBody(body: unknown, headers: Record<string, unknown> = {}): SendApiErrorInfo {
+export function readErrorBody(
+	body: unknown,
+	headers: Record<string, unknown> = {},
+): SendApiErrorInfo {
 	const error = isObject(body) && isObject(body.error) ? body.error : undefined;
 	const meta = isObject(body) && isObject(body.meta) ? body.meta : undefined;
 	const requestId = meta?.request_id ?? headers['x-request-id'];

@@ -8,7 +8,15 @@ import type { BulkOutcome, BulkRow } from '../../../bulkEngine';
 import { isValidRow } from '../../../bulkEngine';
 
 /** The fields this operation writes; stale copies from an earlier run are dropped from the row. */
-const RESULT_FIELDS = ['sent_to', 'status', 'message_id', 'batch_id', 'session_id', 'attempts', 'reason'];
+const RESULT_FIELDS = [
+	'sent_to',
+	'status',
+	'message_id',
+	'batch_id',
+	'session_id',
+	'attempts',
+	'reason',
+];
 
 /**
  * The row's number as it went to SendApi (E.164), or would have for a row not sent for another

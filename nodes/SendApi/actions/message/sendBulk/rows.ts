@@ -103,8 +103,10 @@ function describeRowError(
 	index: number,
 	forModel: boolean,
 ): { problem: string; fix?: string } {
-	if (error instanceof MessageInputError) return { problem: `${error.field} ${error.problem}`, fix: error.fix };
-	if (forModel && error instanceof Error) return { problem: inModelTerms(error as ToolRunError).message };
+	if (error instanceof MessageInputError)
+		return { problem: `${error.field} ${error.problem}`, fix: error.fix };
+	if (forModel && error instanceof Error)
+		return { problem: inModelTerms(error as ToolRunError).message };
 	const message = error instanceof Error ? error.message : String(error);
 	const prefix = itemPrefix(index);
 	return { problem: message.startsWith(prefix) ? message.slice(prefix.length) : message };

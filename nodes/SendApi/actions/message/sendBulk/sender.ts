@@ -102,7 +102,10 @@ class UnansweredAttempts {
 			return result;
 		// Only the wording: keeping such rows on their session (the same key is safe there, a new
 		// session is a new key) is the engine's rule, which knows them as unsettled.
-		return { ...result, reason: `${result.reason}; an earlier answer was lost, so ${MAY_HAVE_BEEN_SENT}` };
+		return {
+			...result,
+			reason: `${result.reason}; an earlier answer was lost, so ${MAY_HAVE_BEEN_SENT}`,
+		};
 	}
 }
 
@@ -151,7 +154,9 @@ export function toSendResult(
 			? { ok: true, status: 'sent', id: readMessageId(body), rateLimit }
 			: { ok: true, status: 'queued', id: readBatchId(body), rateLimit };
 	}
-	const reason = forModel ? inModelTerms(outcome.error as ToolRunError).message : outcome.error.message;
+	const reason = forModel
+		? inModelTerms(outcome.error as ToolRunError).message
+		: outcome.error.message;
 	if (isCancelled(context)) {
 		// The request had left: only SendApi knows whether it went out.
 		return {
@@ -192,7 +197,13 @@ export function toSendResult(
 	if (quota !== undefined) return quotaRefusal(quota, reason, rateLimit);
 	const sessionUnavailable =
 		outcome.kind === 'failed' && isSessionUnavailable(refusal.status, refusal.info);
-	return { ok: false, retryable: outcome.kind === 'retryable', sessionUnavailable, reason, rateLimit };
+	return {
+		ok: false,
+		retryable: outcome.kind === 'retryable',
+		sessionUnavailable,
+		reason,
+		rateLimit,
+	};
 }
 
 /**
