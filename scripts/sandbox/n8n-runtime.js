@@ -20,6 +20,8 @@
  * package-lock.json to scripts/sandbox/n8n-<version>.lock.json (to move to a new tree: delete that file and
  * .cache/n8n-<version>/, install, write the lock). To support another n8n version, add it to
  * N8N_VERSIONS, install it, write its lock.
+ *
+ * Plain JavaScript: it runs before anything is compiled (npm start, the e2e jest configs).
  */
 const fs = require('fs');
 const path = require('path');

@@ -21,6 +21,8 @@
  * SANDBOX_REBUILD=1 (build, pack and install even when nothing changed),
  * SANDBOX_RESET=1 (wipe .cache/sandbox-home first: new owner account, examples imported afresh).
  * Other N8N_* variables are passed to `n8n start` (e.g. N8N_LOG_LEVEL=debug).
+ *
+ * Plain JavaScript: it runs before anything is compiled (npm start, the e2e jest configs).
  */
 const fs = require('fs');
 const path = require('path');
