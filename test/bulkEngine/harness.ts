@@ -78,6 +78,8 @@ export interface SendCall {
 	kind: 'one' | 'bulk';
 	sessionId: string;
 	attempt: number;
+	/** The engine's key round: with the rows and session, it names the Idempotency-Key. */
+	keyRound: number;
 	/** Row indexes in the call. */
 	indexes: number[];
 	/** Messages the call asks for (recipients). */
@@ -107,6 +109,7 @@ export class FakeApi<P = unknown> {
 			kind: 'one',
 			sessionId: req.sessionId,
 			attempt: req.attempt,
+			keyRound: req.keyRound,
 			indexes: [req.row.index],
 			weight: 1,
 		});
@@ -117,6 +120,7 @@ export class FakeApi<P = unknown> {
 			kind: 'bulk',
 			sessionId: req.sessionId,
 			attempt: req.attempt,
+			keyRound: req.keyRound,
 			indexes: req.rows.map((row) => row.index),
 			weight: req.rows.length,
 		});
@@ -145,6 +149,11 @@ export class FakeApi<P = unknown> {
 		}
 		return counts;
 	}
+}
+
+/** The Idempotency-Key a call carries, as the sender derives it (rows, session, key round). */
+export function keyOf(call: SendCall): string {
+	return `${call.kind}:${call.indexes.join(',')}:${call.sessionId}#${call.keyRound}`;
 }
 
 export const okResponder: Responder = (call, n) => ({

@@ -1,17 +1,20 @@
 /**
  * Standalone fake SendApi for a human sandbox:
  *   npm run fake-sendapi [-- --emit-events] [--auto-connect] [--starter-limits] [--integer-ids] [--api-key=sk_test_x]
- *                        [--plan-quota=N] [--session-quota=N] [--quota-shape=coded|param]
+ *                        [--plan-quota=N] [--session-quota=N] [--quota-shape=coded|param] [--keep-refusals]
  * Listens on 127.0.0.1:$PORT (default 3333), seeds one connected session and stays up until Ctrl-C.
  * --plan-quota / --session-quota: after N messages a day (the plan's, or each session's own) sends
  * are refused with 402 quota_exceeded, in the error shape --quota-shape picks (default coded).
+ * --keep-refusals (or FAKE_SENDAPI_KEEP_REFUSALS=1): refusals, 429 included, are kept under their
+ * Idempotency-Key and replayed (`Idempotent-Replayed: true`, no Retry-After), as a stricter SendApi might.
  */
-import { STARTER_LIMITS, startFakeSendApi } from './index';
+import { keepRefusalsFromEnv, STARTER_LIMITS, startFakeSendApi } from './index';
 import type { FakeLimits } from './limits';
 
 const USAGE =
 	'Usage: fake-sendapi [--emit-events] [--auto-connect] [--starter-limits] [--integer-ids] [--api-key=KEY]\n' +
-	'                    [--plan-quota=N] [--session-quota=N] [--quota-shape=coded|param]   (PORT env, default 3333)';
+	'                    [--plan-quota=N] [--session-quota=N] [--quota-shape=coded|param] [--keep-refusals]\n' +
+	'                    (PORT env, default 3333; FAKE_SENDAPI_KEEP_REFUSALS=1 as --keep-refusals)';
 
 /** A whole number ≥ 0 for a quota flag, or undefined when the flag is absent. */
 function quotaFlag(name: string, text: string | undefined): number | undefined {
@@ -50,7 +53,14 @@ async function main(): Promise<void> {
 			?.split('=')
 			.slice(1)
 			.join('=');
-	const known = ['--emit-events', '--auto-connect', '--starter-limits', '--integer-ids', '--help'];
+	const known = [
+		'--emit-events',
+		'--auto-connect',
+		'--starter-limits',
+		'--integer-ids',
+		'--keep-refusals',
+		'--help',
+	];
 	const withValue = ['--api-key=', '--plan-quota=', '--session-quota=', '--quota-shape='];
 	const unknown = args.filter(
 		(a) => !known.includes(a) && !withValue.some((prefix) => a.startsWith(prefix)),
@@ -75,6 +85,7 @@ async function main(): Promise<void> {
 		emitEvents: flag('emit-events'),
 		autoConnectSessions: flag('auto-connect'),
 		integerIds: flag('integer-ids'),
+		idempotencyKeepsRefusals: flag('keep-refusals') || keepRefusalsFromEnv(),
 		limits,
 		apiKeys: apiKey ? [apiKey] : undefined,
 	});
@@ -92,6 +103,8 @@ async function main(): Promise<void> {
 			`  Quotas:     ${planMessagesPerDay}/day for the plan, ${sessionQuotaPerDay}/day per session (402 quota_exceeded, ${quotaErrorShape} shape)`,
 		);
 	}
+	if (fake.idempotencyKeepsRefusals)
+		console.log('  Idempotency: refusals (429 included) are kept under their key and replayed');
 	console.log(
 		'  Sandbox:    POST /__sandbox/incoming {session_id, from, text?, media?: {type, shape?, source?, host?, broken?}}   GET /__sandbox/requests   GET /__sandbox/state',
 	);

@@ -3,6 +3,7 @@
  * count against maxAttempts, whether it may be tried again, and how long to wait before that.
  */
 import { ENGINE_DEFAULTS } from './engineOptions';
+import { isRefusal } from './sendResults';
 import type { SendFailure } from './types';
 
 /**
@@ -29,6 +30,31 @@ export interface Unit {
 	 * have gone out, and only a retry with the same Idempotency-Key can tell.
 	 */
 	unsettled: boolean;
+	/**
+	 * Which Idempotency-Key its requests carry (the sender derives the key from it): the same
+	 * while the unit is unsettled, the next one after each refusal otherwise (see nextKeyRound).
+	 */
+	keyRound: number;
+}
+
+/**
+ * The key round of the unit's retry. A unit whose attempts were all answered, the last with a
+ * refusal, cannot have been sent: its retry gets a new key, since SendApi may keep a refusal
+ * under its key (undocumented) and answer every retry with the stored 429. An unsettled unit
+ * keeps its key: only that key's answer tells whether its rows went out.
+ */
+export function nextKeyRound(unit: Unit, unsettled: boolean): number {
+	return unsettled ? unit.keyRound : unit.keyRound + 1;
+}
+
+/**
+ * Whether a unit is unsettled after `failure` (its rows may have gone out). Any failure that is not
+ * a refusal leaves it so; a refusal SendApi answered from its idempotency store (`replayed`)
+ * settles it, since what SendApi keeps under the key is then a refusal: nothing was sent under it.
+ */
+export function unsettledAfter(unit: Unit, failure: SendFailure): boolean {
+	if (!isRefusal(failure)) return true;
+	return unit.unsettled && failure.replayed !== true;
 }
 
 /**
