@@ -285,6 +285,35 @@ export function lastStartMs(calls: readonly SendCall[]): number {
 	return calls.reduce((last, call) => Math.max(last, call.t), -Infinity) - calls[0].t;
 }
 
+/** SendApi's minute. */
+export const MINUTE = 60_000;
+
+/** Messages and requests are plentiful; only each session's 30 a minute can bind. */
+export const SESSION_BOUND: BulkLimits = {
+	windowMs: MINUTE,
+	planMessagesPerWindow: 10_000,
+	planMessagesPerDay: 1_000_000,
+	requestsPerWindow: 10_000,
+	sessionMessagesPerWindow: 30,
+	sessionMessagesPerDay: 100_000,
+};
+
+/**
+ * A session's 429 (`sending_limited`) as the sender reports it: fresh with Retry-After, or
+ * `replayed` from the key's store (Idempotent-Replayed, no Retry-After).
+ */
+export function sessionLimited(retryAfterMs?: number, replayed = false): SendResult {
+	return {
+		ok: false,
+		retryable: true,
+		refused: true,
+		sessionLimited: true,
+		retryAfterMs,
+		reason: 'HTTP 429 sending_limited',
+		...(replayed ? { replayed: true } : {}),
+	};
+}
+
 /** A virtual clock, a fake API answering with `respond`, and `run` to start the engine on them. */
 export function setupRun<P>(
 	rows: BulkRow<P>[],
