@@ -256,22 +256,12 @@ class BulkSendRun<P> {
 	}
 
 	private invoke(unit: Unit): Promise<SendResult> {
-		const sessionId = this.sessions[unit.session];
 		const { attempt, keyRound } = unit;
+		const request = { sessionId: this.sessions[unit.session], attempt, keyRound };
 		try {
 			const pending = unit.bulk
-				? this.opts.sendBulk({
-						rows: unit.positions.map((p) => this.validRow(p)),
-						sessionId,
-						attempt,
-						keyRound,
-					})
-				: this.opts.sendOne({
-						row: this.validRow(unit.positions[0]),
-						sessionId,
-						attempt,
-						keyRound,
-					});
+				? this.opts.sendBulk({ ...request, rows: unit.positions.map((p) => this.validRow(p)) })
+				: this.opts.sendOne({ ...request, row: this.validRow(unit.positions[0]) });
 			return Promise.resolve(pending).then(asSendResult, thrownAsFailure);
 		} catch (error) {
 			return Promise.resolve(thrownAsFailure(error));
