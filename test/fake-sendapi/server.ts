@@ -1218,9 +1218,10 @@ export class FakeSendApiServer implements FakeSendApi {
 		c.undoRequest();
 		if (refusal.status === 429) this._refused429 += 1;
 		else this._refused402 += 1;
-		if (refusal.type === 'quota_exceeded' && this.limiter.limits.quotaErrorShape === 'param') {
+		if (refusal.status === 402 && this.limiter.limits.quotaErrorShape === 'param') {
 			const param = refusal.scope === 'session' ? 'session_id' : undefined;
-			throw new HttpError(this.errB(refusal.status, refusal.type, refusal.message, param));
+			const code = refusal.type === 'balance_low' ? 'insufficient_balance' : refusal.type;
+			throw new HttpError(this.errB(refusal.status, code, refusal.message, param));
 		}
 		throw new HttpError(
 			this.errA(
