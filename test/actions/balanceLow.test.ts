@@ -4,15 +4,14 @@
  * with the fix in the description. Which answers count as balance low is wire/errorBody.ts's
  * choice (docs/wire-format.md), held by the last test.
  */
-import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { toSendResult } from '../../nodes/SendApi/actions/message/sendBulk/sender';
-import { toNodeApiError } from '../../nodes/SendApi/transport/errors';
 import type { SendApiErrorInfo } from '../../nodes/SendApi/transport/wire/errorBody';
 import { isBalanceLow, quotaExceededScope } from '../../nodes/SendApi/transport/wire/errorBody';
 import type { LoggedRequest } from '../fake-sendapi';
 import type { QuotaErrorShape } from '../fake-sendapi/limits';
 import { useFakeSendApi } from '../helpers/fakeServer';
+import { refusedSend } from '../helpers/refusedSend';
 import { runNode } from '../helpers/runWorkflow';
 
 const fake = useFakeSendApi();
@@ -125,19 +124,7 @@ describe('other operations: a NodeApiError that says to top up the balance', () 
 });
 
 describe('which answers are balance low (our choice: docs/wire-format.md)', () => {
-	const node: INode = {
-		id: 'n',
-		name: 'SendApi',
-		type: 'sendApi',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: {},
-	};
-	const context = { getExecutionCancelSignal: () => undefined } as unknown as IExecuteFunctions;
-	const refusedWith = (status: number, info: SendApiErrorInfo) => {
-		const error = toNodeApiError(node, { status, info, request: 'POST /whatsapp/send' });
-		return { error, result: toSendResult(context, { kind: 'failed', error }, 'one', () => 0) };
-	};
+	const refusedWith = refusedSend;
 
 	test.each<[string, number, SendApiErrorInfo]>([
 		['code 4021 (coded shape)', 402, { type: 'api_error', code: 4021, message: 'Low' }],

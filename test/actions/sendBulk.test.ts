@@ -3,20 +3,13 @@
  * short window (a few hundred ms stands for SendApi's minute). Timing is never asserted beyond
  * generous "it finishes" bounds; what is asserted is what the server saw and what came out.
  */
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INode,
-	INodeExecutionData,
-	INodeParameters,
-} from 'n8n-workflow';
+import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { NodeHelpers, Workflow } from 'n8n-workflow';
 
 import { configuredOutputs } from '../../nodes/SendApi/actions/message/sendBulk/outputs';
 import {
 	IdempotencyKeys,
 	toEngineRateLimit,
-	toSendResult,
 } from '../../nodes/SendApi/actions/message/sendBulk/sender';
 import { startOfTodayUtc } from '../../nodes/SendApi/actions/message/sendBulk/dailyUsage';
 import { engineLimits } from '../../nodes/SendApi/actions/message/sendBulk.operation';
@@ -24,10 +17,10 @@ import { PLAN_LIMITS } from '../../nodes/SendApi/bulkEngine';
 import { SendApi } from '../../nodes/SendApi/SendApi.node';
 import type { SendApiErrorInfo } from '../../nodes/SendApi/transport/wire/errorBody';
 import { quotaExceededScope } from '../../nodes/SendApi/transport/wire/errorBody';
-import { toNodeApiError } from '../../nodes/SendApi/transport/errors';
 import type { FakeLimits, LoggedRequest } from '../fake-sendapi';
 import type { QuotaErrorShape } from '../fake-sendapi/limits';
 import { useFakeSendApi } from '../helpers/fakeServer';
+import { refusedSend } from '../helpers/refusedSend';
 import { runNode, type RunNodeResult } from '../helpers/runWorkflow';
 
 const fake = useFakeSendApi();
@@ -924,19 +917,8 @@ describe('Send Bulk: SendApi’s quota_exceeded during the run', () => {
 	});
 
 	test('the sender reads SendApi’s refusal into what the engine acts on, from either error shape', () => {
-		const node: INode = {
-			id: 'n',
-			name: 'SendApi',
-			type: 'sendApi',
-			typeVersion: 1,
-			position: [0, 0],
-			parameters: {},
-		};
-		const context = { getExecutionCancelSignal: () => undefined } as unknown as IExecuteFunctions;
-		const refusedWith = (status: number, info: SendApiErrorInfo) => {
-			const error = toNodeApiError(node, { status, info, request: 'POST /whatsapp/send' });
-			return toSendResult(context, { kind: 'failed', error }, 'one', () => 0);
-		};
+		const refusedWith = (status: number, info: SendApiErrorInfo) =>
+			refusedSend(status, info).result;
 		const plan = { ok: false, retryable: false, refused: true, planQuotaExceeded: true };
 		const session = { ok: false, retryable: false, refused: true, sessionUnavailable: true };
 		// The coded shape may say it with its number alone.

@@ -1494,10 +1494,14 @@ describe('incoming media', () => {
 			type: 'audio',
 			audio: {
 				base64: sampleFile('voice').bytes.toString('base64'),
-				mime_type: 'audio/ogg',
+				mime_type: 'audio/ogg; codecs=opus',
 				voice: true,
 			},
 		});
+		// WhatsApp's own name for a voice note, flat: no flag needed.
+		const ptt = fake.incomingMediaData({ ...base, type: 'voice', shape: 'flat', voiceAs: 'ptt' });
+		expect(ptt).toMatchObject({ type: 'ptt', mime_type: 'audio/ogg; codecs=opus' });
+		expect(ptt).not.toHaveProperty('voice');
 		expect(
 			(
 				fake.incomingMediaData({ ...base, type: 'image', source: 'dataUrl' }).image as {
