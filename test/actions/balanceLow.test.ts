@@ -1,10 +1,9 @@
 /**
- * SendApi's 4021 "balance low", run inside n8n-core's engine against the fake SendApi (its
- * `balanceMessages`): Send Bulk stops as for the plan's quota_exceeded, other operations fail
- * with the fix in the description. Which answers count as balance low is wire/errorBody.ts's
- * choice (docs/wire-format.md), held by the last test.
+ * SendApi's 4021 "balance low" outside Send Bulk (whose run stops as for the plan's quota, see
+ * sendBulk.test.ts): run inside n8n-core's engine against the fake SendApi (its `balanceMessages`),
+ * an operation fails with the fix in the description. Which answers count as balance low is
+ * wire/errorBody.ts's choice (docs/wire-format.md), held by the last tests.
  */
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { SendApiErrorInfo } from '../../nodes/SendApi/transport/wire/errorBody';
 import { isBalanceLow, quotaExceededScope } from '../../nodes/SendApi/transport/wire/errorBody';
@@ -31,71 +30,6 @@ const sentTo = (): string[] =>
 	fake.api.state.messages
 		.filter((m) => m.direction === 'out' && m.dialect !== 'seed')
 		.map((m) => String(m.to));
-
-function rows(count: number): INodeExecutionData[] {
-	return Array.from({ length: count }, (_, row) => ({
-		json: { phone: `+4477009${String(10_000 + row).padStart(5, '0')}`, name: `Ann ${row}` },
-	}));
-}
-
-describe('Send Bulk: the balance runs out during the run', () => {
-	/** Requests one session may have in flight (concurrencyForSessions). */
-	const IN_FLIGHT = 2 * 4;
-
-	test.each<QuotaErrorShape>(['coded', 'param'])(
-		'after 30 of 80 rows on two sessions (%s shape): no request after the refusal but those in flight; the rest say to top up',
-		async (quotaErrorShape) => {
-			fake.api.setLimits({ balanceMessages: 30, quotaErrorShape });
-			const sessions = [fake.api.seedSession().id, fake.api.seedSession().id].map(String);
-			const items = rows(80);
-			const { outputs, error } = await runNode({
-				parameters: {
-					resource: 'message',
-					operation: 'sendBulk',
-					sessions: { session: sessions.map((id) => ({ id: byId(id) })) },
-					to: '={{ $json.phone }}',
-					messageType: 'text',
-					text: '=Hi {{ $json.name }}',
-					plan: 'custom',
-					planMessagesPerMinute: 0,
-					planMessagesPerDay: 0,
-					requestsPerMinute: 0,
-					options: { sessionMessagesPerMinute: 0, sessionMessagesPerDay: 0 },
-				},
-				items,
-				credentials: fake.credentials,
-			});
-			expect(error).toBeUndefined();
-
-			const refused = sends().filter((r) => r.status === 402);
-			expect(sends().filter((r) => r.status === 200)).toHaveLength(30);
-			expect(refused.length).toBeGreaterThanOrEqual(1);
-			expect(refused.length).toBeLessThanOrEqual(IN_FLIGHT);
-			expect(sends()).toHaveLength(30 + refused.length);
-
-			const out = outputs[0].map((item) => item.json as IDataObject);
-			expect(outputs[0].map((item) => item.pairedItem)).toEqual(items.map((_, item) => ({ item })));
-			expect(out.filter((row) => row.status === 'sent').map((row) => row.phone)).toEqual(
-				items.map((item) => String(item.json.phone)).filter((to) => sentTo().includes(to)),
-			);
-			const refusedTo = new Set(refused.map((r) => String((r.body as IDataObject).to)));
-			for (const row of out.filter((entry) => refusedTo.has(String(entry.phone)))) {
-				expect(row).toMatchObject({ status: 'not_sent', attempts: 1 });
-				expect(row.reason).toMatch(new RegExp(`^${SAID[quotaErrorShape]}\\. ${FIX_SOURCE}$`));
-			}
-			const notStarted = out.filter((row) => row.status === 'not_sent' && row.attempts === 0);
-			expect(notStarted).toHaveLength(50 - refused.length);
-			for (const row of notStarted) {
-				expect(row).not.toHaveProperty('session_id');
-				expect(row.reason).toMatch(
-					/^balance low: SendApi refused a send with "SendApi: Balance too low.*" after this run had sent \d+; top up the SendApi balance, then send the rows not sent again; this row was not started$/,
-				);
-			}
-			expect(new Set(sentTo()).size).toBe(30);
-			expect(sentTo()).toHaveLength(30);
-		},
-	);
-});
 
 describe('other operations: a NodeApiError that says to top up the balance', () => {
 	test.each<QuotaErrorShape>(['coded', 'param'])(
