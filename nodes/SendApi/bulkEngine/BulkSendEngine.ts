@@ -21,6 +21,7 @@ import {
 	failureReason,
 	mayHaveBeenSent,
 	noSessionReason,
+	balanceLowReason,
 	planQuotaSpentReason,
 	RowOutcomes,
 } from './outcomes';
@@ -73,7 +74,10 @@ class BulkSendRun<P> {
 
 	private readonly inFlight = new Set<Promise<void>>();
 
-	/** Set once SendApi says the plan's day is spent: why the rows not yet started end. */
+	/**
+	 * Set once SendApi says the plan's day is spent or the balance is too low: why the rows not
+	 * yet started end.
+	 */
 	private planQuotaReason: string | undefined;
 
 	private roundRobin = 0;
@@ -289,8 +293,9 @@ class BulkSendRun<P> {
 
 	/**
 	 * 429: every dispatch pauses for Retry-After, then the same unit is tried again. Other
-	 * retryable failures back off exponentially on their own. The plan's day spent: the unit ends
-	 * with SendApi's answer, and so does every row not yet started (stopForPlanQuota).
+	 * retryable failures back off exponentially on their own. The plan's day spent or the balance
+	 * too low: the unit ends with SendApi's answer, and so does every row not yet started
+	 * (stopForPlanQuota).
 	 *
 	 * Rows are moved to another session only when nothing of them can have gone out: a unit whose
 	 * earlier answer was lost (`unsettled`) stays on its session whatever SendApi says now, since
@@ -300,8 +305,8 @@ class BulkSendRun<P> {
 	private handleFailure(refusedUnit: Unit, failure: SendFailure, now: number): void {
 		const waited = failure.refused === true && isNonNegativeNumber(failure.retryAfterMs) ? 1 : 0;
 		const unit = { ...refusedUnit, waitedOut: (refusedUnit.waitedOut ?? 0) + waited };
-		if (failure.planQuotaExceeded === true) {
-			this.stopForPlanQuota(failure.reason);
+		if (failure.planQuotaExceeded === true || failure.balanceLow === true) {
+			this.stopForPlanQuota(failure);
 			this.endUnit(unit, failure.reason);
 			return;
 		}
@@ -397,11 +402,16 @@ class BulkSendRun<P> {
 	 * knows. Retries of rows SendApi refused outright end too (they could only be refused again);
 	 * a retry whose earlier answer was lost is still made, since only its answer (same
 	 * Idempotency-Key) tells whether the row went out. Requests in flight are answered as usual.
+	 * A balance too low (balanceLow) stops the run the same way, with its own reason.
 	 */
-	private stopForPlanQuota(said: string): void {
+	private stopForPlanQuota(failure: SendFailure): void {
 		if (this.planQuotaReason !== undefined) return;
+		const said = failure.reason;
 		const sentByRun = this.outcomes.counts.sent + this.outcomes.counts.queued;
-		this.planQuotaReason = planQuotaSpentReason(said, sentByRun, this.opts.sentToday, this.limits);
+		this.planQuotaReason =
+			failure.balanceLow === true
+				? balanceLowReason(said, sentByRun)
+				: planQuotaSpentReason(said, sentByRun, this.opts.sentToday, this.limits);
 		const refusedOutright = this.retries.filter((retry) => !retry.unsettled);
 		this.endWaitingWork(this.planQuotaReason, refusedOutright);
 	}
