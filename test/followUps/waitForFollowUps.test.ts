@@ -114,6 +114,20 @@ describe('Message → Wait for Follow-up Messages: one execution per burst', () 
 		expect(historyReads().some((r) => r.query.to_date !== undefined)).toBe(true);
 	});
 
+	test('a long Max Wait: the first read is short, older slices are read only when needed', async () => {
+		const arrivals = Array.from({ length: 25 }, (_, n) => ({
+			at: n * 4,
+			from: ANN,
+			text: `m${n}`,
+		}));
+		const { outputs } = await scenario(arrivals, { maxWait: 600 });
+		expect(continued(outputs)).toEqual([
+			{ index: 24, text: arrivals.map((a) => a.text).join('\n') },
+		]);
+		const firstRead = historyReads()[0].query;
+		expect(Date.parse(String(firstRead.from_date))).toBe(BASE - 70_000);
+	});
+
 	test('two senders interleaved are two bursts, each with only its own texts', async () => {
 		const { outputs } = await scenario([
 			{ at: 0, from: ANN, text: 'Ann 1' },

@@ -1,8 +1,8 @@
 /**
  * A sender's messages on one session, read from SendApi's history back to where their run of
  * messages certainly starts (a gap longer than the Quiet Period), so the bursts can be split the
- * same way by every execution. The first read covers Max Wait plus two Quiet Periods before the
- * message; while the run's start is not in the window, the window doubles back (older slice
+ * same way by every execution. The first read covers Max Wait (at most a minute of it) plus two
+ * Quiet Periods before the message; while the run's start is not in the window, the window doubles back (older slice
  * only), up to MAX_LOOKBACK_MS beyond Max Wait. Past that bound the first message read starts
  * the run.
  */
@@ -13,7 +13,7 @@ import { readIncomingMessages } from '../transport/messageHistory';
 import type { HistoryMessage } from '../transport/wire/history';
 import type { BurstRules } from './bursts';
 import { inOrder, runStart } from './bursts';
-import { MAX_LOOKBACK_MS } from './timing';
+import { FIRST_READ_MAX_WAIT_MS, MAX_LOOKBACK_MS } from './timing';
 
 export interface FollowUpRequest extends BurstRules {
 	sessionId: string;
@@ -36,7 +36,9 @@ export async function readSenderChain(
 ): Promise<SenderChain> {
 	const anchor = request.messageTime;
 	let windowStart =
-		anchor === undefined ? undefined : anchor - request.maxWaitMs - 2 * request.quietMs;
+		anchor === undefined
+			? undefined
+			: anchor - Math.min(request.maxWaitMs, FIRST_READ_MAX_WAIT_MS) - 2 * request.quietMs;
 	const lookbackEnd =
 		anchor === undefined ? undefined : anchor - request.maxWaitMs - MAX_LOOKBACK_MS;
 	let read = await readWindow.call(this, request, { from: windowStart }, itemIndex);

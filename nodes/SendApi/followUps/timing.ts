@@ -21,5 +21,7 @@ export const followUpTiming = {
 export const MAX_QUIET_PERIOD_S = 60;
 /** Longest Max Wait: one day. */
 export const MAX_MAX_WAIT_S = 86_400;
+/** How much of Max Wait the first history read covers: a long Max Wait must not make every read long. */
+export const FIRST_READ_MAX_WAIT_MS = 60_000;
 /** How far back a read looks for the start of a sender's run of messages, beyond Max Wait. */
 export const MAX_LOOKBACK_MS = 3_600_000;
