@@ -70,6 +70,7 @@ function asEventData(item: IDataObject): IDataObject {
  * digits). Numbers above 10^11 are taken as milliseconds.
  */
 export function parseMessageTime(value: unknown): number | undefined {
+	if (typeof value === 'string' && value.trim() === '') return undefined;
 	const n = toNumber(value);
 	if (n !== undefined) return n > 1e11 ? n : n * 1000;
 	if (typeof value !== 'string' || value === '') return undefined;
