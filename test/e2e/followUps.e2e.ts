@@ -19,7 +19,7 @@ import {
 	type CredentialRef,
 	type Workflow,
 } from './helpers/workflows';
-import { startFakeOpenAi, type ChatRequest, type FakeOpenAi } from '../fake-openai';
+import { startFakeOpenAi, userText, type FakeOpenAi } from '../fake-openai';
 
 const CRED: CredentialRef = { id: wfId('credFollowUps'), name: 'SendApi e2e (follow-ups)' };
 const WF_ID = wfId('wfFollowUps');
@@ -40,17 +40,6 @@ let home: N8nHome;
 let server: N8nServer | undefined;
 let rest: N8nRest;
 let openAi: FakeOpenAi;
-
-function promptOf(request: ChatRequest): string {
-	return request.messages
-		.filter((m) => m.role === 'user')
-		.map((m) =>
-			typeof m.content === 'string'
-				? m.content
-				: (m.content ?? []).map((part) => part.text ?? '').join(''),
-		)
-		.join('\n');
-}
 
 /** The example, with its trigger on S2 (as a user picks the session) and the quiet period shortened. */
 function agentExample(): Workflow {
@@ -97,7 +86,7 @@ beforeAll(async () => {
 	fake.seedSession({ id: S2, name: 'E2E follow-ups agent' });
 	openAi = await startFakeOpenAi({
 		script: (request) => ({
-			text: `Answer to: ${promptOf(request).split('\n').slice(1).join(' | ')}`,
+			text: `Answer to: ${userText(request).split('\n').slice(1).join(' | ')}`,
 		}),
 	});
 	home = N8nHome.create('follow-ups');
@@ -189,7 +178,7 @@ test('the AI Agent example: a burst is one model call with all its texts, and on
 	await finishedRuns(2, EXAMPLE_ID);
 	await sleep(1000);
 	expect(openAi.requests).toHaveLength(1);
-	expect(promptOf(openAi.requests[0].body)).toContain('Hi\nmy parcel is late');
+	expect(userText(openAi.requests[0].body)).toContain('Hi\nmy parcel is late');
 	const replies = sends().slice(sendsBefore);
 	expect(replies).toHaveLength(1);
 	expect(replies[0].body).toMatchObject({
