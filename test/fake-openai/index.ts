@@ -102,6 +102,14 @@ export function toolResults(request: ChatRequest): string[] {
 		.map((message) => textOf(message.content));
 }
 
+/** What the user said in a request (its `user` messages, one a line), as text. */
+export function userText(request: ChatRequest): string {
+	return request.messages
+		.filter((message) => message.role === 'user')
+		.map((message) => textOf(message.content))
+		.join('\n');
+}
+
 function textOf(content: ChatMessage['content']): string {
 	if (typeof content === 'string') return content;
 	if (Array.isArray(content)) return content.map((part) => part.text ?? '').join('');
