@@ -3,20 +3,13 @@
  * short window (a few hundred ms stands for SendApi's minute). Timing is never asserted beyond
  * generous "it finishes" bounds; what is asserted is what the server saw and what came out.
  */
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INode,
-	INodeExecutionData,
-	INodeParameters,
-} from 'n8n-workflow';
+import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { NodeHelpers, Workflow } from 'n8n-workflow';
 
 import { configuredOutputs } from '../../nodes/SendApi/actions/message/sendBulk/outputs';
 import {
 	IdempotencyKeys,
 	toEngineRateLimit,
-	toSendResult,
 } from '../../nodes/SendApi/actions/message/sendBulk/sender';
 import { startOfTodayUtc } from '../../nodes/SendApi/actions/message/sendBulk/dailyUsage';
 import { engineLimits } from '../../nodes/SendApi/actions/message/sendBulk.operation';
@@ -24,10 +17,10 @@ import { PLAN_LIMITS } from '../../nodes/SendApi/bulkEngine';
 import { SendApi } from '../../nodes/SendApi/SendApi.node';
 import type { SendApiErrorInfo } from '../../nodes/SendApi/transport/wire/errorBody';
 import { quotaExceededScope } from '../../nodes/SendApi/transport/wire/errorBody';
-import { toNodeApiError } from '../../nodes/SendApi/transport/errors';
 import type { FakeLimits, LoggedRequest } from '../fake-sendapi';
 import type { QuotaErrorShape } from '../fake-sendapi/limits';
 import { useFakeSendApi } from '../helpers/fakeServer';
+import { refusedSend } from '../helpers/refusedSend';
 import { runNode, type RunNodeResult } from '../helpers/runWorkflow';
 
 const fake = useFakeSendApi();
@@ -1017,19 +1010,8 @@ describe('Send Bulk: SendApi’s quota_exceeded during the run', () => {
 	});
 
 	test('the sender reads SendApi’s refusal into what the engine acts on, from either error shape', () => {
-		const node: INode = {
-			id: 'n',
-			name: 'SendApi',
-			type: 'sendApi',
-			typeVersion: 1,
-			position: [0, 0],
-			parameters: {},
-		};
-		const context = { getExecutionCancelSignal: () => undefined } as unknown as IExecuteFunctions;
-		const refusedWith = (status: number, info: SendApiErrorInfo) => {
-			const error = toNodeApiError(node, { status, info, request: 'POST /whatsapp/send' });
-			return toSendResult(context, { kind: 'failed', error }, 'one', () => 0);
-		};
+		const refusedWith = (status: number, info: SendApiErrorInfo) =>
+			refusedSend(status, info).result;
 		const plan = { ok: false, retryable: false, refused: true, planQuotaExceeded: true };
 		const session = { ok: false, retryable: false, refused: true, sessionUnavailable: true };
 		// The coded shape may say it with its number alone.
@@ -1060,6 +1042,56 @@ describe('Send Bulk: SendApi’s quota_exceeded during the run', () => {
 function literal(text: string): string {
 	return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('Send Bulk: SendApi’s 4021 balance low during the run', () => {
+	/** How the fake's refusal reads in each error shape, as a RegExp source. */
+	const SAID: Record<QuotaErrorShape, string> = {
+		coded: String.raw`SendApi: Balance too low: 0 of the 1 messages are paid for \(balance_low 4021\)`,
+		param: String.raw`SendApi: Balance too low: 0 of the 1 messages are paid for \(invalid_request_error insufficient_balance\)`,
+	};
+	const FIX = literal(
+		'Your SendApi balance is too low: nothing was sent. Top up the SendApi balance in the SendApi dashboard, then run it again.',
+	);
+
+	test.each<QuotaErrorShape>(['coded', 'param'])(
+		'after 30 of 80 rows on two sessions (%s shape): like the plan’s quota, the rest end not_sent saying to top up',
+		async (quotaErrorShape) => {
+			fake.api.setLimits({ balanceMessages: 30, quotaErrorShape });
+			const items = rows(80);
+			const { outputs } = await sendBulk({
+				items,
+				sessions: [fake.api.seedSession().id, fake.api.seedSession().id],
+			});
+
+			// 30 accepted, then only refusals of requests already in flight (two sessions: 4 each).
+			const refused = sends().filter((r) => r.status === 402);
+			expect(accepted()).toHaveLength(30);
+			expect(refused.length).toBeGreaterThanOrEqual(1);
+			expect(refused.length).toBeLessThanOrEqual(2 * 4);
+			expect(sends()).toHaveLength(30 + refused.length);
+			expect([...deliveredCounts().values()]).toEqual(Array(30).fill(1));
+
+			const out = outputs[0].map((item) => item.json);
+			expect(outputs[0].map((item) => item.pairedItem)).toEqual(items.map((_, item) => ({ item })));
+			const refusedTo = new Set(refused.map((r) => body(r).to));
+			for (const row of out.filter((entry) => refusedTo.has(entry.phone))) {
+				expect(row).toMatchObject({ status: 'not_sent', attempts: 1 });
+				expect(row.reason).toMatch(new RegExp(`^${SAID[quotaErrorShape]}\\. ${FIX}$`));
+			}
+			const notStarted = out.filter((row) => row.status === 'not_sent' && row.attempts === 0);
+			expect(notStarted).toHaveLength(50 - refused.length);
+			for (const row of notStarted) {
+				expect(row).not.toHaveProperty('session_id');
+				expect(row.reason).toMatch(
+					new RegExp(
+						`^balance low: SendApi refused a send with "${SAID[quotaErrorShape]}\\. ${FIX}" after this run had sent \\d+; ` +
+							'top up the SendApi balance, then send the rows not sent again; this row was not started$',
+					),
+				);
+			}
+		},
+	);
+});
 
 describe('Send Bulk: outputs', () => {
 	test('"Not-Sent Rows to Second Output" splits Sent (sent and queued) from Not Sent', async () => {

@@ -41,6 +41,7 @@ export {
 	type IncomingMediaOptions,
 	type IncomingMediaShape,
 	type IncomingMediaType,
+	type MediaDownloadLog,
 	type MediaFile,
 	type MediaHost,
 	type SampleFile,

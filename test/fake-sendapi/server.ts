@@ -9,7 +9,12 @@ import type { z } from 'zod';
 
 import { type ArmedFault, type FaultKind, FaultQueue } from './faults';
 import { type FakeLimits, Limiter, type LimitRefusal, type WindowEntry } from './limits';
-import { type IncomingMediaOptions, MediaStore } from './media';
+import {
+	type IncomingMediaOptions,
+	type MediaDownloadLog,
+	type MediaFile,
+	MediaStore,
+} from './media';
 import { qrDataUrl } from './png';
 import * as S from './schemas';
 import {
@@ -212,6 +217,10 @@ interface Reply {
 	/** A file's bytes (media downloads); `chunked` leaves out Content-Length. */
 	bytes?: Buffer;
 	chunked?: boolean;
+	/** Write the first bytes only and hold the connection (a stuck download). */
+	stall?: boolean;
+	/** The download's log entry: how the connection ended. */
+	download?: MediaDownloadLog;
 	headers?: Record<string, string>;
 }
 
@@ -729,12 +738,14 @@ export class FakeSendApiServer implements FakeSendApi {
 		return this.fileReply(served);
 	}
 
-	private fileReply(file: { bytes: Buffer; mimeType: string; declareLength: boolean }): Reply {
+	private fileReply(file: MediaFile): Reply {
 		return {
 			status: 200,
 			bytes: file.bytes,
 			chunked: !file.declareLength,
-			headers: { 'Content-Type': file.mimeType },
+			stall: file.stall,
+			download: this.media.logDownload(file),
+			headers: { 'Content-Type': file.mimeType ?? 'application/octet-stream' },
 		};
 	}
 
@@ -789,11 +800,18 @@ export class FakeSendApiServer implements FakeSendApi {
 		if (entry) entry.status = reply.status;
 		if (res.destroyed || res.writableEnded) return;
 		if (reply.bytes) {
+			const download = reply.download;
+			if (download) {
+				res.on('close', () => {
+					download.end = res.writableFinished ? 'complete' : 'closed_by_client';
+				});
+			}
 			res.writeHead(reply.status, {
 				...(reply.chunked ? {} : { 'Content-Length': String(reply.bytes.length) }),
 				...reply.headers,
 			});
-			res.end(reply.bytes);
+			if (reply.stall) res.write(reply.bytes.subarray(0, 64));
+			else res.end(reply.bytes);
 			return;
 		}
 		const body = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
@@ -1272,9 +1290,10 @@ export class FakeSendApiServer implements FakeSendApi {
 		c.undoRequest();
 		if (refusal.status === 429) this._refused429 += 1;
 		else this._refused402 += 1;
-		if (refusal.type === 'quota_exceeded' && this.limiter.limits.quotaErrorShape === 'param') {
+		if (refusal.status === 402 && this.limiter.limits.quotaErrorShape === 'param') {
 			const param = refusal.scope === 'session' ? 'session_id' : undefined;
-			throw new HttpError(this.errB(refusal.status, refusal.type, refusal.message, param));
+			const code = refusal.type === 'balance_low' ? 'insufficient_balance' : refusal.type;
+			throw new HttpError(this.errB(refusal.status, code, refusal.message, param));
 		}
 		throw new HttpError(
 			this.errA(

@@ -1203,6 +1203,43 @@ describe('limits', () => {
 		expect(plan.headers['x-ratelimit-remaining']).toBe(String(1_000_000 - 2));
 	});
 
+	test('balanceMessages: past the balance a send is refused 402 4021, in either shape, and nothing is sent', async () => {
+		const a = fake.seedSession();
+		const b = fake.seedSession();
+		const send = (s: { id: string | number }) =>
+			call('POST', '/whatsapp/send', {
+				body: { session_id: s.id, to: '+447700900000', content: 'x' },
+			});
+		fake.setLimits({ balanceMessages: 3 });
+		const bulk = await call('POST', '/whatsapp/send-bulk', {
+			body: { session_id: a.id, recipients: ['+447700901000', '+447700901001'], content: 'x' },
+		});
+		expect(bulk.status).toBe(202);
+		expect((await send(b)).status).toBe(200); // the balance is the key's, not a session's
+		const coded = await send(a);
+		expect(coded.status).toBe(402);
+		expect(coded.json).toMatchObject({
+			success: false,
+			error: {
+				type: 'balance_low',
+				code: 4021,
+				message: expect.stringMatching(/^Balance too low/),
+			},
+		});
+		fake.setLimits({ quotaErrorShape: 'param' });
+		const param = await send(b);
+		expect(param.status).toBe(402);
+		expect(param.json).toEqual({
+			error: {
+				type: 'invalid_request_error',
+				code: 'insufficient_balance',
+				message: 'Balance too low: 0 of the 1 messages are paid for',
+			},
+		});
+		expect(fake.state.messages).toHaveLength(3);
+		expect(fake.refused402).toBe(2);
+	});
+
 	test('a request refused by a message limit does not count as a request', async () => {
 		const s = fake.seedSession();
 		fake.setLimits({ requestsPerWindow: 2, sessionMessagesPerWindow: 1 });
@@ -1541,10 +1578,14 @@ describe('incoming media', () => {
 			type: 'audio',
 			audio: {
 				base64: sampleFile('voice').bytes.toString('base64'),
-				mime_type: 'audio/ogg',
+				mime_type: 'audio/ogg; codecs=opus',
 				voice: true,
 			},
 		});
+		// WhatsApp's own name for a voice note, flat: no flag needed.
+		const ptt = fake.incomingMediaData({ ...base, type: 'voice', shape: 'flat', voiceAs: 'ptt' });
+		expect(ptt).toMatchObject({ type: 'ptt', mime_type: 'audio/ogg; codecs=opus' });
+		expect(ptt).not.toHaveProperty('voice');
 		expect(
 			(
 				fake.incomingMediaData({ ...base, type: 'image', source: 'dataUrl' }).image as {

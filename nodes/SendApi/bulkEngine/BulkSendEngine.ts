@@ -21,6 +21,7 @@ import {
 	failureReason,
 	mayHaveBeenSent,
 	noSessionReason,
+	balanceLowReason,
 	planQuotaSpentReason,
 	RowOutcomes,
 } from './outcomes';
@@ -35,14 +36,7 @@ import type {
 	SendResult,
 	ValidBulkRow,
 } from './types';
-import {
-	attemptsMade,
-	mayTryAgain,
-	nextKeyRound,
-	retryDelayMs,
-	unsettledAfter,
-	type Unit,
-} from './units';
+import { attemptsMade, keyAfterFailure, mayTryAgain, retryDelayMs, type Unit } from './units';
 
 /** Sends every row under the limits; resolves with one outcome per input row, in input order. */
 export async function runBulkSend<P = unknown>(opts: EngineOpts<P>): Promise<BulkOutcome[]> {
@@ -80,7 +74,10 @@ class BulkSendRun<P> {
 
 	private readonly inFlight = new Set<Promise<void>>();
 
-	/** Set once SendApi says the plan's day is spent: why the rows not yet started end. */
+	/**
+	 * Set once SendApi says the plan's day is spent or the balance is too low: why the rows not
+	 * yet started end.
+	 */
 	private planQuotaReason: string | undefined;
 
 	private roundRobin = 0;
@@ -293,27 +290,28 @@ class BulkSendRun<P> {
 
 	/**
 	 * 429: every dispatch pauses for Retry-After, then the same unit is tried again. Other
-	 * retryable failures back off exponentially on their own. The plan's day spent: the unit ends
-	 * with SendApi's answer, and so does every row not yet started (stopForPlanQuota).
+	 * retryable failures back off exponentially on their own. The plan's day spent or the balance
+	 * too low: the unit ends with SendApi's answer, and so does every row not yet started
+	 * (stopForPlanQuota).
 	 *
 	 * Rows are moved to another session only when nothing of them can have gone out: a unit whose
 	 * earlier answer was lost (`unsettled`) stays on its session whatever SendApi says now, since
 	 * another session means another Idempotency-Key, and moving it could send it twice. Likewise
 	 * a retry keeps its key only while the unit is unsettled; one refused with every answer
-	 * received gets the next key (nextKeyRound). This is the one place those rules live (with
+	 * received gets the next key (keyAfterFailure). This is the one place those rules live (with
 	 * takeSessionOutOfService); callers only report answers.
 	 */
 	private handleFailure(refusedUnit: Unit, failure: SendFailure, now: number): void {
 		const waited = failure.refused === true && isNonNegativeNumber(failure.retryAfterMs) ? 1 : 0;
-		const unsettled = unsettledAfter(refusedUnit, failure);
+		const { unsettled, keyRound } = keyAfterFailure(refusedUnit, failure);
 		const unit = {
 			...refusedUnit,
 			waitedOut: (refusedUnit.waitedOut ?? 0) + waited,
 			unsettled,
-			keyRound: nextKeyRound(refusedUnit, unsettled),
+			keyRound,
 		};
-		if (failure.planQuotaExceeded === true) {
-			this.stopForPlanQuota(failure.reason);
+		if (failure.planQuotaExceeded === true || failure.balanceLow === true) {
+			this.stopForPlanQuota(failure);
 			this.endUnit(unit, failure.reason);
 			return;
 		}
@@ -411,11 +409,16 @@ class BulkSendRun<P> {
 	 * knows. Retries of rows SendApi refused outright end too (they could only be refused again);
 	 * a retry whose earlier answer was lost is still made, since only its answer (same
 	 * Idempotency-Key) tells whether the row went out. Requests in flight are answered as usual.
+	 * A balance too low (balanceLow) stops the run the same way, with its own reason.
 	 */
-	private stopForPlanQuota(said: string): void {
+	private stopForPlanQuota(failure: SendFailure): void {
 		if (this.planQuotaReason !== undefined) return;
+		const said = failure.reason;
 		const sentByRun = this.outcomes.counts.sent + this.outcomes.counts.queued;
-		this.planQuotaReason = planQuotaSpentReason(said, sentByRun, this.opts.sentToday, this.limits);
+		this.planQuotaReason =
+			failure.balanceLow === true
+				? balanceLowReason(said, sentByRun)
+				: planQuotaSpentReason(said, sentByRun, this.opts.sentToday, this.limits);
 		const refusedOutright = this.retries.filter((retry) => !retry.unsettled);
 		this.endWaitingWork(this.planQuotaReason, refusedOutright);
 	}

@@ -73,8 +73,8 @@ export interface SendFailure {
 	/** True for 429, 5xx and connection failures; false for anything a retry cannot fix. */
 	retryable: boolean;
 	/**
-	 * SendApi refused the request before sending anything (a 429; implied by sessionUnavailable
-	 * and planQuotaExceeded): its messages do not count against the message windows; the request
+	 * SendApi refused the request before sending anything (a 429; implied by sessionUnavailable,
+	 * planQuotaExceeded and balanceLow): its messages do not count against the message windows; the request
 	 * itself still does.
 	 */
 	refused?: boolean;
@@ -92,6 +92,12 @@ export interface SendFailure {
 	 * already in flight are answered as SendApi answers them.
 	 */
 	planQuotaExceeded?: boolean;
+	/**
+	 * SendApi says the account's balance is too low (4021) and nothing was sent. It is handled
+	 * as planQuotaExceeded is (a balance is not topped up within a run), with a reason that says
+	 * to top up the balance.
+	 */
+	balanceLow?: boolean;
 	/**
 	 * The 429 is about this session alone (its anti-ban limit, which other senders on the same
 	 * WhatsApp number may have used up): only this session pauses for `retryAfterMs`, and the rows
@@ -113,7 +119,7 @@ export type SendResult = SendSuccess | SendFailure;
  * identical. The caller derives the Idempotency-Key from the rows, the session and `keyRound`: the
  * same round must give the same key (SendApi answers 409 to a reused key with a different body,
  * and never sends twice for the same key); the engine moves to the next round only when nothing
- * can have been sent (see nextKeyRound in units.ts).
+ * can have been sent (see keyAfterFailure in units.ts).
  */
 export interface SendOneRequest<P = unknown> {
 	row: ValidBulkRow<P>;

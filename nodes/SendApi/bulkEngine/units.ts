@@ -32,29 +32,25 @@ export interface Unit {
 	unsettled: boolean;
 	/**
 	 * Which Idempotency-Key its requests carry (the sender derives the key from it): the same
-	 * while the unit is unsettled, the next one after each refusal otherwise (see nextKeyRound).
+	 * while the unit is unsettled, the next one after each refusal otherwise (keyAfterFailure).
 	 */
 	keyRound: number;
 }
 
 /**
- * The key round of the unit's retry. A unit whose attempts were all answered, the last with a
- * refusal, cannot have been sent: its retry gets a new key, since SendApi may keep a refusal
- * under its key (undocumented) and answer every retry with the stored 429. An unsettled unit
- * keeps its key: only that key's answer tells whether its rows went out.
+ * Whether a unit is unsettled after `failure` (its rows may have gone out), and the key round of
+ * its retry. Any failure that is not a refusal leaves it unsettled; a refusal SendApi answered from
+ * its idempotency store (`replayed`) settles it, since what SendApi keeps under the key is then a
+ * refusal: nothing was sent under it. A settled unit cannot have been sent, so its retry gets a
+ * new key: SendApi may keep a refusal under its key (undocumented) and answer every retry with the
+ * stored 429. An unsettled unit keeps its key: only that key's answer tells whether it went out.
  */
-export function nextKeyRound(unit: Unit, unsettled: boolean): number {
-	return unsettled ? unit.keyRound : unit.keyRound + 1;
-}
-
-/**
- * Whether a unit is unsettled after `failure` (its rows may have gone out). Any failure that is not
- * a refusal leaves it so; a refusal SendApi answered from its idempotency store (`replayed`)
- * settles it, since what SendApi keeps under the key is then a refusal: nothing was sent under it.
- */
-export function unsettledAfter(unit: Unit, failure: SendFailure): boolean {
-	if (!isRefusal(failure)) return true;
-	return unit.unsettled && failure.replayed !== true;
+export function keyAfterFailure(
+	unit: Unit,
+	failure: SendFailure,
+): Pick<Unit, 'unsettled' | 'keyRound'> {
+	const unsettled = !isRefusal(failure) || (unit.unsettled && failure.replayed !== true);
+	return { unsettled, keyRound: unsettled ? unit.keyRound : unit.keyRound + 1 };
 }
 
 /**

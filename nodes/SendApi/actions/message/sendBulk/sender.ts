@@ -18,6 +18,7 @@ import type {
 import { MAY_HAVE_BEEN_SENT } from '../../../bulkEngine';
 import type { ToolRunError } from '../../../helpers/aiTool';
 import { inModelTerms } from '../../../helpers/aiTool';
+import { asSentence } from '../../../helpers/validation';
 import type { AttemptOutcome } from '../../../transport';
 import {
 	attemptRequest,
@@ -32,6 +33,7 @@ import { MAX_RETRY_AFTER_MS } from '../../../transport/retryPolicy';
 import { unwrapEnvelope, WHATSAPP_PREFIX } from '../../../transport/wire/envelope';
 import type { SendApiErrorInfo } from '../../../transport/wire/errorBody';
 import {
+	isBalanceLow,
 	isSessionLimit,
 	isSessionUnavailable,
 	quotaExceededScope,
@@ -164,7 +166,7 @@ export function toSendResult(
 			: { ok: true, status: 'queued', id: readBatchId(body), rateLimit };
 	}
 	const failure = toSendFailure(context, outcome, rateLimit, forModel);
-	// The engine decides from it whether the row's key may change (units.ts, unsettledAfter).
+	// The engine decides from it whether the row's key may change (units.ts, keyAfterFailure).
 	return isReplayedRefusal(outcome) ? { ...failure, replayed: true } : failure;
 }
 
@@ -212,6 +214,11 @@ function toSendFailure(
 		};
 	}
 	const refusal = sendApiError(outcome.error);
+	if (outcome.kind === 'failed' && isBalanceLow(refusal.status, refusal.info)) {
+		// Handled as the plan's quota is: nothing was sent, and no session sends until topped up.
+		const refused = { ok: false, retryable: false, refused: true, rateLimit } as const;
+		return { ...refused, balanceLow: true, reason: withFix(reason, outcome.error) };
+	}
 	const quota =
 		outcome.kind === 'failed' ? quotaExceededScope(refusal.status, refusal.info) : undefined;
 	if (quota !== undefined) return quotaRefusal(quota, reason, rateLimit);
@@ -240,6 +247,13 @@ function quotaRefusal(
 	return scope === 'session'
 		? { ...refused, sessionUnavailable: true }
 		: { ...refused, planQuotaExceeded: true };
+}
+
+/** The reason followed by SendApi's fix (transport/errors.ts), unless it holds it already. */
+function withFix(reason: string, error: Error): string {
+	const fix = error instanceof NodeApiError ? error.context.fix : undefined;
+	if (typeof fix !== 'string' || reason.includes(fix)) return reason;
+	return `${asSentence(reason)} ${fix}`;
 }
 
 /** SendApi's error fields, which the transport keeps on the error's context (transport/errors.ts). */
