@@ -56,6 +56,8 @@ export interface ScenarioResult {
 	ratio: number | null;
 	wall_ms: number;
 	refused_429: number;
+	/** 429s answered from the idempotency store (only with --keep-refusals): a retry under a refused key. */
+	replayed_429: number;
 	/**
 	 * Stored messages that went out over a limit: more than the plan's messages in any window, or
 	 * more than a session's anti-ban messages in any window, as the server's clock saw them.
@@ -486,6 +488,7 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 			ratio: optimal > 0 ? round(elapsed / optimal, 3) : null,
 			wall_ms: Math.round(wall),
 			refused_429: snapshot.refused429,
+			replayed_429: snapshot.sends.filter((send) => send.status === 429 && send.replayed).length,
 			over_limit: overLimit(snapshot, limits),
 			refused_402: snapshot.refused402,
 			faults_fired: snapshot.faultsFired,

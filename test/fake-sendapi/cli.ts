@@ -2,18 +2,21 @@
  * Standalone fake SendApi for a human sandbox:
  *   npm run fake-sendapi [-- --emit-events] [--auto-connect] [--starter-limits] [--integer-ids] [--api-key=sk_test_x]
  *                        [--plan-quota=N] [--session-quota=N] [--quota-shape=coded|param] [--balance=N]
+ *                        [--keep-refusals]
  * Listens on 127.0.0.1:$PORT (default 3333), seeds one connected session and stays up until Ctrl-C.
  * --plan-quota / --session-quota: after N messages a day (the plan's, or each session's own) sends
  * are refused with 402 quota_exceeded, in the error shape --quota-shape picks (default coded).
  * --balance: after N messages in all, sends are refused with 402 4021 balance low (same shapes).
+ * --keep-refusals (or FAKE_SENDAPI_KEEP_REFUSALS=1): refusals, 429 included, are kept under their
+ * Idempotency-Key and replayed (`Idempotent-Replayed: true`, no Retry-After), as a stricter SendApi might.
  */
-import { STARTER_LIMITS, startFakeSendApi } from './index';
+import { keepRefusalsFromEnv, STARTER_LIMITS, startFakeSendApi } from './index';
 import type { FakeLimits } from './limits';
 
 const USAGE =
 	'Usage: fake-sendapi [--emit-events] [--auto-connect] [--starter-limits] [--integer-ids] [--api-key=KEY]\n' +
 	'                    [--plan-quota=N] [--session-quota=N] [--quota-shape=coded|param] [--balance=N]\n' +
-	'                    (PORT env, default 3333)';
+	'                    [--keep-refusals]   (PORT env, default 3333; FAKE_SENDAPI_KEEP_REFUSALS=1 as --keep-refusals)';
 
 /** A whole number ≥ 0 for a quota flag, or undefined when the flag is absent. */
 function quotaFlag(name: string, text: string | undefined): number | undefined {
@@ -54,7 +57,14 @@ async function main(): Promise<void> {
 			?.split('=')
 			.slice(1)
 			.join('=');
-	const known = ['--emit-events', '--auto-connect', '--starter-limits', '--integer-ids', '--help'];
+	const known = [
+		'--emit-events',
+		'--auto-connect',
+		'--starter-limits',
+		'--integer-ids',
+		'--keep-refusals',
+		'--help',
+	];
 	const withValue = [
 		'--api-key=',
 		'--plan-quota=',
@@ -85,6 +95,7 @@ async function main(): Promise<void> {
 		emitEvents: flag('emit-events'),
 		autoConnectSessions: flag('auto-connect'),
 		integerIds: flag('integer-ids'),
+		idempotencyKeepsRefusals: flag('keep-refusals') || keepRefusalsFromEnv(),
 		limits,
 		apiKeys: apiKey ? [apiKey] : undefined,
 	});
@@ -104,6 +115,8 @@ async function main(): Promise<void> {
 	}
 	if (Number.isFinite(balanceMessages))
 		console.log(`  Balance:    ${balanceMessages} messages (then 402 4021 balance low)`);
+	if (fake.idempotencyKeepsRefusals)
+		console.log('  Idempotency: refusals (429 included) are kept under their key and replayed');
 	console.log(
 		'  Sandbox:    POST /__sandbox/incoming {session_id, from, text?, media?: {type, shape?, source?, host?, broken?}}   GET /__sandbox/requests   GET /__sandbox/state',
 	);

@@ -8,6 +8,7 @@ import { Agent, request } from 'undici';
 import {
 	crc32,
 	type FakeSendApi,
+	keepRefusalsFromEnv,
 	PNG_SIGNATURE,
 	sampleFile,
 	startFakeSendApi,
@@ -859,6 +860,89 @@ describe('idempotency', () => {
 		expect(replay.status).toBe(409);
 		expect(replay.headers['idempotent-replayed']).toBe('true');
 		expect(fake.state.messages).toHaveLength(0);
+	});
+
+	test('idempotencyKeepsRefusals: a 429 is kept under its key and replayed without Retry-After, a new key is tried anew', async () => {
+		fake.idempotencyKeepsRefusals = true;
+		fake.setLimits({ sessionMessagesPerWindow: 1 });
+		const s = fake.seedSession();
+		const send = (key: string, to: string) =>
+			call('POST', '/whatsapp/send', {
+				body: { session_id: s.id, to, content: 'x' },
+				headers: { 'Idempotency-Key': key },
+			});
+		expect((await send('k-first', '+447700900000')).status).toBe(200);
+		const refused = await send('k-refused', '+447700900001');
+		expect(refused.status).toBe(429);
+		expect(refused.headers['retry-after']).toBe('60');
+		expect(refused.headers['idempotent-replayed']).toBeUndefined();
+		clock += 60_000;
+		// The session's window has room again; the key's answer is still the refusal.
+		const replay = await send('k-refused', '+447700900001');
+		expect(replay.status).toBe(429);
+		expect(replay.json).toEqual(refused.json);
+		expect(replay.headers['idempotent-replayed']).toBe('true');
+		expect(replay.headers['retry-after']).toBeUndefined();
+		expect(replay.headers['x-ratelimit-remaining']).toBeDefined();
+		expect(fake.refused429).toBe(1);
+		expect((await send('k-new', '+447700900001')).status).toBe(200);
+		expect(fake.state.messages).toHaveLength(2);
+	});
+
+	test("idempotencyKeepsRefusals: the request window's 429 is kept too, but never over a stored success", async () => {
+		fake.idempotencyKeepsRefusals = true;
+		fake.setLimits({ requestsPerWindow: 1, windowMs: 1000 });
+		const s = fake.seedSession();
+		const body = { session_id: s.id, to: '+447700900000', content: 'x' };
+		const send = (key: string) =>
+			call('POST', '/whatsapp/send', { body, headers: { 'Idempotency-Key': key } });
+		expect((await send('k-done')).status).toBe(200);
+		expect((await send('k-done')).status).toBe(429);
+		expect((await send('k-late')).status).toBe(429);
+		clock += 1000;
+		const done = await send('k-done');
+		expect(done.status).toBe(200);
+		expect(done.headers['idempotent-replayed']).toBe('true');
+		clock += 1000;
+		const late = await send('k-late');
+		expect(late.status).toBe(429);
+		expect(late.headers['idempotent-replayed']).toBe('true');
+		expect(late.headers['retry-after']).toBeUndefined();
+		expect(late.headers['retry-after-ms']).toBeUndefined();
+		expect(fake.state.messages).toHaveLength(1);
+	});
+
+	test('the idempotencyKeepsRefusals option sets the switch, and reset() goes back to it', async () => {
+		const strict = await startFakeSendApi({ idempotencyKeepsRefusals: true, now });
+		try {
+			expect(strict.idempotencyKeepsRefusals).toBe(true);
+			strict.idempotencyKeepsRefusals = false;
+			strict.reset();
+			expect(strict.idempotencyKeepsRefusals).toBe(true);
+		} finally {
+			await strict.close();
+		}
+		fake.idempotencyKeepsRefusals = true;
+		fake.reset();
+		expect(fake.idempotencyKeepsRefusals).toBe(false);
+		expect(keepRefusalsFromEnv({ FAKE_SENDAPI_KEEP_REFUSALS: '1' })).toBe(true);
+		expect(keepRefusalsFromEnv({ FAKE_SENDAPI_KEEP_REFUSALS: 'true' })).toBe(true);
+		expect(keepRefusalsFromEnv({})).toBe(false);
+	});
+
+	test('without idempotencyKeepsRefusals a 429 is not kept: the same key is tried anew', async () => {
+		fake.setLimits({ sessionMessagesPerWindow: 1 });
+		const s = fake.seedSession();
+		const body = { session_id: s.id, to: '+447700900001', content: 'x' };
+		const h = { 'Idempotency-Key': 'k-429' };
+		expect(
+			(await call('POST', '/whatsapp/send', { body: { ...body, to: '+447700900000' } })).status,
+		).toBe(200);
+		expect((await call('POST', '/whatsapp/send', { body, headers: h })).status).toBe(429);
+		clock += 60_000;
+		const retry = await call('POST', '/whatsapp/send', { body, headers: h });
+		expect(retry.status).toBe(200);
+		expect(retry.headers['idempotent-replayed']).toBeUndefined();
 	});
 
 	test('afterProcessing drop: the work is done, the retry gets the stored answer', async () => {

@@ -36,7 +36,7 @@ import type {
 	SendResult,
 	ValidBulkRow,
 } from './types';
-import { attemptsMade, mayTryAgain, retryDelayMs, type Unit } from './units';
+import { attemptsMade, keyAfterFailure, mayTryAgain, retryDelayMs, type Unit } from './units';
 
 /** Sends every row under the limits; resolves with one outcome per input row, in input order. */
 export async function runBulkSend<P = unknown>(opts: EngineOpts<P>): Promise<BulkOutcome[]> {
@@ -219,6 +219,7 @@ class BulkSendRun<P> {
 			waitedOut: job.earlierWaits ?? 0,
 			notBefore: now,
 			unsettled: false,
+			keyRound: job.keyRound ?? 0,
 		};
 		if (job.kind === 'one') {
 			this.jobTaken(job);
@@ -252,16 +253,12 @@ class BulkSendRun<P> {
 	}
 
 	private invoke(unit: Unit): Promise<SendResult> {
-		const sessionId = this.sessions[unit.session];
-		const attempt = unit.attempt;
+		const { attempt, keyRound } = unit;
+		const request = { sessionId: this.sessions[unit.session], attempt, keyRound };
 		try {
 			const pending = unit.bulk
-				? this.opts.sendBulk({
-						rows: unit.positions.map((p) => this.validRow(p)),
-						sessionId,
-						attempt,
-					})
-				: this.opts.sendOne({ row: this.validRow(unit.positions[0]), sessionId, attempt });
+				? this.opts.sendBulk({ ...request, rows: unit.positions.map((p) => this.validRow(p)) })
+				: this.opts.sendOne({ ...request, row: this.validRow(unit.positions[0]) });
 			return Promise.resolve(pending).then(asSendResult, thrownAsFailure);
 		} catch (error) {
 			return Promise.resolve(thrownAsFailure(error));
@@ -299,12 +296,20 @@ class BulkSendRun<P> {
 	 *
 	 * Rows are moved to another session only when nothing of them can have gone out: a unit whose
 	 * earlier answer was lost (`unsettled`) stays on its session whatever SendApi says now, since
-	 * another session means another Idempotency-Key, and moving it could send it twice. This is
-	 * the one place that rule lives (with takeSessionOutOfService); callers only report answers.
+	 * another session means another Idempotency-Key, and moving it could send it twice. Likewise
+	 * a retry keeps its key only while the unit is unsettled; one refused with every answer
+	 * received gets the next key (keyAfterFailure). This is the one place those rules live (with
+	 * takeSessionOutOfService); callers only report answers.
 	 */
 	private handleFailure(refusedUnit: Unit, failure: SendFailure, now: number): void {
 		const waited = failure.refused === true && isNonNegativeNumber(failure.retryAfterMs) ? 1 : 0;
-		const unit = { ...refusedUnit, waitedOut: (refusedUnit.waitedOut ?? 0) + waited };
+		const { unsettled, keyRound } = keyAfterFailure(refusedUnit, failure);
+		const unit = {
+			...refusedUnit,
+			waitedOut: (refusedUnit.waitedOut ?? 0) + waited,
+			unsettled,
+			keyRound,
+		};
 		if (failure.planQuotaExceeded === true || failure.balanceLow === true) {
 			this.stopForPlanQuota(failure);
 			this.endUnit(unit, failure.reason);
@@ -312,7 +317,7 @@ class BulkSendRun<P> {
 		}
 		if (failure.sessionUnavailable === true) {
 			this.takeSessionOutOfService(unit.session, failure.reason);
-			if (unit.unsettled) {
+			if (unsettled) {
 				// An earlier attempt may have gone out: another session means a new Idempotency-Key.
 				this.endUnit(unit, mayHaveBeenSent(failure.reason));
 				return;
@@ -325,7 +330,6 @@ class BulkSendRun<P> {
 			? failure.retryAfterMs
 			: undefined;
 		const canRetry = mayTryAgain(unit, failure, this.settings.maxAttempts);
-		const unsettled = unit.unsettled || !isRefusal(failure);
 		if (canRetry && !unsettled && this.planQuotaReason !== undefined) {
 			// Nothing of it went out, and the day is spent: a retry could only be refused.
 			this.endUnit(unit, this.planQuotaReason);
@@ -344,7 +348,7 @@ class BulkSendRun<P> {
 		}
 		if (canRetry && !this.aborted()) {
 			const delay = retryAfterMs ?? this.backoff(unit.attempt);
-			this.retries.push({ ...unit, attempt: unit.attempt + 1, notBefore: now + delay, unsettled });
+			this.retries.push({ ...unit, attempt: unit.attempt + 1, notBefore: now + delay });
 			return;
 		}
 		this.endUnit(unit, failureReason(failure, attemptsMade(unit), canRetry));
@@ -386,12 +390,15 @@ class BulkSendRun<P> {
 			this.endUnit(unit, this.planQuotaReason);
 			return;
 		}
-		const earlierAttempts = attemptsMade(unit);
-		const earlierWaits = unit.waitedOut ?? 0;
+		const earlier = {
+			earlierAttempts: attemptsMade(unit),
+			earlierWaits: unit.waitedOut ?? 0,
+			keyRound: unit.keyRound,
+		};
 		this.moved.push(
 			unit.positions.length === 1
-				? { kind: 'one', position: unit.positions[0], earlierAttempts, earlierWaits }
-				: { kind: 'group', positions: unit.positions, next: 0, earlierAttempts, earlierWaits },
+				? { kind: 'one', position: unit.positions[0], ...earlier }
+				: { kind: 'group', positions: unit.positions, next: 0, ...earlier },
 		);
 	}
 
