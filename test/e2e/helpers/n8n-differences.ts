@@ -39,6 +39,13 @@ export interface N8nDifferences {
 	 * waiting URL with 200 and n8n's "no action required" page, a deleted one 404, a cancelled one 409.
 	 */
 	waitCustomDataSurvivesRestart: boolean;
+	/**
+	 * Whether n8n builds a "Human review" tool (`<package>.<node>HitlTool`) from every node with a
+	 * `sendAndWait` operation and webhooks, which gates another tool of an AI Agent behind a person's
+	 * approval (`createHitlTools` in the cli package's `tool-generation/hitl-tools`). n8n 2.x does;
+	 * n8n 1.123.81 has no such tool generation (nor the engine's handling of it).
+	 */
+	humanReviewTool: boolean;
 }
 
 /**
@@ -84,6 +91,7 @@ const BY_MAJOR: Record<number, N8nDifferences> = {
 		aiAgentTypeVersion: 3,
 		aiToolErrorsReachAgent: TOOL_ERRORS_WITH_CONTINUE,
 		waitCustomDataSurvivesRestart: false,
+		humanReviewTool: false,
 	},
 	2: {
 		workflowActivation: PUBLISHING,
@@ -91,6 +99,7 @@ const BY_MAJOR: Record<number, N8nDifferences> = {
 		aiAgentTypeVersion: 3.1,
 		aiToolErrorsReachAgent: TOOL_ERRORS_BY_DEFAULT,
 		waitCustomDataSurvivesRestart: true,
+		humanReviewTool: true,
 	},
 };
 
