@@ -9,11 +9,10 @@
  * hands the model n8n's refusal instead. The last node reports the agent's output as a message.
  * n8n 1.x builds no such tool (n8n-differences.ts `humanReviewTool`): skipped there.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { N8nHome, N8nRest, waitUntil, type N8nServer } from './helpers/n8nProcess';
 import { differencesFor } from './helpers/n8n-differences';
 import { currentN8nVersion } from './helpers/paths';
+import { keepModelRequests, openAiCredentialFor } from './helpers/openAi';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
 import {
 	aiAgent,
@@ -219,12 +218,7 @@ const skipped = supported
 			home = N8nHome.create('human-review');
 			await home.importCredentials([
 				credentialFor(fake, SENDAPI_CRED),
-				{
-					id: OPENAI_CRED.id,
-					name: OPENAI_CRED.name,
-					type: 'openAiApi',
-					data: { apiKey: openAi.apiKey, url: openAi.baseUrl },
-				},
+				openAiCredentialFor(openAi, OPENAI_CRED),
 			]);
 			await home.importWorkflows([reviewWorkflow()]);
 			await home.publish(WF);
@@ -234,12 +228,7 @@ const skipped = supported
 		});
 
 		afterAll(async () => {
-			// Kept with the run (.e2e/<version>/human-review/): everything the model was shown.
-			if (home && openAi)
-				fs.writeFileSync(
-					path.join(home.dir, 'fake-openai-requests.json'),
-					JSON.stringify(openAi.requests, null, 2),
-				);
+			keepModelRequests(home, openAi);
 			await server?.stop();
 			await openAi?.close();
 			await fake?.close();
