@@ -2,6 +2,13 @@
  * What the e2e has to do differently per n8n version, in one place: helpers and tests ask this,
  * named by what differs, instead of comparing version numbers. Keyed by n8n's major version (the
  * differences found between the supported versions are differences between 1.x and 2.x).
+ *
+ * n8n 2.41.1 against 2.40.7: nothing the suite does differs (the whole suite passed on 2.41.1
+ * with the 2.x entries unchanged, 2026-12-04). What is new in 2.41 concerns installing: its
+ * Community Nodes installer refuses a package whose `n8n.n8nNodesApiVersion` is malformed or above
+ * its level (2.40.7 checks it only when reinstalling missing packages; ours stays 1,
+ * test/package/nodesApiVersion.test.ts), and its lock has Node 24.22.3 (2.40.7's 24.21.0).
+ * Neither changes what a test does.
  */
 import type { WorkflowNode } from './workflows';
 
