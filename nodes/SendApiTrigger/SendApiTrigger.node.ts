@@ -34,6 +34,9 @@ export class SendApiTrigger implements INodeType {
 				name: 'default',
 				httpMethod: 'POST',
 				responseMode: 'onReceived',
+				// Empty, so n8n answers with webhook()'s `webhookResponse` rather than its default
+				// text `firstEntryJson` (delivery.ts, docs/wire-format.md)
+				responseData: '',
 				path: 'webhook',
 			},
 		],

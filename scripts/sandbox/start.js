@@ -4,7 +4,7 @@
  * `npm start`: a local sandbox to try the package in a real n8n.
  *
  *  1. builds the package (skipped when nothing it is built from changed since the last build)
- *  2. makes sure n8n 2.40.7 (+ Node 24) is installed in .cache/n8n-2.40.7/ (first time: minutes)
+ *  2. makes sure n8n 2.41.1 (+ Node 24) is installed in .cache/n8n-2.41.1/ (first time: minutes)
  *  3. packs it and installs the tarball as a community node into the user folder .cache/sandbox-home/
  *     (skipped when what would be packed is what is installed there already)
  *  4. starts the fake SendApi server on 127.0.0.1, in this process (unless SENDAPI_API_KEY is set:

@@ -1,6 +1,6 @@
 /**
  * Once per queue-mode run: PostgreSQL and Redis installed from Debian's packages when missing
- * (services.ts), the package built and packed, n8n 2.40.7 ready in its cache, and a template user
+ * (services.ts), the package built and packed, n8n 2.41.1 ready in its cache, and a template user
  * folder with the tarball installed the way n8n's Community Nodes installer does. The services
  * themselves are started (and always stopped) by the test file, in its beforeAll/afterAll.
  */

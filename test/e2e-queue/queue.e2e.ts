@@ -1,5 +1,5 @@
 /**
- * The package in n8n's queue mode: n8n 2.40.7 as one main process and two `n8n worker` processes on
+ * The package in n8n's queue mode: n8n 2.41.1 as one main process and two `n8n worker` processes on
  * PostgreSQL and Redis (started here, stopped in afterAll also when a test fails), binary data in
  * the database. Workflows start from webhooks on the main process and run on the workers:
  * session create with its QR binary, a send of each message type, a published SendApi Trigger

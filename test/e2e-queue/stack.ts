@@ -1,5 +1,5 @@
 /**
- * n8n 2.40.7 in queue mode: one main process (`n8n start`: editor, REST API, webhooks, trigger
+ * n8n 2.41.1 in queue mode: one main process (`n8n start`: editor, REST API, webhooks, trigger
  * activation; it enqueues executions) and two `n8n worker` processes that run them, all on one
  * PostgreSQL and one Redis (services.ts). Each process has a user folder of its own, a copy of the
  * template in which global-setup.ts installed the packed package as the Community Nodes installer
@@ -14,7 +14,7 @@ import { N8nRest, N8nServer, sleep, stopProcess } from '../e2e/helpers/n8nProces
 import type { Workflow } from '../e2e/helpers/workflows';
 import type { Postgres, Redis } from './services';
 
-export const QUEUE_N8N_VERSION = '2.40.7';
+export const QUEUE_N8N_VERSION = '2.41.1';
 export const QUEUE_DIR = path.resolve(__dirname, '..', '..', '.e2e', 'queue');
 export const QUEUE_SETUP_FILE = path.join(QUEUE_DIR, 'setup.json');
 
@@ -45,7 +45,7 @@ function clusterEnv(pg: Postgres, redis: Redis): Record<string, string> {
 		QUEUE_BULL_REDIS_PORT: String(redis.port),
 		// Main and workers must decrypt the same credentials.
 		N8N_ENCRYPTION_KEY: 'sendapi-queue-e2e-encryption-key',
-		// n8n does not support filesystem binary data in queue mode; 2.40.7 defaults to `database`
+		// n8n does not support filesystem binary data in queue mode; 2.40.7 and 2.41.1 default to `database`
 		// there (n8n-core binary-data.config.js), said explicitly here as docs/queue-mode.md tells users.
 		N8N_DEFAULT_BINARY_DATA_MODE: 'database',
 		// Manual (CLI/editor) executions go to the workers too.

@@ -5,9 +5,8 @@
  * model calls the tool, then answers with a text; what the model was shown (the tool's name and
  * description, and the tool result) is read from the fake's request log.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { N8nHome, nodeItems } from './helpers/n8nProcess';
+import { keepModelRequests, openAiCredentialFor } from './helpers/openAi';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
 import {
 	aiAgent,
@@ -120,12 +119,7 @@ beforeAll(async () => {
 	home = N8nHome.create('agent');
 	await home.importCredentials([
 		credentialFor(fake, SENDAPI_CRED),
-		{
-			id: OPENAI_CRED.id,
-			name: OPENAI_CRED.name,
-			type: 'openAiApi',
-			data: { apiKey: openAi.apiKey, url: openAi.baseUrl },
-		},
+		openAiCredentialFor(openAi, OPENAI_CRED),
 	]);
 	await home.importWorkflows([
 		agentWorkflow(WF_AGENT, 'e2e agent sends a WhatsApp message', S1),
@@ -138,12 +132,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	// Kept with the run (.e2e/<version>/agent/): everything the model was shown.
-	if (home && openAi)
-		fs.writeFileSync(
-			path.join(home.dir, 'fake-openai-requests.json'),
-			JSON.stringify(openAi.requests, null, 2),
-		);
+	keepModelRequests(home, openAi);
 	await openAi?.close();
 	await fake?.close();
 });

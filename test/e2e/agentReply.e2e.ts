@@ -9,9 +9,8 @@
  * With the reply as a plain SendApi node after the agent (the guide's first advice): the model
  * only answers in text, and that text goes to the sender, once.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8nProcess';
+import { keepModelRequests, openAiCredentialFor } from './helpers/openAi';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
 import {
 	aiAgent,
@@ -190,12 +189,7 @@ beforeAll(async () => {
 	home = N8nHome.create('agent-reply');
 	await home.importCredentials([
 		credentialFor(fake, SENDAPI_CRED),
-		{
-			id: OPENAI_CRED.id,
-			name: OPENAI_CRED.name,
-			type: 'openAiApi',
-			data: { apiKey: openAi.apiKey, url: openAi.baseUrl },
-		},
+		openAiCredentialFor(openAi, OPENAI_CRED),
 	]);
 	await home.importWorkflows([agentReplyWorkflow(), plainReplyWorkflow()]);
 	await home.publish(WF_ID);
@@ -206,11 +200,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	if (home && openAi)
-		fs.writeFileSync(
-			path.join(home.dir, 'fake-openai-requests.json'),
-			JSON.stringify(openAi.requests, null, 2),
-		);
+	keepModelRequests(home, openAi);
 	await server?.stop();
 	await openAi?.close();
 	await fake?.close();

@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8nProcess';
+import { openAiCredentialFor } from './helpers/openAi';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
 import { executionItems } from './helpers/execution-data';
 import { chain, node, SENDAPI_TRIGGER, type Workflow } from './helpers/workflows';
@@ -86,12 +87,7 @@ beforeAll(async () => {
 	home = N8nHome.create('media');
 	await home.importCredentials([
 		credentialFor(fake, SENDAPI_CRED),
-		{
-			id: OPENAI_CRED.id,
-			name: OPENAI_CRED.name,
-			type: 'openAiApi',
-			data: { apiKey: openAi.apiKey, url: openAi.baseUrl },
-		},
+		openAiCredentialFor(openAi, OPENAI_CRED),
 	]);
 	const trigger = node(
 		MEDIA_NODE,

@@ -8,6 +8,7 @@
  */
 import { N8nHome, N8nRest, sleep, waitUntil, type N8nServer } from './helpers/n8nProcess';
 import { credentialFor, requestsTo, startFake, type FakeSendApi } from './helpers/fake';
+import type { WebhookDeliveryLog } from '../fake-sendapi';
 import {
 	byId,
 	chain,
@@ -115,6 +116,10 @@ afterAll(async () => {
 });
 
 /** Starts the flow and resolves with its execution once it waits. */
+/** What SendApi gets back for an answer that resumes the run (not n8n's default `firstEntryJson`). */
+const ANSWER_RECORDED = [200, { received: true, message: 'Answer recorded' }];
+const answered = (d: WebhookDeliveryLog) => [d.status, JSON.parse(d.response ?? 'null')];
+
 async function startWaiting(f: Flow, body = '{"order":1234}'): Promise<string> {
 	const before = new Set((await rest.executions(f.id)).map((e) => e.id));
 	// Right after `n8n start` the published workflows' webhooks may not be registered yet (404).
@@ -234,7 +239,7 @@ test('approval over WhatsApp: another number and a forged reply are ignored, the
 		from: ASKED,
 		button: decline,
 	});
-	expect(answer.deliveries.map((d) => d.status)).toEqual([200]);
+	expect(answer.deliveries.map(answered)).toEqual([ANSWER_RECORDED]);
 	expect(await finished(approval.flow, executionId)).toBe('success');
 	const output = await reported(answer.message.id as string);
 	expect(output.data).toMatchObject({
@@ -277,6 +282,7 @@ test('free text over WhatsApp: the recipient’s reply resumes with its text', a
 		from: ASKED,
 		text: 'Tuesday at 10 suits me',
 	});
+	expect(answer.deliveries.map(answered)).toEqual([ANSWER_RECORDED]);
 	expect(await finished(freeText.flow, executionId)).toBe('success');
 	const output = await reported('Tuesday at 10');
 	expect(output.data).toMatchObject({
@@ -422,7 +428,7 @@ test('after a restart of n8n the recipient’s answer resumes the wait; forged d
 		from: ASKED,
 		button: decline,
 	});
-	expect(answer.deliveries.map((d) => d.status)).toEqual([200]);
+	expect(answer.deliveries.map(answered)).toEqual([ANSWER_RECORDED]);
 	const output = await reported(String(answer.message.id));
 	expect(output.data).toMatchObject({
 		approved: false,

@@ -96,6 +96,8 @@ test('a signed delivery starts exactly one execution, which replies through Send
 		event: 'message.received',
 	});
 	expect(res.status).toBe(200);
+	// what SendApi gets back for a delivery that starts a run (not n8n's default `firstEntryJson`)
+	expect(JSON.parse(res.body)).toEqual({ received: true });
 
 	const runs = await waitUntil(
 		'one finished execution',
@@ -217,7 +219,9 @@ test('an event of another session is acknowledged without a run; the fake server
 		from: '+447700900888',
 		text: 'via emit',
 	});
-	expect(deliveries.map((d) => d.status)).toEqual([200]);
+	expect(deliveries.map((d) => [d.status, JSON.parse(d.response ?? '')])).toEqual([
+		[200, { received: true }],
+	]);
 	await waitUntil(
 		'a fourth execution',
 		async () => ((await rest.executions(WF_ID)).length >= 4 ? true : undefined),

@@ -91,6 +91,8 @@ export interface WebhookDeliveryLog {
 	webhookId?: string;
 	/** 0 when the delivery failed without an HTTP answer. */
 	status: number;
+	/** The body the receiver answered with (what SendApi gets back), as text. */
+	response?: string;
 	error?: string;
 	body: WebhookEvent;
 	at: number;
@@ -645,6 +647,7 @@ export class FakeSendApiServer implements FakeSendApi {
 						this.now,
 					);
 					log.status = r.status;
+					log.response = r.body;
 				} catch (e) {
 					log.error = e instanceof Error ? e.message : String(e);
 				}

@@ -15,7 +15,8 @@
  *
  * What the server does with the node's answer mirrors n8n's webhook-helpers: with
  * `noWebhookResponse` the node has answered itself; with `workflowData` the workflow starts
- * (recorded in `runs`) and `onReceived` answers 200; otherwise 200 with `webhookResponse`.
+ * (recorded in `runs`) and `onReceived` answers 200 with the description's `responseData`, else
+ * `webhookResponse`; otherwise 200 with `webhookResponse`.
  * Body parsing mirrors n8n's `parseBody` (rawBody kept as a Buffer, JSON parsed into `body`): an
  * `application/json` body that does not parse is answered 422 by n8n before the node runs (seen in
  * `n8n start` 2.40.7 and 1.123.81, test/e2e/trigger.e2e.ts), so it never reaches the node. Other
@@ -293,9 +294,20 @@ export class TriggerHarness {
 		}
 		const body =
 			result.workflowData !== undefined
-				? { message: 'Workflow was started' }
+				? this.onReceivedBody(result)
 				: (result.webhookResponse ?? { message: 'Webhook call received' });
 		response.status(200).json(body);
+	}
+
+	/**
+	 * n8n's `extractWebhookOnReceivedResponse` (1.123.81 and 2.x): the description's `responseData`
+	 * (default `'firstEntryJson'`, sent as that text) when set, else `webhookResponse`.
+	 */
+	private onReceivedBody(result: IWebhookResponseData): unknown {
+		const description = this.nodeType.description.webhooks?.[0] as IWebhookDescription;
+		const responseData = description.responseData ?? 'firstEntryJson';
+		if (responseData) return responseData;
+		return result.webhookResponse ?? { message: 'Workflow was started' };
 	}
 }
 

@@ -287,7 +287,13 @@ describe('SendApiTrigger description', () => {
 		expect(description.name).toBe('sendApiTrigger');
 		expect(description.inputs).toEqual([]);
 		expect(description.webhooks).toEqual([
-			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' },
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				responseData: '',
+				path: 'webhook',
+			},
 		]);
 		const events = description.properties.find((p) => p.name === 'events');
 		expect(events?.options?.map((o) => (o as { value: string }).value).sort()).toEqual(
@@ -588,7 +594,7 @@ describe('SendApiTrigger in n8n-core', () => {
 			const response = await deliver(event);
 
 			expect(response.status).toBe(200);
-			expect(JSON.parse(response.body)).toEqual({ message: 'Workflow was started' });
+			expect(JSON.parse(response.body)).toEqual({ received: true });
 			expect(harness.runs).toHaveLength(1);
 			expect(harness.runs[0].data).toHaveLength(1);
 			expect(harness.runs[0].data[0]).toHaveLength(1);

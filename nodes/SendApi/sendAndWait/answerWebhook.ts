@@ -37,6 +37,9 @@ export const sendAndWaitWebhooks: IWebhookDescription[] = (['GET', 'POST'] as co
 		name: 'default',
 		httpMethod,
 		responseMode: 'onReceived',
+		// Empty, as n8n's own send-and-wait nodes have it: a resumed run is then answered with
+		// webhook()'s `webhookResponse`, not n8n's default text `firstEntryJson`
+		responseData: '',
 		path: '={{ $nodeId }}',
 		restartWebhook: true,
 		isFullPath: true,

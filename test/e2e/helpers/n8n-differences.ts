@@ -2,6 +2,13 @@
  * What the e2e has to do differently per n8n version, in one place: helpers and tests ask this,
  * named by what differs, instead of comparing version numbers. Keyed by n8n's major version (the
  * differences found between the supported versions are differences between 1.x and 2.x).
+ *
+ * n8n 2.41.1 against 2.40.7: nothing the suite does differs (the whole suite passed on 2.41.1
+ * with the 2.x entries unchanged, 2026-12-04). What is new in 2.41 concerns installing: its
+ * Community Nodes installer refuses a package whose `n8n.n8nNodesApiVersion` is malformed or above
+ * its level (2.40.7 checks it only when reinstalling missing packages; ours stays 1,
+ * test/package/nodesApiVersion.test.ts), and its lock has Node 24.22.3 (2.40.7's 24.21.0).
+ * Neither changes what a test does.
  */
 import type { WorkflowNode } from './workflows';
 
@@ -39,6 +46,13 @@ export interface N8nDifferences {
 	 * waiting URL with 200 and n8n's "no action required" page, a deleted one 404, a cancelled one 409.
 	 */
 	waitCustomDataSurvivesRestart: boolean;
+	/**
+	 * Whether n8n builds a "Human review" tool (`<package>.<node>HitlTool`) from every node with a
+	 * `sendAndWait` operation and webhooks, which gates another tool of an AI Agent behind a person's
+	 * approval (`createHitlTools` in the cli package's `tool-generation/hitl-tools`). n8n 2.x does;
+	 * n8n 1.123.81 has no such tool generation (nor the engine's handling of it).
+	 */
+	humanReviewTool: boolean;
 }
 
 /**
@@ -84,6 +98,7 @@ const BY_MAJOR: Record<number, N8nDifferences> = {
 		aiAgentTypeVersion: 3,
 		aiToolErrorsReachAgent: TOOL_ERRORS_WITH_CONTINUE,
 		waitCustomDataSurvivesRestart: false,
+		humanReviewTool: false,
 	},
 	2: {
 		workflowActivation: PUBLISHING,
@@ -91,6 +106,7 @@ const BY_MAJOR: Record<number, N8nDifferences> = {
 		aiAgentTypeVersion: 3.1,
 		aiToolErrorsReachAgent: TOOL_ERRORS_BY_DEFAULT,
 		waitCustomDataSurvivesRestart: true,
+		humanReviewTool: true,
 	},
 };
 
