@@ -9,7 +9,6 @@ import {
 	engineOpts,
 	FakeApi,
 	makeRows,
-	maxWindowSum,
 	setupRun,
 	VirtualClock,
 	type Responder,
@@ -89,7 +88,7 @@ function sharedSessions(limit: number) {
 }
 
 describe('two runs at once on overlapping sessions', () => {
-	it('every row of both is sent once, and no session ever carries more than its limit', async () => {
+	it('every row of both is sent once; they learn of each other from few refusals', async () => {
 		const server = sharedSessions(30);
 		const clock = new VirtualClock();
 		const apis = [
@@ -112,13 +111,11 @@ describe('two runs at once on overlapping sessions', () => {
 			expect([...api.acceptedCounts().values()].every((count) => count === 1)).toBe(true);
 			expect(api.acceptedCounts().size).toBe(150);
 		}
-		for (const session of ['s1', 's2', 's3']) {
-			const sends = server.accepted
-				.filter((a) => a.sessionId === session)
-				.map((a) => ({ t: a.t, w: 1 }));
-			expect(maxWindowSum(sends, WINDOW).sum).toBeLessThanOrEqual(30);
-		}
-		// They met on s2: the second run learnt of the first only from SendApi's refusals.
+		// This fake refuses over 30 a window by construction, so what it accepted says nothing about
+		// the runs; what does is how often they were refused. They met on s2: the second run learnt
+		// of the first only from SendApi's refusals, and waited each out instead of hammering.
 		expect(server.refused()).toBeGreaterThan(0);
+		// 24 with this schedule; a run that retried before the Retry-After would be refused hundreds of times.
+		expect(server.refused()).toBeLessThanOrEqual(30);
 	});
 });
