@@ -79,6 +79,8 @@ export interface BaselineServer {
 /** One trial: every item is one POST, made by HTTP Request with the given Batch Interval. */
 export interface Trial {
 	intervalMs: number;
+	/** Items (rows, or /send-bulk calls) the trial ran. */
+	items: number;
 	/** Rows the server did not accept (refused, or never answered 2xx). */
 	lost: number;
 	/** First to last accepted request, as the server saw them arrive. */
@@ -123,40 +125,42 @@ export async function runHttpRequest(
 	const rows = path === 'send' ? items.length : sumRecipients(items);
 	const delivered = accepted.reduce((sum, send) => sum + send.recipients, 0);
 	const elapsedMs = accepted.length ? accepted[accepted.length - 1].at - accepted[0].at : 0;
-	return { intervalMs, lost: rows - delivered, elapsedMs, refused429: snapshot.refused429 };
+	return {
+		intervalMs,
+		items: items.length,
+		lost: rows - delivered,
+		elapsedMs,
+		refused429: snapshot.refused429,
+	};
 }
 
 function sumRecipients(items: INodeExecutionData[]): number {
 	return items.reduce((sum, item) => sum + (item.json.recipients as string[]).length, 0);
 }
 
-/** The Batch Interval one notch faster than `ms` (integer ms, ~5 % steps). */
-export function fasterInterval(ms: number): number {
-	return Math.max(0, ms - Math.max(1, Math.round(ms * 0.05)));
-}
-
-/** The Batch Interval one notch slower than `ms`. */
-export function slowerInterval(ms: number): number {
-	return ms + Math.max(1, Math.round(ms * 0.05));
+/** One notch of Batch Interval below `ms`: ~5 %, at least 1 ms (the search stops there). */
+export function notchMs(ms: number): number {
+	return Math.max(1, Math.round(ms * 0.05));
 }
 
 export interface IntervalSearch {
 	/** Fastest interval tried that lost no row; undefined when every interval tried lost rows. */
 	best?: Trial;
-	/** The next faster interval tried, with the rows it lost. */
+	/** The fastest interval tried that lost rows, one notch or less below `best`. */
 	faster?: Trial;
 	trials: Trial[];
 }
 
 /**
- * Fastest fixed interval that loses no row: starting from `startMs` (the interval the limits
- * suggest), slower while rows are lost, else faster until a row is lost. `trial` resets the
- * server and runs once.
+ * Fastest fixed interval that loses no row, to within a notch (~5 %): from `startMs` (the interval
+ * the limits suggest), doubling while rows are lost, then halving the gap between the fastest
+ * interval that lost none and the slowest that lost some (0, firing every row at once, when none
+ * was seen). `trial` resets the server and runs once.
  */
 export async function searchInterval(
 	startMs: number,
 	trial: (intervalMs: number) => Promise<Trial>,
-	maxTrials = 6,
+	maxTrials = 8,
 ): Promise<IntervalSearch> {
 	const trials: Trial[] = [];
 	const run = async (ms: number) => {
@@ -164,20 +168,28 @@ export async function searchInterval(
 		trials.push(result);
 		return result;
 	};
-	let current = await run(Math.max(0, Math.round(startMs)));
-	if (current.lost > 0) {
-		while (current.lost > 0 && trials.length < maxTrials) {
-			const faster = current;
-			current = await run(slowerInterval(current.intervalMs));
-			if (current.lost === 0) return { best: current, faster, trials };
+	let best: Trial | undefined;
+	let faster: Trial | undefined;
+	let next = Math.max(0, Math.round(startMs));
+	while (!best && trials.length < maxTrials) {
+		const result = await run(next);
+		if (result.lost === 0) best = result;
+		else {
+			faster = result;
+			next = Math.max(1, next * 2);
 		}
-		return { trials };
 	}
-	let best = current;
-	while (best.intervalMs > 0 && trials.length < maxTrials) {
-		const faster = await run(fasterInterval(best.intervalMs));
-		if (faster.lost > 0) return { best, faster, trials };
-		best = faster;
+	if (!best) return { faster, trials };
+	if (!faster && best.intervalMs > 0 && trials.length < maxTrials) {
+		const zero = await run(0);
+		if (zero.lost === 0) return { best: zero, trials };
+		faster = zero;
 	}
-	return { best, trials };
+	while (faster && best.intervalMs - faster.intervalMs > notchMs(best.intervalMs)) {
+		if (trials.length >= maxTrials) break;
+		const result = await run(Math.round((best.intervalMs + faster.intervalMs) / 2));
+		if (result.lost === 0) best = result;
+		else faster = result;
+	}
+	return { best, faster, trials };
 }

@@ -34,7 +34,7 @@ import type { BaselineFigures } from './scenarioBaseline';
 import type { ScenarioResult } from './worker';
 
 /** A scenario that has not answered by then is reported as failed. */
-const SCENARIO_TIMEOUT_MS = 240_000;
+const SCENARIO_TIMEOUT_MS = 360_000;
 
 export const TARGETS = {
 	maxRatio: 1.05,

@@ -34,12 +34,18 @@ export interface BaselineFigures {
 	interval_ms: number | null;
 	/** First to last accepted request for all rows at that interval (scaled from `rows_run`). */
 	elapsed_ms: number | null;
-	/** Rows (or /send-bulk calls) the trials ran. */
+	/** Rows (or /send-bulk calls) the trial at `interval_ms` ran; its time is scaled to all. */
 	rows_run: number;
 	/** The next faster interval tried, and the rows it lost. */
 	faster_interval_ms: number | null;
 	lost_at_faster: number | null;
-	trials: Array<{ interval_ms: number; lost: number; elapsed_ms: number; refused_429: number }>;
+	trials: Array<{
+		interval_ms: number;
+		items: number;
+		lost: number;
+		elapsed_ms: number;
+		refused_429: number;
+	}>;
 }
 
 export interface ScenarioBaselines {
@@ -83,12 +89,12 @@ async function perRowBaseline(
 	const requestsLeft = limits.requestsPerWindow - (scenario.otherClientRequestsPerWindow ?? 0);
 	const rate = effectiveRatePerWindow({ ...limits, requestsPerWindow: requestsLeft }, sessionCount);
 	const rowsRun = Math.min(items.length, MAX_ROWS_RUN, Math.ceil(1.5 * rate) + 1);
-	const sample = items.slice(0, rowsRun);
 	const search = await searchInterval(limits.windowMs / rate, async (intervalMs) => {
 		const sessions = await prepare(sessionCount);
+		const sample = items.slice(0, trialRows(rowsRun, limits.windowMs, intervalMs));
 		return await runHttpRequest(server, sample, 'send', sendBody(scenario, sessions), intervalMs);
 	});
-	return figures('HTTP Request, one /send per row, round-robin sessions', search, rowsRun, items);
+	return figures('HTTP Request, one /send per row, round-robin sessions', search, items);
 }
 
 async function bulkBaseline(
@@ -107,16 +113,15 @@ async function bulkBaseline(
 		calls.push({ json: { recipients } });
 	}
 	const callsRun = Math.min(calls.length, Math.max(3, Math.ceil(1.5 * callsPerWindow) + 1));
-	const sample = calls.slice(0, callsRun);
 	const search = await searchInterval(limits.windowMs / callsPerWindow, async (intervalMs) => {
 		const [session] = await prepare(1);
+		const sample = calls.slice(0, trialRows(callsRun, limits.windowMs, intervalMs));
 		const body = `={{ JSON.stringify({ session_id: ${JSON.stringify(session)}, recipients: $json.recipients, type: 'text', text: { body: ${JSON.stringify(IDENTICAL_TEXT)} } }) }}`;
 		return await runHttpRequest(server, sample, 'send-bulk', body, intervalMs);
 	});
 	return figures(
 		`HTTP Request, one /send-bulk of ${chunk} recipients per call, one session`,
 		search,
-		callsRun,
 		calls,
 	);
 }
@@ -132,12 +137,17 @@ function sendBody(scenario: Scenario, sessions: string[]): string {
 	return `={{ JSON.stringify({ session_id: ${JSON.stringify(sessions)}[$itemIndex % ${sessions.length}], to: $json.phone, type: 'text', text: { body: ${text} } }) }}`;
 }
 
-function figures(
-	method: string,
-	search: IntervalSearch,
-	run: number,
-	all: readonly unknown[],
-): BaselineFigures {
+/**
+ * Rows a trial at `intervalMs` runs: at most `rows`, and no more than a window and a half takes at
+ * that interval (an interval that loses rows does so within that), at least 3.
+ */
+function trialRows(rows: number, windowMs: number, intervalMs: number): number {
+	const span = intervalMs > 0 ? Math.ceil((1.5 * windowMs) / intervalMs) + 1 : rows;
+	return Math.min(rows, Math.max(3, span));
+}
+
+function figures(method: string, search: IntervalSearch, all: readonly unknown[]): BaselineFigures {
+	const run = search.best?.items ?? 0;
 	const scale = run > 1 ? (all.length - 1) / (run - 1) : 1;
 	return {
 		method,
@@ -148,6 +158,7 @@ function figures(
 		lost_at_faster: search.faster?.lost ?? null,
 		trials: search.trials.map((trial: Trial) => ({
 			interval_ms: trial.intervalMs,
+			items: trial.items,
 			lost: trial.lost,
 			elapsed_ms: trial.elapsedMs,
 			refused_429: trial.refused429,

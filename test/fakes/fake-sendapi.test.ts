@@ -1137,37 +1137,25 @@ describe('limits', () => {
 		expect(plan.headers['x-ratelimit-remaining']).toBe(String(1_000_000 - 5));
 	});
 
-	test('with refusedRequestsCount off, a request refused by a message limit does not count as a request', async () => {
-		const s = fake.seedSession();
-		fake.setLimits({
-			requestsPerWindow: 2,
-			sessionMessagesPerWindow: 1,
-			refusedRequestsCount: false,
-		});
-		const send = () =>
-			call('POST', '/whatsapp/send', {
-				body: { session_id: s.id, to: '+447700900000', content: 'x' },
-			});
-		expect((await send()).status).toBe(200);
-		const refused = await send();
-		expect(refused.json.error.type).toBe('sending_limited');
-		expect(refused.headers['x-ratelimit-remaining']).toBe('1');
-		expect((await call('GET', '/whatsapp/sessions')).status).toBe(200);
-	});
-
-	test('by default a request refused by a message limit counts as a request', async () => {
-		const s = fake.seedSession();
-		fake.setLimits({ requestsPerWindow: 2, sessionMessagesPerWindow: 1 });
-		const send = () =>
-			call('POST', '/whatsapp/send', {
-				body: { session_id: s.id, to: '+447700900000', content: 'x' },
-			});
-		expect((await send()).status).toBe(200);
-		const refused = await send();
-		expect(refused.json.error.type).toBe('sending_limited');
-		expect(refused.headers['x-ratelimit-remaining']).toBe('0');
-		expect((await call('GET', '/whatsapp/sessions')).status).toBe(429);
-	});
+	test.each([
+		[false, 'does not count', '1', 200],
+		[true, 'counts (the default)', '0', 429],
+	])(
+		'with refusedRequestsCount %s, a request refused by a message limit %s as a request',
+		async (refusedRequestsCount, _what, remaining, next) => {
+			const s = fake.seedSession();
+			fake.setLimits({ requestsPerWindow: 2, sessionMessagesPerWindow: 1, refusedRequestsCount });
+			const send = () =>
+				call('POST', '/whatsapp/send', {
+					body: { session_id: s.id, to: '+447700900000', content: 'x' },
+				});
+			expect((await send()).status).toBe(200);
+			const refused = await send();
+			expect(refused.json.error.type).toBe('sending_limited');
+			expect(refused.headers['x-ratelimit-remaining']).toBe(remaining);
+			expect((await call('GET', '/whatsapp/sessions')).status).toBe(next);
+		},
+	);
 });
 
 describe('webhooks', () => {
