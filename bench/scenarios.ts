@@ -248,9 +248,10 @@ export const SCENARIOS: Scenario[] = [
 	},
 	{
 		// Four executions at once, 300 rows each, every session shared by two runs: the sessions'
-		// 30 a window (120 over four) bind below Business's 200.
+		// 30 a window (120 over four) bind below Business's 200. No speed-up is stated: four runs
+		// that do not know of each other come out about as fast as one HTTP Request sender at its
+		// best interval (0.98–1.11× measured), not faster.
 		name: 'concurrent-4-runs-business',
-		minSpeedup: 1.05,
 		rows: 1200,
 		sessions: 4,
 		content: 'personalised',

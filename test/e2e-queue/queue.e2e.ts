@@ -521,7 +521,7 @@ async function concurrentBulk(runs: number, phase: string): Promise<BulkFigures>
 					const body = r.body as { session_id?: unknown; recipients?: unknown[] };
 					return {
 						status: r.status,
-						at: r.at,
+						at: r.countedAt ?? r.at,
 						sessionId: String(body.session_id),
 						recipients: Array.isArray(body.recipients) ? body.recipients.length : 1,
 						replayed: r.replayed === true,
