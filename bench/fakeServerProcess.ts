@@ -5,7 +5,7 @@
  */
 import type { ArmedFault } from '../test/fake-sendapi/faults';
 import type { Fault, FakeLimits, FakeSendApi } from '../test/fake-sendapi';
-import { startFakeSendApi } from '../test/fake-sendapi';
+import { keepRefusalsFromEnv, startFakeSendApi } from '../test/fake-sendapi';
 
 /** A fault as it crosses IPC: a RegExp path travels as its source. */
 export type WireFault = Omit<Fault, 'path'> & { path?: string; pathPattern?: string };
@@ -206,7 +206,10 @@ function snapshot(server: FakeSendApi): ServerSnapshot {
 }
 
 async function main(): Promise<void> {
-	api = await startFakeSendApi({ autoConnectSessions: true });
+	api = await startFakeSendApi({
+		autoConnectSessions: true,
+		idempotencyKeepsRefusals: keepRefusalsFromEnv(),
+	});
 	process.on('message', (message: ServerCommand & { id: number }) => {
 		handle(message).then(
 			(reply) => process.send?.({ ok: true, id: message.id, ...reply }),

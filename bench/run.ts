@@ -3,13 +3,15 @@
  * with SendApi's limits scaled to a short window. Each scenario runs in a fresh worker process
  * so its CPU time and peak RSS are its own.
  *
- *   ts-node --transpile-only bench/run.ts [--json] [--all] [--only=name,name] [--ts]
+ *   ts-node --transpile-only bench/run.ts [--json] [--all] [--only=name,name] [--ts] [--keep-refusals]
  *
  * --json   one JSON document (every scenario's figures and the target checks) instead of a table
  * --all    also run the optional scenarios
  * --only   run the named scenarios only
  * --ts     run the workers under ts-node instead of transpiled JavaScript (adds ~70 MB RSS)
  * --profile=DIR  write each worker's V8 CPU profile (.cpuprofile) into DIR
+ * --keep-refusals  the fake SendApi keeps refusals (429 included) under their Idempotency-Key and
+ *          replays them, the stricter reading of SendApi (docs/wire-format.md); replays: `replayed_429`
  *
  * CPU is given twice: "cpu ms/row" is the whole path in the worker (the node, n8n-core's
  * expression engine and HTTP helper), "own cpu ms/row" is this package's own work (ownCost.ts).
@@ -59,6 +61,7 @@ function parseArgs(argv: string[]) {
 		json: argv.includes('--json'),
 		all: argv.includes('--all'),
 		ts: argv.includes('--ts'),
+		keepRefusals: argv.includes('--keep-refusals'),
 		profileDir: argv.find((arg) => arg.startsWith('--profile='))?.slice('--profile='.length),
 		only: only ? only.split(',').map((name) => name.trim()) : undefined,
 	};
@@ -289,6 +292,8 @@ function table(results: readonly ScenarioResult[]): string {
 async function main(): Promise<void> {
 	const args = parseArgs(process.argv.slice(2));
 	const scenarios = pick(args);
+	// Read by the fake server's process, which each worker forks with this environment.
+	if (args.keepRefusals) process.env.FAKE_SENDAPI_KEEP_REFUSALS = '1';
 	const transpiled = args.ts ? undefined : transpileForBench();
 	const workerScript = transpiled
 		? path.join(transpiled, 'bench', 'worker.js')

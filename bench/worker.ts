@@ -53,6 +53,8 @@ export interface ScenarioResult {
 	ratio: number | null;
 	wall_ms: number;
 	refused_429: number;
+	/** 429s answered from the idempotency store (only with --keep-refusals): a retry under a refused key. */
+	replayed_429: number;
 	/**
 	 * The accepted-request timeline the fake logged, read by a window checker of its own
 	 * (overLimit.ts): windows over a limit. The fake refuses what is over its limits, so this
@@ -462,6 +464,7 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 			ratio: optimal > 0 ? round(elapsed / optimal, 3) : null,
 			wall_ms: Math.round(wall),
 			refused_429: snapshot.refused429,
+			replayed_429: snapshot.sends.filter((send) => send.status === 429 && send.replayed).length,
 			over_limit: acceptedOverLimit(snapshot.sends, limits),
 			refused_402: snapshot.refused402,
 			faults_fired: snapshot.faultsFired,

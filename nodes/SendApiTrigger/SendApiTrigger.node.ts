@@ -11,7 +11,7 @@ import { searchSessions } from '../SendApi/methods/listSearch';
 import { sessionLocator } from '../SendApi/methods/resourceLocators';
 import { receiveDelivery } from './delivery';
 import { createWebhook, deleteWebhook, webhookExists } from './lifecycle';
-import { mediaProperties } from './mediaOptions';
+import { mediaProperties } from '../SendApi/inbound/mediaOptions';
 
 export class SendApiTrigger implements INodeType {
 	description: INodeTypeDescription = {

@@ -12,7 +12,7 @@ import { withMedia } from '../SendApi/inbound/incomingMedia';
 import { readRawBody } from '../SendApi/inbound/rawBody';
 import { deliveryKeys, rememberDelivery } from '../SendApi/inbound/replayMemory';
 import { readSignature, signatureMatches } from '../SendApi/inbound/signature';
-import { mediaSettings } from './mediaOptions';
+import { mediaSettings } from '../SendApi/inbound/mediaOptions';
 import type { StoredWebhook } from './state';
 import { readRegistry, saveWebhook } from './state';
 
@@ -69,7 +69,7 @@ export async function receiveDelivery(this: IWebhookFunctions): Promise<IWebhook
 	// After the delivery is authenticated and remembered: a slow or failed download can neither
 	// let a forged delivery in nor run one event twice, and never keeps the workflow from starting.
 	const item = await withMedia.call(this, delivery, toOutputItem(delivery), () =>
-		mediaSettings(this),
+		mediaSettings((name, fallback) => this.getNodeParameter(name, fallback)),
 	);
 	return { workflowData: [[item]] };
 }

@@ -44,7 +44,7 @@ describe('operation actions', () => {
 	const actions = operationActions();
 
 	test('every operation has its text from ACTIONS, and ACTIONS has no text without an operation', () => {
-		expect(actions).toHaveLength(15);
+		expect(actions).toHaveLength(16);
 		for (const [resource, operation, action] of actions) {
 			expect(action).toBe((ACTIONS as Record<string, Record<string, string>>)[resource][operation]);
 		}

@@ -3,30 +3,23 @@
  * short window (a few hundred ms stands for SendApi's minute). Timing is never asserted beyond
  * generous "it finishes" bounds; what is asserted is what the server saw and what came out.
  */
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INode,
-	INodeExecutionData,
-	INodeParameters,
-} from 'n8n-workflow';
+import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { NodeHelpers, Workflow } from 'n8n-workflow';
 
 import { configuredOutputs } from '../../nodes/SendApi/actions/message/sendBulk/outputs';
 import {
 	IdempotencyKeys,
 	toEngineRateLimit,
-	toSendResult,
 } from '../../nodes/SendApi/actions/message/sendBulk/sender';
 import { engineLimits } from '../../nodes/SendApi/actions/message/sendBulk.operation';
 import { PLAN_LIMITS } from '../../nodes/SendApi/bulkEngine';
 import { SendApi } from '../../nodes/SendApi/SendApi.node';
 import type { SendApiErrorInfo } from '../../nodes/SendApi/transport/wire/errorBody';
 import { quotaExceededScope } from '../../nodes/SendApi/transport/wire/errorBody';
-import { toNodeApiError } from '../../nodes/SendApi/transport/errors';
 import type { FakeLimits, LoggedRequest } from '../fake-sendapi';
 import type { QuotaErrorShape } from '../fake-sendapi/limits';
 import { useFakeSendApi } from '../helpers/fakeServer';
+import { refusedSend } from '../helpers/refusedSend';
 import { runNode, type RunNodeResult } from '../helpers/runWorkflow';
 
 const fake = useFakeSendApi();
@@ -405,7 +398,7 @@ describe('Send Bulk: limits', () => {
 		).toBe(10);
 	});
 
-	test('when the server is stricter than the plan chosen, its 429s pause the run and the same request is resent', async () => {
+	test('when the server is stricter than the plan chosen, its 429s pause the run and the row is resent under a new key', async () => {
 		const { outputs } = await sendBulk({
 			items: rows(12),
 			parameters: { planMessagesPerMinute: 100, requestsPerMinute: 100 },
@@ -419,11 +412,76 @@ describe('Send Bulk: limits', () => {
 			sends()
 				.filter((r) => body(r).to === to)
 				.map((r) => r.headers['idempotency-key']);
+		// Nothing of a refused request was sent, and SendApi may keep the refusal under its key.
 		for (const request of refused) {
 			const keys = keysOf(body(request).to);
 			expect(keys.length).toBeGreaterThan(1);
-			expect(new Set(keys).size).toBe(1);
+			expect(new Set(keys).size).toBe(keys.length);
 		}
+	});
+});
+
+describe('Send Bulk: a SendApi that keeps refusals under their Idempotency-Key', () => {
+	/** `runs` executions at once, each on its own rows and two of `sessions`, the middle ones shared. */
+	async function concurrentRuns(runs: number, rowsPerRun: number) {
+		const sessions = Array.from({ length: runs + 1 }, () => fake.api.seedSession().id);
+		fake.api.setLimits({ windowMs: WINDOW_MS, sessionMessagesPerWindow: 5 });
+		const results = await Promise.all(
+			Array.from({ length: runs }, (_, run) =>
+				sendBulk({
+					items: rows(rowsPerRun, () => ({ run })).map((item, row) => ({
+						json: { ...item.json, phone: phone(run * 1000 + row) },
+					})),
+					sessions: [sessions[run], sessions[run + 1]],
+					options: { sessionMessagesPerMinute: 5 },
+				}),
+			),
+		);
+		return results.flatMap((result) => result.outputs[0]);
+	}
+
+	test.each([
+		['keeps only successes', false],
+		['keeps refusals too', true],
+	])(
+		'concurrent runs on shared sessions, SendApi %s: every row sent once, none given up for 429s',
+		async (_, keepsRefusals) => {
+			fake.api.idempotencyKeepsRefusals = keepsRefusals;
+			const out = await concurrentRuns(3, 12);
+
+			expect(out.filter((item) => item.json.status !== 'sent').map((item) => item.json)).toEqual(
+				[],
+			);
+			expect(out).toHaveLength(36);
+			const delivered = deliveredCounts();
+			expect(delivered.size).toBe(36);
+			expect([...delivered.values()].every((count) => count === 1)).toBe(true);
+			// The runs met on the shared sessions; no retry met a kept refusal.
+			expect(fake.api.refused429).toBeGreaterThan(0);
+			expect(sends().filter((r) => r.status === 429 && r.replayed)).toEqual([]);
+		},
+	);
+
+	test('a row whose answer was lost keeps its key until the kept refusal is replayed, then is sent once', async () => {
+		fake.api.idempotencyKeepsRefusals = true;
+		const session = fake.api.seedSession();
+		fake.api.setLimits({ windowMs: WINDOW_MS, sessionMessagesPerWindow: 1 });
+		// Lost before SendApi saw it; the retry finds the window full (another sender) and is refused.
+		fake.api.faults.push({ kind: 'drop', path: '/whatsapp/send' });
+		fake.api.useSessionMessages(session.id, 1);
+		const { outputs } = await sendBulk({ items: rows(1), sessions: [session.id] });
+
+		expect(outputs[0][0].json).toMatchObject({ status: 'sent' });
+		const statuses = sends().map((r) => [r.status, r.replayed === true]);
+		expect(statuses.slice(0, 3)).toEqual([
+			[0, false],
+			[429, false],
+			[429, true],
+		]);
+		const keys = sends().map((r) => r.headers['idempotency-key']);
+		expect(new Set(keys.slice(0, 3)).size).toBe(1);
+		expect(keys[3]).not.toBe(keys[0]);
+		expect(deliveredCounts().get(phone(0))).toBe(1);
 	});
 });
 
@@ -602,6 +660,33 @@ describe('Send Bulk: the number sent', () => {
 	});
 });
 
+/** Each row's requests (a bulk call's under its first recipient), in order. */
+function requestsByFirstRecipient(requests: LoggedRequest[]): Map<string, LoggedRequest[]> {
+	const byRow = new Map<string, LoggedRequest[]>();
+	for (const request of requests) {
+		const to = String(body(request).to ?? (body(request).recipients as string[])[0]);
+		byRow.set(to, [...(byRow.get(to) ?? []), request]);
+	}
+	return byRow;
+}
+
+/**
+ * A row's key changes only after a 429 when no answer of it was lost (dropped, 5xx, unreadable):
+ * one lost answer and the row keeps its key, since only that key tells whether it went out.
+ */
+function expectKeysKeptWhileUnsettled(requests: LoggedRequest[]): void {
+	for (const attempts of requestsByFirstRecipient(requests).values()) {
+		let unsettled = false;
+		attempts.slice(1).forEach((request, i) => {
+			const before = attempts[i];
+			const lost = before.fault !== undefined && before.fault !== '429';
+			unsettled ||= lost || before.status === 0 || before.status >= 500;
+			const sameKey = request.headers['idempotency-key'] === before.headers['idempotency-key'];
+			expect(sameKey).toBe(unsettled || before.status !== 429);
+		});
+	}
+}
+
 describe('Send Bulk: faults', () => {
 	test('429 storm, 500s and dropped connections (also after SendApi acted): nothing lost, nothing twice', async () => {
 		const send = '/whatsapp/send';
@@ -632,8 +717,10 @@ describe('Send Bulk: faults', () => {
 		expect(delivered.size).toBe(40);
 		expect([...delivered.values()].every((count) => count === 1)).toBe(true);
 
-		// Every retry carried the key (and body) of its first attempt; replays answered the ones
+		// Every retry carried the key (and body) of the attempt before it, unless that was a 429
+		// with every answer received (nothing was sent): then a new key. Replays answered the ones
 		// SendApi had already acted on.
+		expectKeysKeptWhileUnsettled(sends());
 		const byKey = new Map<string, LoggedRequest[]>();
 		for (const request of sends()) {
 			const key = String(request.headers['idempotency-key']);
@@ -646,8 +733,7 @@ describe('Send Bulk: faults', () => {
 		}
 		expect(sends().filter((r) => r.replayed).length).toBeGreaterThanOrEqual(4);
 		const attemptsOf = new Map(out.map((item) => [item.json.phone, item.json.attempts]));
-		for (const attempts of retried) {
-			const to = body(attempts[0]).to ?? (body(attempts[0]).recipients as string[])[0];
+		for (const [to, attempts] of requestsByFirstRecipient(sends())) {
 			expect(attemptsOf.get(to)).toBe(attempts.length);
 		}
 	});
@@ -926,19 +1012,8 @@ describe('Send Bulk: SendApi’s quota_exceeded during the run', () => {
 	});
 
 	test('the sender reads SendApi’s refusal into what the engine acts on, from either error shape', () => {
-		const node: INode = {
-			id: 'n',
-			name: 'SendApi',
-			type: 'sendApi',
-			typeVersion: 1,
-			position: [0, 0],
-			parameters: {},
-		};
-		const context = { getExecutionCancelSignal: () => undefined } as unknown as IExecuteFunctions;
-		const refusedWith = (status: number, info: SendApiErrorInfo) => {
-			const error = toNodeApiError(node, { status, info, request: 'POST /whatsapp/send' });
-			return toSendResult(context, { kind: 'failed', error }, 'one', () => 0);
-		};
+		const refusedWith = (status: number, info: SendApiErrorInfo) =>
+			refusedSend(status, info).result;
 		const plan = { ok: false, retryable: false, refused: true, planQuotaExceeded: true };
 		const session = { ok: false, retryable: false, refused: true, sessionUnavailable: true };
 		// The coded shape may say it with its number alone.
@@ -969,6 +1044,56 @@ describe('Send Bulk: SendApi’s quota_exceeded during the run', () => {
 function literal(text: string): string {
 	return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('Send Bulk: SendApi’s 4021 balance low during the run', () => {
+	/** How the fake's refusal reads in each error shape, as a RegExp source. */
+	const SAID: Record<QuotaErrorShape, string> = {
+		coded: String.raw`SendApi: Balance too low: 0 of the 1 messages are paid for \(balance_low 4021\)`,
+		param: String.raw`SendApi: Balance too low: 0 of the 1 messages are paid for \(invalid_request_error insufficient_balance\)`,
+	};
+	const FIX = literal(
+		'Your SendApi balance is too low: nothing was sent. Top up the SendApi balance in the SendApi dashboard, then run it again.',
+	);
+
+	test.each<QuotaErrorShape>(['coded', 'param'])(
+		'after 30 of 80 rows on two sessions (%s shape): like the plan’s quota, the rest end not_sent saying to top up',
+		async (quotaErrorShape) => {
+			fake.api.setLimits({ balanceMessages: 30, quotaErrorShape });
+			const items = rows(80);
+			const { outputs } = await sendBulk({
+				items,
+				sessions: [fake.api.seedSession().id, fake.api.seedSession().id],
+			});
+
+			// 30 accepted, then only refusals of requests already in flight (two sessions: 4 each).
+			const refused = sends().filter((r) => r.status === 402);
+			expect(accepted()).toHaveLength(30);
+			expect(refused.length).toBeGreaterThanOrEqual(1);
+			expect(refused.length).toBeLessThanOrEqual(2 * 4);
+			expect(sends()).toHaveLength(30 + refused.length);
+			expect([...deliveredCounts().values()]).toEqual(Array(30).fill(1));
+
+			const out = outputs[0].map((item) => item.json);
+			expect(outputs[0].map((item) => item.pairedItem)).toEqual(items.map((_, item) => ({ item })));
+			const refusedTo = new Set(refused.map((r) => body(r).to));
+			for (const row of out.filter((entry) => refusedTo.has(entry.phone))) {
+				expect(row).toMatchObject({ status: 'not_sent', attempts: 1 });
+				expect(row.reason).toMatch(new RegExp(`^${SAID[quotaErrorShape]}\\. ${FIX}$`));
+			}
+			const notStarted = out.filter((row) => row.status === 'not_sent' && row.attempts === 0);
+			expect(notStarted).toHaveLength(50 - refused.length);
+			for (const row of notStarted) {
+				expect(row).not.toHaveProperty('session_id');
+				expect(row.reason).toMatch(
+					new RegExp(
+						`^balance low: SendApi refused a send with "${SAID[quotaErrorShape]}\\. ${FIX}" after this run had sent \\d+; ` +
+							'top up the SendApi balance, then send the rows not sent again; this row was not started$',
+					),
+				);
+			}
+		},
+	);
+});
 
 describe('Send Bulk: outputs', () => {
 	test('"Not-Sent Rows to Second Output" splits Sent (sent and queued) from Not Sent', async () => {

@@ -78,6 +78,8 @@ export interface SendCall {
 	kind: 'one' | 'bulk';
 	sessionId: string;
 	attempt: number;
+	/** The engine's key round: with the rows and session, it names the Idempotency-Key. */
+	keyRound: number;
 	/** Row indexes in the call. */
 	indexes: number[];
 	/** Messages the call asks for (recipients). */
@@ -107,6 +109,7 @@ export class FakeApi<P = unknown> {
 			kind: 'one',
 			sessionId: req.sessionId,
 			attempt: req.attempt,
+			keyRound: req.keyRound,
 			indexes: [req.row.index],
 			weight: 1,
 		});
@@ -117,6 +120,7 @@ export class FakeApi<P = unknown> {
 			kind: 'bulk',
 			sessionId: req.sessionId,
 			attempt: req.attempt,
+			keyRound: req.keyRound,
 			indexes: req.rows.map((row) => row.index),
 			weight: req.rows.length,
 		});
@@ -145,6 +149,11 @@ export class FakeApi<P = unknown> {
 		}
 		return counts;
 	}
+}
+
+/** The Idempotency-Key a call carries, as the sender derives it (rows, session, key round). */
+export function keyOf(call: SendCall): string {
+	return `${call.kind}:${call.indexes.join(',')}:${call.sessionId}#${call.keyRound}`;
 }
 
 export const okResponder: Responder = (call, n) => ({
@@ -275,6 +284,35 @@ export function seededRandom(seed: number): () => number {
 export function lastStartMs(calls: readonly SendCall[]): number {
 	if (calls.length === 0) return 0;
 	return calls.reduce((last, call) => Math.max(last, call.t), -Infinity) - calls[0].t;
+}
+
+/** SendApi's minute. */
+export const MINUTE = 60_000;
+
+/** Messages and requests are plentiful; only each session's 30 a minute can bind. */
+export const SESSION_BOUND: BulkLimits = {
+	windowMs: MINUTE,
+	planMessagesPerWindow: 10_000,
+	planMessagesPerDay: 1_000_000,
+	requestsPerWindow: 10_000,
+	sessionMessagesPerWindow: 30,
+	sessionMessagesPerDay: 100_000,
+};
+
+/**
+ * A session's 429 (`sending_limited`) as the sender reports it: fresh with Retry-After, or
+ * `replayed` from the key's store (Idempotent-Replayed, no Retry-After).
+ */
+export function sessionLimited(retryAfterMs?: number, replayed = false): SendResult {
+	return {
+		ok: false,
+		retryable: true,
+		refused: true,
+		sessionLimited: true,
+		retryAfterMs,
+		reason: 'HTTP 429 sending_limited',
+		...(replayed ? { replayed: true } : {}),
+	};
 }
 
 /** A virtual clock, a fake API answering with `respond`, and `run` to start the engine on them. */

@@ -62,6 +62,7 @@ describe('window checker (the test’s own tool)', () => {
 					kind: 'one' as const,
 					sessionId: 's',
 					attempt: 1,
+					keyRound: 0,
 					indexes: [t],
 					weight: 1,
 				})),

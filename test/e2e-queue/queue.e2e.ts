@@ -445,6 +445,8 @@ describe('a published SendApi Trigger in queue mode', () => {
 });
 
 interface BulkFigures {
+	/** The fake keeps refusals under their Idempotency-Key (the stricter reading of SendApi). */
+	keptRefusals: boolean;
 	runs: number;
 	rows: number;
 	sessions: number;
@@ -453,6 +455,8 @@ interface BulkFigures {
 	optimalMs: number;
 	ratio: number;
 	refused: number;
+	/** 429s answered from the idempotency store (a retry under a refused key); 0 expected. */
+	replayed: number;
 	/** The fake's accepted-request timeline read by bench/overLimit.ts: a check on the fake. */
 	overLimit: OverLimit;
 	lost: number;
@@ -505,6 +509,7 @@ async function concurrentBulk(runs: number, phase: string): Promise<BulkFigures>
 	const elapsedMs = at.length ? at[at.length - 1] - at[0] : 0;
 	const optimal = optimalMs(stored.length, limits, sessions);
 	return {
+		keptRefusals: fake.idempotencyKeepsRefusals,
 		runs,
 		rows: rows.length,
 		sessions,
@@ -513,6 +518,9 @@ async function concurrentBulk(runs: number, phase: string): Promise<BulkFigures>
 		optimalMs: optimal,
 		ratio: Math.round((elapsedMs / optimal) * 1000) / 1000,
 		refused: fake.refused429 - refusedBefore,
+		replayed: fake.requests
+			.slice(requestsBefore)
+			.filter((r) => r.status === 429 && r.replayed === true).length,
 		overLimit: acceptedOverLimit(
 			fake.requests
 				.slice(requestsBefore)
@@ -551,6 +559,7 @@ function expectSharedLimitsHeld(f: BulkFigures): void {
 	expect(f.sent).toBe(f.rows);
 	expect(f.lost).toBe(0);
 	expect(f.duplicated).toBe(0);
+	expect(f.replayed).toBe(0);
 	// The fake refuses over its limits: this reads its accepted timeline independently.
 	expect(f.overLimit).toEqual({ requests: 0, plan_messages: 0, session_messages: 0 });
 	// The target is 1.2× the limit-optimal time (bench/: 1.04 and 1.15 in-process). Here three n8n
@@ -566,10 +575,26 @@ function expectSharedLimitsHeld(f: BulkFigures): void {
 	expect(new Set(f.workers).size).toBe(2);
 }
 
-test('two Send Bulk executions at once on two workers, one key, a shared session: every row once, refusals reported', async () => {
-	expectSharedLimitsHeld(await concurrentBulk(2, '81'));
-});
+/**
+ * Both readings of SendApi's Idempotency-Key (docs/wire-format.md): it keeps only successes, or
+ * refusals too, answering a repeated key with the stored 429 (the fake's `idempotencyKeepsRefusals`).
+ */
+describe.each([
+	['keeps only successes', false, ['81', '82']],
+	['keeps refusals too', true, ['83', '84']],
+] as const)('SendApi %s', (_, keepsRefusals, phases) => {
+	beforeEach(() => {
+		fake.idempotencyKeepsRefusals = keepsRefusals;
+	});
+	afterEach(() => {
+		fake.idempotencyKeepsRefusals = false;
+	});
 
-test('four Send Bulk executions at once on two workers, every session shared by two runs', async () => {
-	expectSharedLimitsHeld(await concurrentBulk(4, '82'));
+	test('two Send Bulk executions at once on two workers, one key, a shared session: every row once, refusals reported', async () => {
+		expectSharedLimitsHeld(await concurrentBulk(2, phases[0]));
+	});
+
+	test('four Send Bulk executions at once on two workers, every session shared by two runs', async () => {
+		expectSharedLimitsHeld(await concurrentBulk(4, phases[1]));
+	});
 });

@@ -107,15 +107,17 @@ export class QueueCluster {
 	private constructor(
 		readonly setup: QueueSetup,
 		readonly env: Record<string, string>,
+		private readonly homePrefix: string,
 	) {}
 
-	static create(setup: QueueSetup, pg: Postgres, redis: Redis): QueueCluster {
-		return new QueueCluster(setup, clusterEnv(pg, redis));
+	/** `homePrefix` keeps the process folders of the clusters of different test files apart. */
+	static create(setup: QueueSetup, pg: Postgres, redis: Redis, homePrefix = ''): QueueCluster {
+		return new QueueCluster(setup, clusterEnv(pg, redis), homePrefix);
 	}
 
-	/** `.e2e/queue/<name>/`, a copy of the template (the package installed as a community node). */
+	/** `.e2e/queue/<prefix><name>/`, a copy of the template (the package installed as a community node). */
 	home(name: string): string {
-		const dir = path.join(QUEUE_DIR, name);
+		const dir = path.join(QUEUE_DIR, `${this.homePrefix}${name}`);
 		if (!fs.existsSync(dir)) {
 			fs.cpSync(this.setup.templateHome, dir, { recursive: true });
 			fs.mkdirSync(path.join(dir, 'import'), { recursive: true });
@@ -197,15 +199,16 @@ export class QueueCluster {
 	 */
 	async startWebhookProcess(): Promise<Worker> {
 		const port = await runtime.freePort();
-		const home = this.home('webhook1');
-		const log = path.join(home, 'n8n-webhook1.log');
+		const name = `webhook${this.webhookProcesses.length + 1}`;
+		const home = this.home(name);
+		const log = path.join(home, `n8n-${name}.log`);
 		const child = await this.spawn(['webhook'], home, log, {
 			N8N_PORT: String(port),
 			N8N_LISTEN_ADDRESS: '127.0.0.1',
 			N8N_WEBHOOK_URL: `${this.main!.url}/`,
 		});
 		const webhook = new Worker(
-			'webhook1',
+			name,
 			child,
 			log,
 			/Webhook listener waiting for requests/,

@@ -31,7 +31,7 @@ import {
 	FAKE_MODEL,
 	startFakeOpenAi,
 	toolResults,
-	type ChatRequest,
+	userText,
 	type FakeOpenAi,
 	type ModelScript,
 } from '../fake-openai';
@@ -78,17 +78,6 @@ const replyToSender: ModelScript = (request) => {
 	if (!request.tools?.length) return { text: answer };
 	return { toolCall: { name: TOOL_NAME, arguments: { To: from, Text: answer } } };
 };
-
-function userText(request: ChatRequest): string {
-	return request.messages
-		.filter((message) => message.role === 'user')
-		.map((message) =>
-			typeof message.content === 'string'
-				? message.content
-				: (message.content ?? []).map((part) => part.text ?? '').join(''),
-		)
-		.join('\n');
-}
 
 function incoming(from: string, text: string, session_id = S1) {
 	return {

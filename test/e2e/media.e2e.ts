@@ -137,16 +137,28 @@ test('an image on SendApi’s host arrives as binary data (fetched with the API 
 	expect(fetched.map((r) => r.headers.authorization)).toEqual([`Bearer ${fake.apiKey}`]);
 });
 
-test('a voice note on another host arrives as binary data (fetched without the key)', async () => {
+test('a voice note (audio/ogg; codecs=opus) on another host arrives as <id>.ogg (fetched without the key)', async () => {
 	const { data, item } = await triggerItem({ type: 'voice', shape: 'content', host: 'public' });
+	expect(data.content).toMatchObject({ mime_type: 'audio/ogg; codecs=opus', voice: true });
 	const binary = item.binary?.data;
 	expect(binary).toMatchObject({
-		mimeType: 'audio/ogg',
+		mimeType: 'audio/ogg; codecs=opus',
 		fileName: `${String(data.message_id)}.ogg`,
 	});
 	expect(home.readBinary(binary!)).toEqual(sampleFile('voice').bytes);
 	expect(item.json.media).toMatchObject({ type: 'audio', voice: true });
 	expect(fake.publicMediaRequests.map((r) => r.headers.authorization)).toEqual([undefined]);
+});
+
+test('a voice note in the flat ptt shape arrives as <id>.ogg', async () => {
+	const { data, item } = await triggerItem({ type: 'voice', shape: 'flat', voiceAs: 'ptt' });
+	expect(data).toMatchObject({ type: 'ptt', mime_type: 'audio/ogg; codecs=opus' });
+	expect(item.binary?.data).toMatchObject({
+		mimeType: 'audio/ogg; codecs=opus',
+		fileName: `${String(data.message_id)}.ogg`,
+	});
+	expect(home.readBinary(item.binary!.data)).toEqual(sampleFile('voice').bytes);
+	expect(item.json.media).toMatchObject({ type: 'audio', voice: true });
 });
 
 test('a PDF keeps the sender’s file name', async () => {
@@ -170,31 +182,42 @@ test('a broken link starts the workflow with media_error and no binary', async (
 	expect(item.json.media_error).toMatch(/HTTP 404/);
 });
 
-test('the example transcribes a voice note with n8n’s OpenAI node and replies with the text', async () => {
-	const sendsBefore = requestsTo(fake, 'POST', '/whatsapp/send').length;
-	const { data, status } = await deliverMedia(EXAMPLE_ID, '6f1c2d3e-0004-4000-8000-0000000a0d10', {
-		type: 'voice',
-	});
-	expect(status).toBe('success');
-	const fileName = `${String(data.message_id)}.ogg`;
-	const [upload] = openAi.transcriptions.slice(-1);
-	expect(upload).toMatchObject({
-		fileName,
-		contentType: 'audio/ogg',
-		fields: { model: 'whisper-1' },
-	});
-	expect(upload.bytes).toEqual(sampleFile('voice').bytes);
-	const sends = requestsTo(fake, 'POST', '/whatsapp/send').slice(sendsBefore);
-	expect(sends).toHaveLength(1);
-	expect(sends[0].body).toMatchObject({
-		session_id: S1,
-		to: SENDER,
-		type: 'text',
-		text: {
-			body: `I heard: Transcript of ${fileName} (${sampleFile('voice').bytes.length} bytes)`,
-		},
-	});
-});
+// WhatsApp's voice notes are `audio/ogg; codecs=opus`; the fake OpenAI, like OpenAI, refuses a
+// file whose name has no audio extension (a `<id>.bin` would fail the transcription).
+test.each<[string, IncomingMediaOptions]>([
+	['content shape, voice: true', { type: 'voice', shape: 'content' }],
+	['flat ptt shape', { type: 'voice', shape: 'flat', voiceAs: 'ptt' }],
+])(
+	'the example transcribes a voice note (%s) with n8n’s OpenAI node and replies with the text',
+	async (_, options) => {
+		const sendsBefore = requestsTo(fake, 'POST', '/whatsapp/send').length;
+		const { data, status } = await deliverMedia(
+			EXAMPLE_ID,
+			'6f1c2d3e-0004-4000-8000-0000000a0d10',
+			options,
+		);
+		expect(JSON.stringify(data)).toContain('"mime_type":"audio/ogg; codecs=opus"');
+		expect(status).toBe('success');
+		const fileName = `${String(data.message_id)}.ogg`;
+		const [upload] = openAi.transcriptions.slice(-1);
+		expect(upload).toMatchObject({
+			fileName,
+			contentType: expect.stringMatching(/^audio\/ogg\b/),
+			fields: { model: 'whisper-1' },
+		});
+		expect(upload.bytes).toEqual(sampleFile('voice').bytes);
+		const sends = requestsTo(fake, 'POST', '/whatsapp/send').slice(sendsBefore);
+		expect(sends).toHaveLength(1);
+		expect(sends[0].body).toMatchObject({
+			session_id: S1,
+			to: SENDER,
+			type: 'text',
+			text: {
+				body: `I heard: Transcript of ${fileName} (${sampleFile('voice').bytes.length} bytes)`,
+			},
+		});
+	},
+);
 
 test('the example leaves a text message alone (no transcription, no reply)', async () => {
 	const transcriptionsBefore = openAi.transcriptions.length;

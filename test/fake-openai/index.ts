@@ -4,7 +4,8 @@
  * It serves what a tool-calling conversation needs — `POST /v1/chat/completions` (not
  * streamed) and `GET /v1/models` — and `POST /v1/audio/transcriptions` (multipart, as n8n's OpenAI
  * node "Transcribe a recording" sends it), answering that with a transcript that names the file it
- * got. It answers each completion with what the test's script says (a tool
+ * got; like OpenAI it tells the format by the file name's extension and refuses one it does not
+ * support (a voice note named `….bin` is refused). It answers each completion with what the test's script says (a tool
  * call or a final text), and keeps every request it was sent, so a test can read exactly what the
  * model was shown: the tools offered and the tool results.
  */
@@ -101,6 +102,14 @@ export function toolResults(request: ChatRequest): string[] {
 		.map((message) => textOf(message.content));
 }
 
+/** What the user said in a request (its `user` messages, one a line), as text. */
+export function userText(request: ChatRequest): string {
+	return request.messages
+		.filter((message) => message.role === 'user')
+		.map((message) => textOf(message.content))
+		.join('\n');
+}
+
 function textOf(content: ChatMessage['content']): string {
 	if (typeof content === 'string') return content;
 	if (Array.isArray(content)) return content.map((part) => part.text ?? '').join('');
@@ -149,6 +158,16 @@ export async function startFakeOpenAi(
 					});
 				}
 				transcriptions.push(upload);
+				if (!hasAudioExtension(upload.fileName)) {
+					return sendJson(res, 400, {
+						error: {
+							message: `Invalid file format. Supported formats: ${JSON.stringify(AUDIO_EXTENSIONS)}`,
+							type: 'invalid_request_error',
+							param: null,
+							code: null,
+						},
+					});
+				}
 				return sendJson(res, 200, { text: transcript(upload) });
 			}
 			if (req.method !== 'POST' || path !== '/v1/chat/completions') {
@@ -237,6 +256,14 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 		'content-length': Buffer.byteLength(text),
 	});
 	res.end(text);
+}
+
+/** The formats OpenAI's transcription accepts, which it tells by the file name's extension. */
+const AUDIO_EXTENSIONS = ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm'];
+
+function hasAudioExtension(fileName: string | undefined): boolean {
+	const extension = /\.([^.]+)$/.exec(fileName ?? '')?.[1]?.toLowerCase();
+	return extension !== undefined && AUDIO_EXTENSIONS.includes(extension);
 }
 
 /** The multipart upload of a transcription request; `undefined` without a file or a model. */

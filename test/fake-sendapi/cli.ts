@@ -1,17 +1,22 @@
 /**
  * Standalone fake SendApi for a human sandbox:
  *   npm run fake-sendapi [-- --emit-events] [--auto-connect] [--starter-limits] [--integer-ids] [--api-key=sk_test_x]
- *                        [--plan-quota=N] [--session-quota=N] [--quota-shape=coded|param]
+ *                        [--plan-quota=N] [--session-quota=N] [--quota-shape=coded|param] [--balance=N]
+ *                        [--keep-refusals]
  * Listens on 127.0.0.1:$PORT (default 3333), seeds one connected session and stays up until Ctrl-C.
  * --plan-quota / --session-quota: after N messages a day (the plan's, or each session's own) sends
  * are refused with 402 quota_exceeded, in the error shape --quota-shape picks (default coded).
+ * --balance: after N messages in all, sends are refused with 402 4021 balance low (same shapes).
+ * --keep-refusals (or FAKE_SENDAPI_KEEP_REFUSALS=1): refusals, 429 included, are kept under their
+ * Idempotency-Key and replayed (`Idempotent-Replayed: true`, no Retry-After), as a stricter SendApi might.
  */
-import { STARTER_LIMITS, startFakeSendApi } from './index';
+import { keepRefusalsFromEnv, STARTER_LIMITS, startFakeSendApi } from './index';
 import type { FakeLimits } from './limits';
 
 const USAGE =
 	'Usage: fake-sendapi [--emit-events] [--auto-connect] [--starter-limits] [--integer-ids] [--api-key=KEY]\n' +
-	'                    [--plan-quota=N] [--session-quota=N] [--quota-shape=coded|param]   (PORT env, default 3333)';
+	'                    [--plan-quota=N] [--session-quota=N] [--quota-shape=coded|param] [--balance=N]\n' +
+	'                    [--keep-refusals]   (PORT env, default 3333; FAKE_SENDAPI_KEEP_REFUSALS=1 as --keep-refusals)';
 
 /** A whole number ≥ 0 for a quota flag, or undefined when the flag is absent. */
 function quotaFlag(name: string, text: string | undefined): number | undefined {
@@ -30,9 +35,11 @@ function limitsFrom(
 	const limits: Partial<FakeLimits> = flag('starter-limits') ? { ...STARTER_LIMITS } : {};
 	const planQuota = quotaFlag('plan-quota', value('plan-quota'));
 	const sessionQuota = quotaFlag('session-quota', value('session-quota'));
+	const balance = quotaFlag('balance', value('balance'));
 	const shape = value('quota-shape');
 	if (planQuota !== undefined) limits.planMessagesPerDay = planQuota;
 	if (sessionQuota !== undefined) limits.sessionQuotaPerDay = sessionQuota;
+	if (balance !== undefined) limits.balanceMessages = balance;
 	if (shape !== undefined) {
 		if (shape !== 'coded' && shape !== 'param')
 			throw new Error(`--quota-shape must be coded or param, got ${shape}`);
@@ -50,8 +57,21 @@ async function main(): Promise<void> {
 			?.split('=')
 			.slice(1)
 			.join('=');
-	const known = ['--emit-events', '--auto-connect', '--starter-limits', '--integer-ids', '--help'];
-	const withValue = ['--api-key=', '--plan-quota=', '--session-quota=', '--quota-shape='];
+	const known = [
+		'--emit-events',
+		'--auto-connect',
+		'--starter-limits',
+		'--integer-ids',
+		'--keep-refusals',
+		'--help',
+	];
+	const withValue = [
+		'--api-key=',
+		'--plan-quota=',
+		'--session-quota=',
+		'--quota-shape=',
+		'--balance=',
+	];
 	const unknown = args.filter(
 		(a) => !known.includes(a) && !withValue.some((prefix) => a.startsWith(prefix)),
 	);
@@ -75,6 +95,7 @@ async function main(): Promise<void> {
 		emitEvents: flag('emit-events'),
 		autoConnectSessions: flag('auto-connect'),
 		integerIds: flag('integer-ids'),
+		idempotencyKeepsRefusals: flag('keep-refusals') || keepRefusalsFromEnv(),
 		limits,
 		apiKeys: apiKey ? [apiKey] : undefined,
 	});
@@ -86,12 +107,16 @@ async function main(): Promise<void> {
 	console.log(
 		`  Events:     ${flag('emit-events') ? 'message.sent is delivered to registered webhooks' : 'off (use --emit-events)'}`,
 	);
-	const { planMessagesPerDay, sessionQuotaPerDay, quotaErrorShape } = fake.limits;
+	const { planMessagesPerDay, sessionQuotaPerDay, quotaErrorShape, balanceMessages } = fake.limits;
 	if (Number.isFinite(planMessagesPerDay) || Number.isFinite(sessionQuotaPerDay)) {
 		console.log(
 			`  Quotas:     ${planMessagesPerDay}/day for the plan, ${sessionQuotaPerDay}/day per session (402 quota_exceeded, ${quotaErrorShape} shape)`,
 		);
 	}
+	if (Number.isFinite(balanceMessages))
+		console.log(`  Balance:    ${balanceMessages} messages (then 402 4021 balance low)`);
+	if (fake.idempotencyKeepsRefusals)
+		console.log('  Idempotency: refusals (429 included) are kept under their key and replayed');
 	console.log(
 		'  Sandbox:    POST /__sandbox/incoming {session_id, from, text?, media?: {type, shape?, source?, host?, broken?}}   GET /__sandbox/requests   GET /__sandbox/state',
 	);

@@ -1,6 +1,7 @@
 /** Fake SendApi server for tests, benchmarks and a human sandbox (`npm run fake-sendapi`). */
 export {
 	FakeSendApiServer,
+	keepRefusalsFromEnv,
 	startFakeSendApi,
 	type FakeSendApi,
 	type FakeSendApiOptions,
@@ -40,6 +41,7 @@ export {
 	type IncomingMediaOptions,
 	type IncomingMediaShape,
 	type IncomingMediaType,
+	type MediaDownloadLog,
 	type MediaFile,
 	type MediaHost,
 	type SampleFile,

@@ -39,6 +39,13 @@ export interface FakeLimits {
 	 * stricter reading, every attempt counts (as test/bulkEngine/harness.ts checks it).
 	 */
 	refusedRequestsCount: boolean;
+	/**
+	 * Per API key, the prepaid balance in messages (never renewed): past it a send is refused with
+	 * 4021 "balance low", HTTP 402, in the shape quotaErrorShape picks: 'coded' `{error:{type:
+	 * "balance_low", code:4021, message}}`, 'param' `{error:{type:"invalid_request_error", code:
+	 * "insufficient_balance", message}}`. SendApi documents only the code and its name.
+	 */
+	balanceMessages: number;
 }
 
 export type QuotaErrorShape = 'coded' | 'param';
@@ -54,6 +61,7 @@ export const DEFAULT_LIMITS: FakeLimits = {
 	sessionQuotaPerDay: Infinity,
 	quotaErrorShape: 'coded',
 	refusedRequestsCount: true,
+	balanceMessages: Infinity,
 };
 
 /** SendApi's Starter plan (the smallest), for a realistic sandbox. */
@@ -125,8 +133,8 @@ export class SlidingWindow {
 
 export type LimitRefusal = {
 	status: 402 | 429;
-	type: 'rate_limit_exceeded' | 'sending_limited' | 'quota_exceeded';
-	code: 4029 | 4020;
+	type: 'rate_limit_exceeded' | 'sending_limited' | 'quota_exceeded' | 'balance_low';
+	code: 4029 | 4020 | 4021;
 	message: string;
 	retryAfterMs: number;
 	/** A 402's reach: the whole plan, or one session's own daily quota. */
@@ -149,6 +157,8 @@ export class Limiter {
 	private readonly planDay = new Map<string, SlidingWindow>();
 	private readonly sessionWindow = new Map<string, SlidingWindow>();
 	private readonly sessionDay = new Map<string, SlidingWindow>();
+	/** Messages paid from each API key's balance. */
+	private readonly spent = new Map<string, number>();
 
 	constructor(limits?: Partial<FakeLimits>) {
 		this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -166,6 +176,7 @@ export class Limiter {
 			this.planDay,
 			this.sessionWindow,
 			this.sessionDay,
+			this.spent,
 		])
 			m.clear();
 	}
@@ -212,6 +223,15 @@ export class Limiter {
 		const pw = windowOf(this.planWindow, apiKey);
 		const sd = windowOf(this.sessionDay, sessionKey);
 		const sw = windowOf(this.sessionWindow, sessionKey);
+		const spent = this.spent.get(apiKey) ?? 0;
+		if (spent + n > L.balanceMessages)
+			return {
+				status: 402,
+				type: 'balance_low',
+				code: 4021,
+				message: `Balance too low: ${L.balanceMessages - spent} of the ${n} messages are paid for`,
+				retryAfterMs: 0,
+			};
 		let wait = pd.retryAfter(now, L.dayMs, L.planMessagesPerDay, n);
 		if (wait !== null)
 			return {
@@ -263,6 +283,7 @@ export class Limiter {
 		pw.add(now, n);
 		sd.add(now, n);
 		sw.add(now, n);
+		this.spent.set(apiKey, spent + n);
 		return null;
 	}
 

@@ -20,16 +20,27 @@ export type MediaHost = 'sendapi' | 'public' | 'redirect';
 export interface MediaFile {
 	id: string;
 	bytes: Buffer;
-	mimeType: string;
+	/** Undefined: the event names no MIME type and the download says application/octet-stream. */
+	mimeType?: string;
 	fileName?: string;
 	/** Send `Content-Length` (default true); false answers chunked, so only reading tells the size. */
 	declareLength: boolean;
 	host: 'sendapi' | 'public';
+	/** Send the headers and the first bytes, then hold the rest until the client closes (a stuck link). */
+	stall: boolean;
+}
+
+/** One download of a stored file, as the serving side saw it end. */
+export interface MediaDownloadLog {
+	fileId: string;
+	/** `complete`: every byte was written; `closed_by_client`: the client closed the connection first. */
+	end: 'open' | 'complete' | 'closed_by_client';
 }
 
 export interface SampleFile {
 	bytes: Buffer;
-	mimeType: string;
+	/** Undefined: no MIME type anywhere (the event has none, the download is application/octet-stream). */
+	mimeType?: string;
 	fileName?: string;
 }
 
@@ -62,7 +73,8 @@ export function sampleFile(type: IncomingMediaType): SampleFile {
 				mimeType: type === 'sticker' ? 'image/webp' : 'image/png',
 			};
 		case 'voice':
-			return { bytes: voiceNote(), mimeType: 'audio/ogg' };
+			// What WhatsApp reports for a voice note.
+			return { bytes: voiceNote(), mimeType: 'audio/ogg; codecs=opus' };
 		case 'audio':
 			return { bytes: voiceNote(), mimeType: 'audio/mpeg' };
 		case 'video':
@@ -91,6 +103,15 @@ export interface IncomingMediaOptions {
 	declareSize?: boolean;
 	/** Answer the download with `Content-Length` (default true). */
 	declareLength?: boolean;
+	/** The link ends in this file extension, e.g. `pdf` (default: the link has none). */
+	linkExtension?: string;
+	/** The download sends its headers and first bytes, then holds the rest (default false). */
+	stall?: boolean;
+	/**
+	 * How a voice note is marked: `voice: true` on the audio (default), or WhatsApp's own message
+	 * type `ptt` ("push to talk") with no flag.
+	 */
+	voiceAs?: 'voice' | 'ptt';
 	caption?: string;
 }
 
@@ -102,14 +123,31 @@ export interface MediaOrigins {
 
 export class MediaStore {
 	readonly files = new Map<string, MediaFile>();
+	/** Every download of a stored file, in order, on either host. */
+	readonly downloads: MediaDownloadLog[] = [];
 	private seq = 0;
 
 	clear(): void {
 		this.files.clear();
+		this.downloads.length = 0;
 	}
 
-	add(file: SampleFile, host: 'sendapi' | 'public', declareLength = true): MediaFile {
-		const id = `media_${++this.seq}_${Date.now().toString(36)}`;
+	/** A download of `file` starts: its log entry, which the server updates when it ends. */
+	logDownload(file: MediaFile): MediaDownloadLog {
+		const entry: MediaDownloadLog = { fileId: file.id, end: 'open' };
+		this.downloads.push(entry);
+		return entry;
+	}
+
+	add(
+		file: SampleFile,
+		host: 'sendapi' | 'public',
+		declareLength = true,
+		stall = false,
+		extension?: string,
+	): MediaFile {
+		const name = `media_${++this.seq}_${Date.now().toString(36)}`;
+		const id = extension === undefined ? name : `${name}.${extension}`;
 		const stored: MediaFile = {
 			id,
 			bytes: file.bytes,
@@ -117,6 +155,7 @@ export class MediaStore {
 			fileName: file.fileName,
 			declareLength,
 			host,
+			stall,
 		};
 		this.files.set(id, stored);
 		return stored;
@@ -133,15 +172,14 @@ export class MediaStore {
 	 */
 	incomingData(options: IncomingMediaOptions, origins: MediaOrigins): Record<string, unknown> {
 		const file = options.file ?? sampleFile(options.type);
-		const media: Record<string, unknown> = {
-			...this.source(options, file, origins),
-			mime_type: file.mimeType,
-		};
+		const media: Record<string, unknown> = this.source(options, file, origins);
+		if (file.mimeType !== undefined) media.mime_type = file.mimeType;
 		if (file.fileName !== undefined) media.filename = file.fileName;
 		if (options.declareSize !== false) media.size = file.bytes.length;
 		if (options.caption !== undefined) media.caption = options.caption;
-		const type = options.type === 'voice' ? 'audio' : options.type;
-		if (options.type === 'voice') media.voice = true;
+		const ptt = options.type === 'voice' && options.voiceAs === 'ptt';
+		const type = ptt ? 'ptt' : options.type === 'voice' ? 'audio' : options.type;
+		if (options.type === 'voice' && !ptt) media.voice = true;
 		switch (options.shape ?? 'typed') {
 			case 'typed':
 				return { type, [type]: media };
@@ -162,15 +200,20 @@ export class MediaStore {
 		const source = options.source ?? 'link';
 		if (source === 'base64') return { base64: file.bytes.toString('base64') };
 		if (source === 'dataUrl')
-			return { base64: `data:${file.mimeType};base64,${file.bytes.toString('base64')}` };
+			return {
+				base64: `data:${file.mimeType ?? 'application/octet-stream'};base64,${file.bytes.toString('base64')}`,
+			};
 		const host = options.host ?? 'sendapi';
 		if (options.broken)
 			return { url: `${origins.sendapi}/v1/whatsapp/media/media_missing_${++this.seq}` };
-		if (host === 'public')
-			return {
-				url: `${origins.public}/files/${this.add(file, 'public', options.declareLength).id}`,
-			};
-		const stored = this.add(file, 'public', options.declareLength);
+		const stored = this.add(
+			file,
+			'public',
+			options.declareLength,
+			options.stall,
+			options.linkExtension,
+		);
+		if (host === 'public') return { url: `${origins.public}/files/${stored.id}` };
 		if (host === 'redirect')
 			return { url: `${origins.sendapi}/v1/whatsapp/media/${stored.id}?redirect=1` };
 		stored.host = 'sendapi';

@@ -9,7 +9,12 @@ import type { z } from 'zod';
 
 import { type ArmedFault, type FaultKind, FaultQueue } from './faults';
 import { type FakeLimits, Limiter, type LimitRefusal, type WindowEntry } from './limits';
-import { type IncomingMediaOptions, MediaStore } from './media';
+import {
+	type IncomingMediaOptions,
+	type MediaDownloadLog,
+	type MediaFile,
+	MediaStore,
+} from './media';
 import { qrDataUrl } from './png';
 import * as S from './schemas';
 import {
@@ -17,6 +22,7 @@ import {
 	type FakeId,
 	FakeState,
 	type Group,
+	type IdempotencyRecord,
 	type Message,
 	type Session,
 	type WebhookRecord,
@@ -52,6 +58,11 @@ export interface FakeSendApiOptions {
 	 * `meta.request_id` (default false: `sess_…`, `msg_…`, `req_…` strings, as the docs show).
 	 */
 	integerIds?: boolean;
+	/**
+	 * Keep refusals (4xx, 429 included) under their Idempotency-Key, as a stricter SendApi might
+	 * (undocumented): see `FakeSendApi.idempotencyKeepsRefusals`. Default false.
+	 */
+	idempotencyKeepsRefusals?: boolean;
 }
 
 export interface LoggedRequest {
@@ -185,8 +196,10 @@ export interface FakeSendApi {
 	 */
 	useSessionMessages(sessionId: string | number, count: number): boolean;
 	/**
-	 * Keep refusals (4xx) under their Idempotency-Key and replay them, as a stricter SendApi might
-	 * (undocumented). Default false: only successes are kept. reset() turns it off.
+	 * Keep refusals (4xx, 429 included) under their Idempotency-Key and replay them, as a stricter
+	 * SendApi might (undocumented): a repeated key gets the stored answer with
+	 * `Idempotent-Replayed: true` and without Retry-After, even after the cause is gone. Default
+	 * false (the option's value): only successes are kept. reset() restores the option's value.
 	 */
 	idempotencyKeepsRefusals: boolean;
 	deliverWebhook(url: string, payload: object, opts?: DeliverOptions): Promise<DeliveryResult>;
@@ -209,6 +222,10 @@ interface Reply {
 	/** A file's bytes (media downloads); `chunked` leaves out Content-Length. */
 	bytes?: Buffer;
 	chunked?: boolean;
+	/** Write the first bytes only and hold the connection (a stuck download). */
+	stall?: boolean;
+	/** The download's log entry: how the connection ended. */
+	download?: MediaDownloadLog;
 	headers?: Record<string, string>;
 }
 
@@ -250,6 +267,39 @@ function canonical(v: unknown): string {
 	return JSON.stringify(v) ?? 'undefined';
 }
 
+/**
+ * FAKE_SENDAPI_KEEP_REFUSALS=1 (or true): the `idempotencyKeepsRefusals` option from the
+ * environment, for the processes that start the fake themselves (the CLI, the bench's server).
+ */
+export function keepRefusalsFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+	return env.FAKE_SENDAPI_KEEP_REFUSALS === '1' || env.FAKE_SENDAPI_KEEP_REFUSALS === 'true';
+}
+
+interface IdempotencyOf {
+	key: string;
+	/** The key as stored: per API key. */
+	storeKey: string;
+	/** What a repeat must match (method, path, body) to be answered from the store. */
+	fingerprint: string;
+}
+
+/** A POST's Idempotency-Key, when it carries one. */
+function idempotencyOf(
+	req: http.IncomingMessage,
+	method: string,
+	path: string,
+	apiKey: string,
+	body: unknown,
+): IdempotencyOf | undefined {
+	const key = req.headers['idempotency-key'];
+	if (method !== 'POST' || typeof key !== 'string' || key.length === 0) return undefined;
+	return {
+		key,
+		storeKey: `${apiKey}\n${key}`,
+		fingerprint: `${method} ${path} ${canonical(body)}`,
+	};
+}
+
 function paginate<T>(
 	items: T[],
 	page = 1,
@@ -287,7 +337,7 @@ export class FakeSendApiServer implements FakeSendApi {
 	private _refused429 = 0;
 	private _refused402 = 0;
 
-	idempotencyKeepsRefusals = false;
+	idempotencyKeepsRefusals: boolean;
 	private seq = 0;
 	/** Last integer id issued per kind (`integerIds`). */
 	private readonly idCounters = new Map<string, number>();
@@ -299,6 +349,7 @@ export class FakeSendApiServer implements FakeSendApi {
 		this.apiKey = keys[0];
 		this.limiter = new Limiter(opts.limits);
 		this.now = opts.now ?? Date.now;
+		this.idempotencyKeepsRefusals = opts.idempotencyKeepsRefusals === true;
 		this.server = http.createServer((req, res) => {
 			this.handle(req, res).catch((err) => {
 				// Last resort: never leave a request hanging.
@@ -397,7 +448,7 @@ export class FakeSendApiServer implements FakeSendApi {
 		this.limiter.reset(this.opts.limits);
 		this._refused429 = 0;
 		this._refused402 = 0;
-		this.idempotencyKeepsRefusals = false;
+		this.idempotencyKeepsRefusals = this.opts.idempotencyKeepsRefusals === true;
 		this.idCounters.clear();
 		this.media.clear();
 		this.publicMediaRequests.length = 0;
@@ -692,12 +743,14 @@ export class FakeSendApiServer implements FakeSendApi {
 		return this.fileReply(served);
 	}
 
-	private fileReply(file: { bytes: Buffer; mimeType: string; declareLength: boolean }): Reply {
+	private fileReply(file: MediaFile): Reply {
 		return {
 			status: 200,
 			bytes: file.bytes,
 			chunked: !file.declareLength,
-			headers: { 'Content-Type': file.mimeType },
+			stall: file.stall,
+			download: this.media.logDownload(file),
+			headers: { 'Content-Type': file.mimeType ?? 'application/octet-stream' },
 		};
 	}
 
@@ -752,11 +805,18 @@ export class FakeSendApiServer implements FakeSendApi {
 		if (entry) entry.status = reply.status;
 		if (res.destroyed || res.writableEnded) return;
 		if (reply.bytes) {
+			const download = reply.download;
+			if (download) {
+				res.on('close', () => {
+					download.end = res.writableFinished ? 'complete' : 'closed_by_client';
+				});
+			}
 			res.writeHead(reply.status, {
 				...(reply.chunked ? {} : { 'Content-Length': String(reply.bytes.length) }),
 				...reply.headers,
 			});
-			res.end(reply.bytes);
+			if (reply.stall) res.write(reply.bytes.subarray(0, 64));
+			else res.end(reply.bytes);
 			return;
 		}
 		const body = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
@@ -969,10 +1029,11 @@ export class FakeSendApiServer implements FakeSendApi {
 			return this.errA(401, 'authentication_error', 4011, 'Invalid API key', requestId);
 
 		// Requests per window
+		const idem = idempotencyOf(req, method, path, apiKey, body);
 		const hit = this.limiter.hitRequest(apiKey, now);
 		if (!hit.ok) {
 			this._refused429 += 1;
-			return this.errA(
+			const refusal = this.errA(
 				429,
 				'rate_limit_exceeded',
 				4029,
@@ -983,6 +1044,9 @@ export class FakeSendApiServer implements FakeSendApi {
 					...this.retryHeaders(hit.retryAfterMs),
 				},
 			);
+			// Kept only as the key's first answer: a key whose request was done keeps its success.
+			if (idem && !this.storedAnswer(idem.storeKey, now)) this.keepAnswer(idem, refusal, now);
+			return refusal;
 		}
 		let counted: WindowEntry | undefined = hit.entry;
 		const withRate = (r: Reply): Reply => ({
@@ -1038,15 +1102,8 @@ export class FakeSendApiServer implements FakeSendApi {
 		}
 
 		// Idempotency
-		const idemHeader = req.headers['idempotency-key'];
-		const idemKey =
-			method === 'POST' && typeof idemHeader === 'string' && idemHeader.length > 0
-				? idemHeader
-				: undefined;
-		const storeKey = idemKey ? `${apiKey}\n${idemKey}` : '';
-		const fingerprint = idemKey ? `${method} ${path} ${canonical(body)}` : '';
-		if (idemKey) {
-			if (idemKey.length > 255)
+		if (idem) {
+			if (idem.key.length > 255)
 				return withRate(
 					this.errB(
 						400,
@@ -1055,10 +1112,9 @@ export class FakeSendApiServer implements FakeSendApi {
 						'Idempotency-Key',
 					),
 				);
-			const rec = this.state.idempotency.get(storeKey);
-			if (rec && now - rec.storedAt >= IDEMPOTENCY_TTL_MS) this.state.idempotency.delete(storeKey);
-			else if (rec) {
-				if (rec.fingerprint !== fingerprint) {
+			const rec = this.storedAnswer(idem.storeKey, now);
+			if (rec) {
+				if (rec.fingerprint !== idem.fingerprint) {
 					return withRate(
 						this.errB(
 							409,
@@ -1098,22 +1154,38 @@ export class FakeSendApiServer implements FakeSendApi {
 			if (e instanceof HttpError) reply = e.reply;
 			else throw e;
 		}
-		const kept =
-			(reply.status >= 200 && reply.status < 300) ||
-			(this.idempotencyKeepsRefusals &&
-				reply.status >= 400 &&
-				reply.status < 500 &&
-				reply.status !== 429);
-		if (idemKey && kept) {
-			this.state.idempotency.set(storeKey, {
-				fingerprint,
-				status: reply.status,
-				body: reply.body,
-				headers: { ...reply.headers },
-				storedAt: now,
-			});
-		}
+		if (idem) this.keepAnswer(idem, reply, now);
 		return withRate(reply);
+	}
+
+	/** The answer stored under a key, unless its 24 h are over (then it is forgotten). */
+	private storedAnswer(storeKey: string, now: number): IdempotencyRecord | undefined {
+		const rec = this.state.idempotency.get(storeKey);
+		if (rec && now - rec.storedAt >= IDEMPOTENCY_TTL_MS) {
+			this.state.idempotency.delete(storeKey);
+			return undefined;
+		}
+		return rec;
+	}
+
+	/**
+	 * Successes are kept under their key; refusals (4xx, 429 included) only with
+	 * `idempotencyKeepsRefusals`, and without their Retry-After: a replay is no new refusal to wait out.
+	 */
+	private keepAnswer(idem: IdempotencyOf, reply: Reply, now: number): void {
+		const success = reply.status >= 200 && reply.status < 300;
+		const refusal = reply.status >= 400 && reply.status < 500;
+		if (idem.key.length > 255 || (!success && !(refusal && this.idempotencyKeepsRefusals))) return;
+		const headers = { ...reply.headers };
+		delete headers['Retry-After'];
+		delete headers['Retry-After-Ms'];
+		this.state.idempotency.set(idem.storeKey, {
+			fingerprint: idem.fingerprint,
+			status: reply.status,
+			body: reply.body,
+			headers,
+			storedAt: now,
+		});
 	}
 
 	// ---------------------------------------------------------------------------------------------
@@ -1224,9 +1296,10 @@ export class FakeSendApiServer implements FakeSendApi {
 		c.undoRequest();
 		if (refusal.status === 429) this._refused429 += 1;
 		else this._refused402 += 1;
-		if (refusal.type === 'quota_exceeded' && this.limiter.limits.quotaErrorShape === 'param') {
+		if (refusal.status === 402 && this.limiter.limits.quotaErrorShape === 'param') {
 			const param = refusal.scope === 'session' ? 'session_id' : undefined;
-			throw new HttpError(this.errB(refusal.status, refusal.type, refusal.message, param));
+			const code = refusal.type === 'balance_low' ? 'insufficient_balance' : refusal.type;
+			throw new HttpError(this.errB(refusal.status, code, refusal.message, param));
 		}
 		throw new HttpError(
 			this.errA(

@@ -111,4 +111,16 @@ test('a transcription takes the multipart upload as n8n’s OpenAI node sends it
 		body: noFile,
 	});
 	expect(refused.status).toBe(400);
+
+	// Like OpenAI, the format is told by the extension: the same bytes named .bin are refused.
+	const unnamed = new FormData();
+	unnamed.append('model', 'whisper-1');
+	unnamed.append('file', new Blob([audio], { type: 'audio/ogg' }), 'msg_1.bin');
+	const bin = await fetch(`${openAi.baseUrl}/audio/transcriptions`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${openAi.apiKey}` },
+		body: unnamed,
+	});
+	expect(bin.status).toBe(400);
+	expect(((await bin.json()) as any).error.message).toMatch(/^Invalid file format/);
 });

@@ -8,6 +8,7 @@ import { Agent, request } from 'undici';
 import {
 	crc32,
 	type FakeSendApi,
+	keepRefusalsFromEnv,
 	PNG_SIGNATURE,
 	sampleFile,
 	startFakeSendApi,
@@ -861,6 +862,89 @@ describe('idempotency', () => {
 		expect(fake.state.messages).toHaveLength(0);
 	});
 
+	test('idempotencyKeepsRefusals: a 429 is kept under its key and replayed without Retry-After, a new key is tried anew', async () => {
+		fake.idempotencyKeepsRefusals = true;
+		fake.setLimits({ sessionMessagesPerWindow: 1 });
+		const s = fake.seedSession();
+		const send = (key: string, to: string) =>
+			call('POST', '/whatsapp/send', {
+				body: { session_id: s.id, to, content: 'x' },
+				headers: { 'Idempotency-Key': key },
+			});
+		expect((await send('k-first', '+447700900000')).status).toBe(200);
+		const refused = await send('k-refused', '+447700900001');
+		expect(refused.status).toBe(429);
+		expect(refused.headers['retry-after']).toBe('60');
+		expect(refused.headers['idempotent-replayed']).toBeUndefined();
+		clock += 60_000;
+		// The session's window has room again; the key's answer is still the refusal.
+		const replay = await send('k-refused', '+447700900001');
+		expect(replay.status).toBe(429);
+		expect(replay.json).toEqual(refused.json);
+		expect(replay.headers['idempotent-replayed']).toBe('true');
+		expect(replay.headers['retry-after']).toBeUndefined();
+		expect(replay.headers['x-ratelimit-remaining']).toBeDefined();
+		expect(fake.refused429).toBe(1);
+		expect((await send('k-new', '+447700900001')).status).toBe(200);
+		expect(fake.state.messages).toHaveLength(2);
+	});
+
+	test("idempotencyKeepsRefusals: the request window's 429 is kept too, but never over a stored success", async () => {
+		fake.idempotencyKeepsRefusals = true;
+		fake.setLimits({ requestsPerWindow: 1, windowMs: 1000 });
+		const s = fake.seedSession();
+		const body = { session_id: s.id, to: '+447700900000', content: 'x' };
+		const send = (key: string) =>
+			call('POST', '/whatsapp/send', { body, headers: { 'Idempotency-Key': key } });
+		expect((await send('k-done')).status).toBe(200);
+		expect((await send('k-done')).status).toBe(429);
+		expect((await send('k-late')).status).toBe(429);
+		clock += 1000;
+		const done = await send('k-done');
+		expect(done.status).toBe(200);
+		expect(done.headers['idempotent-replayed']).toBe('true');
+		clock += 1000;
+		const late = await send('k-late');
+		expect(late.status).toBe(429);
+		expect(late.headers['idempotent-replayed']).toBe('true');
+		expect(late.headers['retry-after']).toBeUndefined();
+		expect(late.headers['retry-after-ms']).toBeUndefined();
+		expect(fake.state.messages).toHaveLength(1);
+	});
+
+	test('the idempotencyKeepsRefusals option sets the switch, and reset() goes back to it', async () => {
+		const strict = await startFakeSendApi({ idempotencyKeepsRefusals: true, now });
+		try {
+			expect(strict.idempotencyKeepsRefusals).toBe(true);
+			strict.idempotencyKeepsRefusals = false;
+			strict.reset();
+			expect(strict.idempotencyKeepsRefusals).toBe(true);
+		} finally {
+			await strict.close();
+		}
+		fake.idempotencyKeepsRefusals = true;
+		fake.reset();
+		expect(fake.idempotencyKeepsRefusals).toBe(false);
+		expect(keepRefusalsFromEnv({ FAKE_SENDAPI_KEEP_REFUSALS: '1' })).toBe(true);
+		expect(keepRefusalsFromEnv({ FAKE_SENDAPI_KEEP_REFUSALS: 'true' })).toBe(true);
+		expect(keepRefusalsFromEnv({})).toBe(false);
+	});
+
+	test('without idempotencyKeepsRefusals a 429 is not kept: the same key is tried anew', async () => {
+		fake.setLimits({ sessionMessagesPerWindow: 1 });
+		const s = fake.seedSession();
+		const body = { session_id: s.id, to: '+447700900001', content: 'x' };
+		const h = { 'Idempotency-Key': 'k-429' };
+		expect(
+			(await call('POST', '/whatsapp/send', { body: { ...body, to: '+447700900000' } })).status,
+		).toBe(200);
+		expect((await call('POST', '/whatsapp/send', { body, headers: h })).status).toBe(429);
+		clock += 60_000;
+		const retry = await call('POST', '/whatsapp/send', { body, headers: h });
+		expect(retry.status).toBe(200);
+		expect(retry.headers['idempotent-replayed']).toBeUndefined();
+	});
+
 	test('afterProcessing drop: the work is done, the retry gets the stored answer', async () => {
 		const s = fake.seedSession();
 		fake.faults.push({ kind: 'drop', path: '/whatsapp/send', afterProcessing: true });
@@ -1156,6 +1240,42 @@ describe('limits', () => {
 			expect((await call('GET', '/whatsapp/sessions')).status).toBe(next);
 		},
 	);
+	test('balanceMessages: past the balance a send is refused 402 4021, in either shape, and nothing is sent', async () => {
+		const a = fake.seedSession();
+		const b = fake.seedSession();
+		const send = (s: { id: string | number }) =>
+			call('POST', '/whatsapp/send', {
+				body: { session_id: s.id, to: '+447700900000', content: 'x' },
+			});
+		fake.setLimits({ balanceMessages: 3 });
+		const bulk = await call('POST', '/whatsapp/send-bulk', {
+			body: { session_id: a.id, recipients: ['+447700901000', '+447700901001'], content: 'x' },
+		});
+		expect(bulk.status).toBe(202);
+		expect((await send(b)).status).toBe(200); // the balance is the key's, not a session's
+		const coded = await send(a);
+		expect(coded.status).toBe(402);
+		expect(coded.json).toMatchObject({
+			success: false,
+			error: {
+				type: 'balance_low',
+				code: 4021,
+				message: expect.stringMatching(/^Balance too low/),
+			},
+		});
+		fake.setLimits({ quotaErrorShape: 'param' });
+		const param = await send(b);
+		expect(param.status).toBe(402);
+		expect(param.json).toEqual({
+			error: {
+				type: 'invalid_request_error',
+				code: 'insufficient_balance',
+				message: 'Balance too low: 0 of the 1 messages are paid for',
+			},
+		});
+		expect(fake.state.messages).toHaveLength(3);
+		expect(fake.refused402).toBe(2);
+	});
 });
 
 describe('webhooks', () => {
@@ -1482,10 +1602,14 @@ describe('incoming media', () => {
 			type: 'audio',
 			audio: {
 				base64: sampleFile('voice').bytes.toString('base64'),
-				mime_type: 'audio/ogg',
+				mime_type: 'audio/ogg; codecs=opus',
 				voice: true,
 			},
 		});
+		// WhatsApp's own name for a voice note, flat: no flag needed.
+		const ptt = fake.incomingMediaData({ ...base, type: 'voice', shape: 'flat', voiceAs: 'ptt' });
+		expect(ptt).toMatchObject({ type: 'ptt', mime_type: 'audio/ogg; codecs=opus' });
+		expect(ptt).not.toHaveProperty('voice');
 		expect(
 			(
 				fake.incomingMediaData({ ...base, type: 'image', source: 'dataUrl' }).image as {

@@ -195,6 +195,11 @@ export class TriggerHarness {
 		return await this.call('delete', options);
 	}
 
+	/** A HookContext on the trigger node: n8n-core's real request helpers, for a transport function a test calls directly. */
+	context(): HookContext {
+		return this.hookContext({});
+	}
+
 	private hookContext({ test = false }: UrlOptions): HookContext {
 		const additionalData = this.additionalData();
 		const mode: WorkflowExecuteMode = test ? 'manual' : 'trigger';

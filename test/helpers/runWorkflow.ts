@@ -23,6 +23,7 @@ import type {
 	IVersionedNodeType,
 	IWorkflowExecuteAdditionalData,
 	Workflow as WorkflowType,
+	WorkflowExecuteMode,
 } from 'n8n-workflow';
 import {
 	createRunExecutionData,
@@ -212,6 +213,8 @@ export interface RunNodeOptions {
 	 * `ai_tool`, which is what the agent reads back (`outputs` are then that output's).
 	 */
 	asAiTool?: boolean;
+	/** How the execution started (default `manual`, as from the editor; `webhook` as from a trigger). */
+	mode?: WorkflowExecuteMode;
 }
 
 let executions = 0;
@@ -268,7 +271,8 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 
 	// Every run is a new execution, as in n8n (Idempotency-Keys are derived from its id).
 	const executionId = `exec-test-${++executions}`;
-	const hooks = new ExecutionLifecycleHooks('manual', executionId, {
+	const mode = options.mode ?? 'manual';
+	const hooks = new ExecutionLifecycleHooks(mode, executionId, {
 		id: 'wf-test',
 		name: 'test',
 		nodes,
@@ -296,7 +300,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		},
 	});
 
-	const execute = new WorkflowExecute(additionalData, 'manual', runExecutionData);
+	const execute = new WorkflowExecute(additionalData, mode, runExecutionData);
 	const running = execute.processRunExecutionData(workflow);
 	if (options.abortSignal) options.abortSignal.addEventListener('abort', () => running.cancel());
 	await running;

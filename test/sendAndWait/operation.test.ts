@@ -104,6 +104,64 @@ test('the same label for Approve and Decline is refused before anything is regis
 	expect(sends()).toHaveLength(0);
 });
 
+describe("labels over WhatsApp's reply-button title limit (20 characters)", () => {
+	const labels = (approveLabel: string, disapproveLabel = 'Decline') => ({
+		approvalOptions: { values: { approvalType: 'double', approveLabel, disapproveLabel } },
+	});
+
+	test.each([
+		[
+			'Approve',
+			labels('Approve the refund now'),
+			/^Item 1: Approve Button Label is 22 characters long/,
+		],
+		[
+			'Decline',
+			labels('Yes', 'No, keep the order as is'),
+			/^Item 1: Decline Button Label is 24 characters long/,
+		],
+	])(
+		'a long %s label is refused with item, field, length and limit; nothing is sent',
+		async (_, parameters, message) => {
+			const { error } = await ask(parameters);
+			expect(error?.name).toBe('NodeOperationError');
+			expect(error?.message).toMatch(message);
+			expect(error?.message).toMatch(/at most 20$/);
+			expect(error?.description).toMatch(/20 characters or fewer/);
+			// Not even the clean-up of ended waits: the fake server saw no request at all.
+			expect(fake.api.requests).toHaveLength(0);
+			expect(fake.api.state.webhooks.size).toBe(0);
+		},
+	);
+
+	test('emoji count as the reader sees them: a flag or a joined family is one character', async () => {
+		// 20 visible characters, 36 UTF-16 units: 🇬🇧 is 2 code points, 👨‍👩‍👧 is 5.
+		const twenty = `OK 🇬🇧 👨‍👩‍👧 ${'x'.repeat(13)}`;
+		expect(twenty.length).toBeGreaterThan(20);
+		const { error, run } = await ask(labels(twenty));
+		expect(error).toBeUndefined();
+		expect(run.waitTill).toBeInstanceOf(Date);
+		expect((sends()[0].body as any).interactive.action.buttons[0].reply.title).toBe(twenty);
+
+		fake.api.reset();
+		const refused = await ask(labels(`${twenty}👍`));
+		expect(refused.error?.message).toMatch(/Approve Button Label is 21 characters long/);
+		expect(fake.api.requests).toHaveLength(0);
+	});
+
+	test('the limit is for buttons only: Link mode and Free Text send long labels as text', async () => {
+		const long = 'Approve the refund of order 1234';
+		const { error } = await ask({ ...labels(long), answerVia: 'link' });
+		expect(error).toBeUndefined();
+		expect((sends()[0].body as any).text.body).toContain(`${long}: http`);
+
+		fake.api.reset();
+		const free = await ask({ ...labels(long), responseType: 'freeText' });
+		expect(free.error).toBeUndefined();
+		expect(sends()).toHaveLength(1);
+	});
+});
+
 test('when the question cannot be sent, the webhook registered for it is removed', async () => {
 	const session = fake.api.seedSession({ status: 'connected' });
 	const { error } = await runNode({

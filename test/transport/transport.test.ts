@@ -16,7 +16,7 @@ const sessionPosts = () =>
 	fake.api.requests.filter((r) => r.method === 'POST' && r.path === '/v1/whatsapp/sessions');
 
 describe('transport retries through n8n-core helpers', () => {
-	test('429 waits Retry-After and resends with the same Idempotency-Key', async () => {
+	test('429 waits Retry-After and resends under a new Idempotency-Key (nothing was done)', async () => {
 		fake.api.faults.push({
 			method: 'POST',
 			path: '/whatsapp/sessions',
@@ -32,8 +32,65 @@ describe('transport retries through n8n-core helpers', () => {
 		expect(outputs[0]).toHaveLength(1);
 		const posts = sessionPosts();
 		expect(posts.map((r) => r.status)).toEqual([429, 429, 201]);
-		expect(new Set(posts.map((r) => r.headers['idempotency-key'])).size).toBe(1);
+		expect(new Set(posts.map((r) => r.headers['idempotency-key'])).size).toBe(3);
 		expect(posts[2].at - posts[0].at).toBeGreaterThanOrEqual(50);
+		expect(fake.api.state.sessions.size).toBe(1);
+	});
+
+	test('a 429 after a lost answer is retried under the same key: the lost attempt may have been done', async () => {
+		fake.api.faults.push(
+			{ method: 'POST', path: '/whatsapp/sessions', kind: 'drop', afterProcessing: true },
+			{ method: 'POST', path: '/whatsapp/sessions', kind: '429', retryAfterMs: 10, times: 2 },
+		);
+		const { error } = await runNode({ parameters: createSession, credentials: fake.credentials });
+		expect(error).toBeUndefined();
+		const posts = sessionPosts();
+		// The first attempt was done (its answer dropped); the key's success is replayed at last.
+		expect(posts.map((r) => [r.status, r.replayed === true])).toEqual([
+			[0, false],
+			[429, false],
+			[429, false],
+			[201, true],
+		]);
+		expect(new Set(posts.map((r) => r.headers['idempotency-key'])).size).toBe(1);
+		expect(fake.api.state.sessions.size).toBe(1);
+	});
+
+	test('a SendApi that keeps refusals under the key: the retry after its 429 is a new request, and is done', async () => {
+		fake.api.idempotencyKeepsRefusals = true;
+		// Refused requests not counted: under the fake's default (every attempt counts) retries 5 ms
+		// apart would keep this one-request window full; this test is about the key, not that.
+		fake.api.setLimits({ requestsPerWindow: 1, windowMs: 100, refusedRequestsCount: false });
+		fake.api.useRequests(1);
+		const { error } = await runNode({ parameters: createSession, credentials: fake.credentials });
+		expect(error).toBeUndefined();
+		const posts = sessionPosts();
+		expect(posts.map((r) => r.status)).toEqual([429, 201]);
+		expect(posts.filter((r) => r.replayed)).toEqual([]);
+		expect(new Set(posts.map((r) => r.headers['idempotency-key'])).size).toBe(2);
+		expect(fake.api.state.sessions.size).toBe(1);
+	});
+
+	test('a lost answer, then a refusal kept under the key: its replay settles it, the retry gets a new key', async () => {
+		fake.api.idempotencyKeepsRefusals = true;
+		// Refused requests not counted: under the fake's default (every attempt counts) retries 5 ms
+		// apart would keep this one-request window full; this test is about the key, not that.
+		fake.api.setLimits({ requestsPerWindow: 1, windowMs: 100, refusedRequestsCount: false });
+		fake.api.faults.push({ method: 'POST', path: '/whatsapp/sessions', kind: 'drop' });
+		// The drop never reaches the limiter; the retry, 5 ms on, finds the window full and is refused.
+		fake.api.useRequests(1);
+		const { error } = await runNode({ parameters: createSession, credentials: fake.credentials });
+		expect(error).toBeUndefined();
+		const posts = sessionPosts();
+		expect(posts.slice(0, 3).map((r) => [r.status, r.replayed === true])).toEqual([
+			[0, false],
+			[429, false],
+			[429, true],
+		]);
+		expect(posts[posts.length - 1].status).toBe(201);
+		const keys = posts.map((r) => r.headers['idempotency-key']);
+		expect(new Set(keys.slice(0, 3)).size).toBe(1);
+		expect(keys.slice(3)).not.toContain(keys[0]);
 		expect(fake.api.state.sessions.size).toBe(1);
 	});
 

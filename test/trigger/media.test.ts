@@ -8,9 +8,14 @@ import type { AddressInfo } from 'node:net';
 
 import type { IBinaryData, IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { mediaFileName } from '../../nodes/SendApi/inbound/incomingMedia';
+import { fileType, mediaFileName } from '../../nodes/SendApi/inbound/incomingMedia';
 import { readIncomingMedia } from '../../nodes/SendApi/transport/wire/incomingMedia';
-import { decodeBase64Media } from '../../nodes/SendApi/transport/mediaDownload';
+import {
+	decodeBase64Media,
+	fetchMedia,
+	MEDIA_TIMEOUT_MS,
+} from '../../nodes/SendApi/transport/mediaDownload';
+import { mimeTypeOfBytes } from '../../nodes/SendApi/transport/mime';
 import {
 	type FakeSendApi,
 	type IncomingMediaOptions,
@@ -90,27 +95,88 @@ describe('readIncomingMedia (the shapes we read)', () => {
 
 describe('media file names and base64', () => {
 	it('keeps the sender’s name for documents; <message id>.<extension> otherwise', () => {
-		expect(
-			mediaFileName(
-				{ type: 'document', fileName: 'Q3.pdf' },
-				undefined,
-				'msg_1',
-				'application/pdf',
-			),
-		).toBe('Q3.pdf');
-		expect(mediaFileName({ type: 'document' }, 'from-header.pdf', 'msg_1', 'application/pdf')).toBe(
+		expect(mediaFileName({ type: 'document', fileName: 'Q3.pdf' }, undefined, 'msg_1', 'pdf')).toBe(
+			'Q3.pdf',
+		);
+		expect(mediaFileName({ type: 'document' }, 'from-header.pdf', 'msg_1', 'pdf')).toBe(
 			'from-header.pdf',
 		);
-		expect(mediaFileName({ type: 'document' }, undefined, 'msg_1', 'application/pdf')).toBe(
-			'msg_1.pdf',
+		expect(mediaFileName({ type: 'document' }, undefined, 'msg_1', 'pdf')).toBe('msg_1.pdf');
+		expect(mediaFileName({ type: 'image', fileName: 'IMG.jpg' }, undefined, 'msg_2', 'jpg')).toBe(
+			'msg_2.jpg',
 		);
+		expect(mediaFileName({ type: 'sticker' }, undefined, 'msg/4', 'bin')).toBe('msg_4.bin');
+	});
+
+	const link = (path: string) => ({ url: `https://cdn.example${path}` });
+	const NO_BYTES = Buffer.alloc(0);
+
+	it('the extension comes from the MIME type without its parameters; the type is kept as declared', () => {
+		expect(fileType({ mimeType: 'audio/ogg; codecs=opus', source: link('/f') }, NO_BYTES)).toEqual({
+			mimeType: 'audio/ogg; codecs=opus',
+			extension: 'ogg',
+		});
+		expect(fileType({ mimeType: 'audio/mpeg', source: link('/f') }, NO_BYTES)).toEqual({
+			mimeType: 'audio/mpeg',
+			extension: 'mp3',
+		});
 		expect(
-			mediaFileName({ type: 'image', fileName: 'IMG.jpg' }, undefined, 'msg_2', 'image/jpeg'),
-		).toBe('msg_2.jpg');
-		expect(mediaFileName({ type: 'audio' }, undefined, 'msg_3', 'audio/ogg')).toBe('msg_3.ogg');
-		expect(mediaFileName({ type: 'sticker' }, undefined, 'msg_4', 'application/octet-stream')).toBe(
-			'msg_4.bin',
-		);
+			fileType({ mimeType: 'IMAGE/JPEG; charset=binary', source: link('/f.png') }, NO_BYTES),
+		).toEqual({ mimeType: 'IMAGE/JPEG; charset=binary', extension: 'jpg' });
+		// The event says nothing: the download's Content-Type counts.
+		expect(fileType({ source: link('/f') }, NO_BYTES, 'video/mp4')).toEqual({
+			mimeType: 'video/mp4',
+			extension: 'mp4',
+		});
+	});
+
+	it('then the link’s extension, then the first bytes, then the subtype; else bin', () => {
+		const pdf = sampleFile('document').bytes;
+		expect(fileType({ source: link('/files/Invoice.PDF?sig=x') }, NO_BYTES)).toEqual({
+			mimeType: 'application/pdf',
+			extension: 'pdf',
+		});
+		expect(
+			fileType({ mimeType: 'application/octet-stream', source: link('/x.pdf') }, NO_BYTES),
+		).toEqual({ mimeType: 'application/pdf', extension: 'pdf' });
+		// An extension the table does not know says nothing; the bytes do.
+		expect(fileType({ source: link('/download.php') }, pdf)).toEqual({
+			mimeType: 'application/pdf',
+			extension: 'pdf',
+		});
+		expect(fileType({ source: { base64: 'x' } }, sampleFile('voice').bytes)).toEqual({
+			mimeType: 'audio/ogg',
+			extension: 'ogg',
+		});
+		expect(fileType({ mimeType: 'image/heic', source: link('/f') }, NO_BYTES)).toEqual({
+			mimeType: 'image/heic',
+			extension: 'heic',
+		});
+		expect(fileType({ source: link('/f') }, Buffer.from('plain text'))).toEqual({
+			mimeType: 'application/octet-stream',
+			extension: 'bin',
+		});
+	});
+
+	it.each<[string, string, string | undefined]>([
+		['Ogg', 'OggS\0\x02', 'audio/ogg'],
+		['MP3 with an ID3 tag', 'ID3\x04\0', 'audio/mpeg'],
+		['MP3 frame', '\xff\xfb\x90\x64', 'audio/mpeg'],
+		['M4A', '\0\0\0\x20ftypM4A \0\0\0\0', 'audio/mp4'],
+		['MP4', '\0\0\0\x18ftypmp42', 'video/mp4'],
+		['3GP', '\0\0\0\x14ftyp3gp4', 'video/3gpp'],
+		['JPEG', '\xff\xd8\xff\xe0\0\x10JFIF', 'image/jpeg'],
+		['PNG', '\x89PNG\r\n\x1a\n', 'image/png'],
+		['WebP', 'RIFF\x24\0\0\0WEBPVP8 ', 'image/webp'],
+		['WAV', 'RIFF\x24\0\0\0WAVEfmt ', 'audio/wav'],
+		['GIF', 'GIF89a\x01\0', 'image/gif'],
+		['PDF', '%PDF-1.7', 'application/pdf'],
+		['AMR', '#!AMR\n', 'audio/amr'],
+		['AAC (ADTS)', '\xff\xf1\x50\x80', 'audio/aac'],
+		['text', 'hello', undefined],
+		['nothing', '', undefined],
+	])('first bytes: %s', (_, head, mimeType) => {
+		expect(mimeTypeOfBytes(Buffer.from(head, 'latin1'))).toBe(mimeType);
 	});
 
 	it('decodes base64 within the limit and refuses more before decoding', () => {
@@ -182,6 +248,10 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 	}
 
 	const bytesOf = (binary: IBinaryData | undefined) => Buffer.from(binary?.data ?? '', 'base64');
+	/** Waits for what the fake server sees a little after the node's answer (bounded by the test's time-out). */
+	const until = async (done: () => boolean) => {
+		while (!done()) await new Promise((resolve) => setTimeout(resolve, 10));
+	};
 	const mediaRequests = () => fake.requests.filter((r) => r.path.startsWith('/v1/whatsapp/media/'));
 
 	it('an image linked on SendApi’s host is fetched with the API key', async () => {
@@ -206,20 +276,77 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 		expect(mediaRequests()[0].headers.authorization).toBe(`Bearer ${fake.apiKey}`);
 	});
 
-	it('a voice note on another host is fetched without the API key', async () => {
+	it('a voice note (audio/ogg; codecs=opus) on another host is fetched without the API key, named .ogg', async () => {
 		const { data, item } = await deliverMedia({ type: 'voice', shape: 'content', host: 'public' });
+		expect(data.content).toMatchObject({ mime_type: 'audio/ogg; codecs=opus', voice: true });
 		expect(bytesOf(item?.binary?.data)).toEqual(sampleFile('voice').bytes);
 		expect(item?.binary?.data).toMatchObject({
-			mimeType: 'audio/ogg',
+			mimeType: 'audio/ogg; codecs=opus',
 			fileName: `${String(data.message_id)}.ogg`,
 		});
 		expect(item?.json.media).toMatchObject({
 			type: 'audio',
 			voice: true,
+			mime_type: 'audio/ogg; codecs=opus',
 			file_name: `${String(data.message_id)}.ogg`,
 		});
 		expect(fake.publicMediaRequests).toHaveLength(1);
 		expect(fake.publicMediaRequests[0].headers.authorization).toBeUndefined();
+	});
+
+	it('a voice note in the flat ptt shape is named .ogg too', async () => {
+		const { data, item } = await deliverMedia({ type: 'voice', shape: 'flat', voiceAs: 'ptt' });
+		expect(data).toMatchObject({ type: 'ptt', mime_type: 'audio/ogg; codecs=opus' });
+		expect(item?.binary?.data).toMatchObject({
+			mimeType: 'audio/ogg; codecs=opus',
+			fileName: `${String(data.message_id)}.ogg`,
+		});
+		expect(item?.json.media).toMatchObject({ type: 'audio', voice: true });
+	});
+
+	it('audio/mpeg is named .mp3, image/jpeg; charset=binary .jpg', async () => {
+		const mp3 = await deliverMedia({ type: 'audio' });
+		expect(mp3.item?.binary?.data).toMatchObject({
+			mimeType: 'audio/mpeg',
+			fileName: `${String(mp3.data.message_id)}.mp3`,
+		});
+		const jpeg = {
+			bytes: Buffer.from('\xff\xd8\xff\xe0\0\x10JFIF\0', 'latin1'),
+			mimeType: 'image/jpeg; charset=binary',
+		};
+		const photo = await deliverMedia({ type: 'image', file: jpeg, host: 'public' });
+		expect(bytesOf(photo.item?.binary?.data)).toEqual(jpeg.bytes);
+		expect(photo.item?.binary?.data).toMatchObject({
+			mimeType: 'image/jpeg; charset=binary',
+			fileName: `${String(photo.data.message_id)}.jpg`,
+		});
+	});
+
+	it('no MIME type anywhere: a .pdf link names the file and its type', async () => {
+		const unnamed = { bytes: sampleFile('document').bytes };
+		const { data, item } = await deliverMedia({
+			type: 'document',
+			file: unnamed,
+			host: 'public',
+			linkExtension: 'pdf',
+		});
+		expect(JSON.stringify(data)).not.toContain('mime');
+		expect(item?.binary?.data).toMatchObject({
+			mimeType: 'application/pdf',
+			fileName: `${String(data.message_id)}.pdf`,
+		});
+		expect(item?.json.media).toMatchObject({ mime_type: 'application/pdf' });
+	});
+
+	it('no MIME type and no extension: the first bytes tell (an Ogg voice note)', async () => {
+		const { data, item } = await deliverMedia({
+			type: 'voice',
+			file: { bytes: sampleFile('voice').bytes },
+		});
+		expect(item?.binary?.data).toMatchObject({
+			mimeType: 'audio/ogg',
+			fileName: `${String(data.message_id)}.ogg`,
+		});
 	});
 
 	it('a PDF (flat shape) keeps the sender’s file name', async () => {
@@ -313,6 +440,74 @@ describe('SendApiTrigger downloads incoming media in n8n-core', () => {
 			expect(streamed.item?.binary).toBeUndefined();
 			expect(streamed.item?.json.media_error).toMatch(/larger than the Max Media Size of 10\.2 KB/);
 			expect(harness.runs).toHaveLength(2);
+		});
+
+		it(
+			'refused for its Content-Length: the connection is closed at once, not held until the time-out',
+			async () => {
+				await harness.close();
+				await start({ maxMediaSize: 0.01 });
+				const big = { bytes: Buffer.alloc(300_000, 2), mimeType: 'audio/ogg' };
+				// The link sends its headers and a few bytes, then holds the rest: only the client can end it.
+				const { item } = await deliverMedia({
+					type: 'voice',
+					file: big,
+					declareSize: false,
+					stall: true,
+				});
+				expect(item?.json.media_error).toMatch(
+					/293 KB\).*larger than the Max Media Size of 10\.2 KB/,
+				);
+				// The server saw the client close the connection, well before the download's time-out
+				// (this test's own limit is half of it).
+				await until(() => fake.media.downloads[0]?.end !== 'open');
+				expect(fake.media.downloads).toEqual([
+					{ fileId: expect.any(String), end: 'closed_by_client' },
+				]);
+			},
+			MEDIA_TIMEOUT_MS / 2,
+		);
+
+		it('a download that times out says so, while its body arrives or before its answer', async () => {
+			const context = harness.context();
+			const stuck = fake.incomingMediaData({
+				type: 'voice',
+				session_id: SESSION,
+				from: '+447700900001',
+				host: 'public',
+				stall: true,
+			});
+			const source = readIncomingMedia(stuck as IDataObject)!.source;
+			const whileReading = await fetchMedia.call(context, source, {
+				maxBytes: 1e6,
+				timeoutMs: 300,
+			});
+			expect(whileReading).toEqual({
+				ok: false,
+				reason: 'timeout',
+				message: `Could not download the media from ${new URL(fake.publicUrl).host}: it timed out after 0.3 s`,
+			});
+			await until(() => fake.media.downloads[0]?.end !== 'open');
+			expect(fake.media.downloads[0].end).toBe('closed_by_client');
+
+			fake.faults.push({ kind: 'slow', method: 'GET', path: /\/media\//, delayMs: 2_000 });
+			const slow = fake.incomingMediaData({
+				type: 'image',
+				session_id: SESSION,
+				from: '+447700900001',
+			});
+			const beforeAnswer = await fetchMedia.call(
+				context,
+				readIncomingMedia(slow as IDataObject)!.source,
+				{
+					maxBytes: 1e6,
+					timeoutMs: 300,
+				},
+			);
+			expect(beforeAnswer).toMatchObject({
+				reason: 'timeout',
+				message: expect.stringMatching(/: it timed out after 0\.3 s$/),
+			});
 		});
 
 		it('a broken link (404)', async () => {

@@ -29,6 +29,7 @@ export const ACTIONS: { [R in SendApiResource]: Record<SendApiType[R], string> }
 		send: 'Send a WhatsApp message',
 		sendAndWait: 'Send a WhatsApp message and wait for the answer',
 		sendBulk: 'Send WhatsApp messages in bulk within rate limits',
+		waitForFollowUps: "Wait for a WhatsApp sender's follow-up messages",
 	},
 	group: {
 		create: 'Create a WhatsApp group',

@@ -10,6 +10,8 @@ import { sessionLocator } from '../methods/resourceLocators';
 export function replyToSenderFields(descriptions: {
 	session: string;
 	to: string;
+	/** The phone field's label and name, when it is not the recipient (default To, `to`). */
+	toLabel?: { displayName: string; name: string };
 }): INodeProperties[] {
 	return [
 		sessionLocator({
@@ -17,8 +19,8 @@ export function replyToSenderFields(descriptions: {
 			description: descriptions.session,
 		}),
 		{
-			displayName: 'To',
-			name: 'to',
+			displayName: descriptions.toLabel?.displayName ?? 'To',
+			name: descriptions.toLabel?.name ?? 'to',
 			type: 'string',
 			default: '={{ $json.from }}',
 			required: true,

@@ -2,7 +2,7 @@
 export type SendApiType = {
 	session: 'create' | 'deleteSession' | 'get' | 'getAll' | 'getQrCode';
 	contact: 'checkNumber' | 'getAll';
-	message: 'get' | 'getAll' | 'send' | 'sendAndWait' | 'sendBulk';
+	message: 'get' | 'getAll' | 'send' | 'sendAndWait' | 'sendBulk' | 'waitForFollowUps';
 	group: 'create' | 'getAll' | 'update';
 };
 

@@ -21,6 +21,7 @@ import {
 	failureReason,
 	mayHaveBeenSent,
 	noSessionReason,
+	balanceLowReason,
 	planQuotaSpentReason,
 	RowOutcomes,
 } from './outcomes';
@@ -35,7 +36,7 @@ import type {
 	SendResult,
 	ValidBulkRow,
 } from './types';
-import { attemptsMade, mayTryAgain, retryDelayMs, type Unit } from './units';
+import { attemptsMade, keyAfterFailure, mayTryAgain, retryDelayMs, type Unit } from './units';
 
 /** Sends every row under the limits; resolves with one outcome per input row, in input order. */
 export async function runBulkSend<P = unknown>(opts: EngineOpts<P>): Promise<BulkOutcome[]> {
@@ -73,7 +74,10 @@ class BulkSendRun<P> {
 
 	private readonly inFlight = new Set<Promise<void>>();
 
-	/** Set once SendApi says the plan's day is spent: why the rows not yet started end. */
+	/**
+	 * Set once SendApi says the plan's day is spent or the balance is too low: why the rows not
+	 * yet started end.
+	 */
 	private planQuotaReason: string | undefined;
 
 	private roundRobin = 0;
@@ -215,6 +219,7 @@ class BulkSendRun<P> {
 			waitedOut: job.earlierWaits ?? 0,
 			notBefore: now,
 			unsettled: false,
+			keyRound: job.keyRound ?? 0,
 		};
 		if (job.kind === 'one') {
 			this.jobTaken(job);
@@ -248,16 +253,12 @@ class BulkSendRun<P> {
 	}
 
 	private invoke(unit: Unit): Promise<SendResult> {
-		const sessionId = this.sessions[unit.session];
-		const attempt = unit.attempt;
+		const { attempt, keyRound } = unit;
+		const request = { sessionId: this.sessions[unit.session], attempt, keyRound };
 		try {
 			const pending = unit.bulk
-				? this.opts.sendBulk({
-						rows: unit.positions.map((p) => this.validRow(p)),
-						sessionId,
-						attempt,
-					})
-				: this.opts.sendOne({ row: this.validRow(unit.positions[0]), sessionId, attempt });
+				? this.opts.sendBulk({ ...request, rows: unit.positions.map((p) => this.validRow(p)) })
+				: this.opts.sendOne({ ...request, row: this.validRow(unit.positions[0]) });
 			return Promise.resolve(pending).then(asSendResult, thrownAsFailure);
 		} catch (error) {
 			return Promise.resolve(thrownAsFailure(error));
@@ -289,25 +290,34 @@ class BulkSendRun<P> {
 
 	/**
 	 * 429: every dispatch pauses for Retry-After, then the same unit is tried again. Other
-	 * retryable failures back off exponentially on their own. The plan's day spent: the unit ends
-	 * with SendApi's answer, and so does every row not yet started (stopForPlanQuota).
+	 * retryable failures back off exponentially on their own. The plan's day spent or the balance
+	 * too low: the unit ends with SendApi's answer, and so does every row not yet started
+	 * (stopForPlanQuota).
 	 *
 	 * Rows are moved to another session only when nothing of them can have gone out: a unit whose
 	 * earlier answer was lost (`unsettled`) stays on its session whatever SendApi says now, since
-	 * another session means another Idempotency-Key, and moving it could send it twice. This is
-	 * the one place that rule lives (with takeSessionOutOfService); callers only report answers.
+	 * another session means another Idempotency-Key, and moving it could send it twice. Likewise
+	 * a retry keeps its key only while the unit is unsettled; one refused with every answer
+	 * received gets the next key (keyAfterFailure). This is the one place those rules live (with
+	 * takeSessionOutOfService); callers only report answers.
 	 */
 	private handleFailure(refusedUnit: Unit, failure: SendFailure, now: number): void {
 		const waited = failure.refused === true && isNonNegativeNumber(failure.retryAfterMs) ? 1 : 0;
-		const unit = { ...refusedUnit, waitedOut: (refusedUnit.waitedOut ?? 0) + waited };
-		if (failure.planQuotaExceeded === true) {
-			this.stopForPlanQuota(failure.reason);
+		const { unsettled, keyRound } = keyAfterFailure(refusedUnit, failure);
+		const unit = {
+			...refusedUnit,
+			waitedOut: (refusedUnit.waitedOut ?? 0) + waited,
+			unsettled,
+			keyRound,
+		};
+		if (failure.planQuotaExceeded === true || failure.balanceLow === true) {
+			this.stopForPlanQuota(failure);
 			this.endUnit(unit, failure.reason);
 			return;
 		}
 		if (failure.sessionUnavailable === true) {
 			this.takeSessionOutOfService(unit.session, failure.reason);
-			if (unit.unsettled) {
+			if (unsettled) {
 				// An earlier attempt may have gone out: another session means a new Idempotency-Key.
 				this.endUnit(unit, mayHaveBeenSent(failure.reason));
 				return;
@@ -320,7 +330,6 @@ class BulkSendRun<P> {
 			? failure.retryAfterMs
 			: undefined;
 		const canRetry = mayTryAgain(unit, failure, this.settings.maxAttempts);
-		const unsettled = unit.unsettled || !isRefusal(failure);
 		if (canRetry && !unsettled && this.planQuotaReason !== undefined) {
 			// Nothing of it went out, and the day is spent: a retry could only be refused.
 			this.endUnit(unit, this.planQuotaReason);
@@ -339,7 +348,7 @@ class BulkSendRun<P> {
 		}
 		if (canRetry && !this.aborted()) {
 			const delay = retryAfterMs ?? this.backoff(unit.attempt);
-			this.retries.push({ ...unit, attempt: unit.attempt + 1, notBefore: now + delay, unsettled });
+			this.retries.push({ ...unit, attempt: unit.attempt + 1, notBefore: now + delay });
 			return;
 		}
 		this.endUnit(unit, failureReason(failure, attemptsMade(unit), canRetry));
@@ -381,12 +390,15 @@ class BulkSendRun<P> {
 			this.endUnit(unit, this.planQuotaReason);
 			return;
 		}
-		const earlierAttempts = attemptsMade(unit);
-		const earlierWaits = unit.waitedOut ?? 0;
+		const earlier = {
+			earlierAttempts: attemptsMade(unit),
+			earlierWaits: unit.waitedOut ?? 0,
+			keyRound: unit.keyRound,
+		};
 		this.moved.push(
 			unit.positions.length === 1
-				? { kind: 'one', position: unit.positions[0], earlierAttempts, earlierWaits }
-				: { kind: 'group', positions: unit.positions, next: 0, earlierAttempts, earlierWaits },
+				? { kind: 'one', position: unit.positions[0], ...earlier }
+				: { kind: 'group', positions: unit.positions, next: 0, ...earlier },
 		);
 	}
 
@@ -397,11 +409,16 @@ class BulkSendRun<P> {
 	 * knows. Retries of rows SendApi refused outright end too (they could only be refused again);
 	 * a retry whose earlier answer was lost is still made, since only its answer (same
 	 * Idempotency-Key) tells whether the row went out. Requests in flight are answered as usual.
+	 * A balance too low (balanceLow) stops the run the same way, with its own reason.
 	 */
-	private stopForPlanQuota(said: string): void {
+	private stopForPlanQuota(failure: SendFailure): void {
 		if (this.planQuotaReason !== undefined) return;
+		const said = failure.reason;
 		const sentByRun = this.outcomes.counts.sent + this.outcomes.counts.queued;
-		this.planQuotaReason = planQuotaSpentReason(said, sentByRun, this.opts.sentToday, this.limits);
+		this.planQuotaReason =
+			failure.balanceLow === true
+				? balanceLowReason(said, sentByRun)
+				: planQuotaSpentReason(said, sentByRun, this.opts.sentToday, this.limits);
 		const refusedOutright = this.retries.filter((retry) => !retry.unsettled);
 		this.endWaitingWork(this.planQuotaReason, refusedOutright);
 	}

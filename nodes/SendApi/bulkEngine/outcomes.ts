@@ -88,6 +88,17 @@ export function planQuotaSpentReason(
 	);
 }
 
+/**
+ * Why rows end when SendApi says the account's balance is too low, with what the run sent
+ * before: nothing goes out from any session until the balance is topped up.
+ */
+export function balanceLowReason(said: string, sentByRun: number): string {
+	return (
+		`balance low: SendApi refused a send with "${said}" after this run had sent ${sentByRun}; ` +
+		'top up the SendApi balance, then send the rows not sent again; this row was not started'
+	);
+}
+
 /** Why waiting rows end when no session can take them; `down` says why each session cannot send. */
 export function noSessionReason(
 	sessions: readonly string[],

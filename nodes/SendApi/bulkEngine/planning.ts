@@ -61,15 +61,14 @@ export function forecastDailyQuota(
 }
 
 /** A unit of fresh work: one row, or a group of same-content rows handed out chunk by chunk. */
-export type Job =
-	| { kind: 'one'; position: number; earlierAttempts?: number; earlierWaits?: number }
-	| {
-			kind: 'group';
-			positions: number[];
-			next: number;
-			earlierAttempts?: number;
-			earlierWaits?: number;
-	  };
+export type Job = (
+	{ kind: 'one'; position: number } | { kind: 'group'; positions: number[]; next: number }
+) & {
+	/** Rows moved off a session: what they did there (see Unit). */
+	earlierAttempts?: number;
+	earlierWaits?: number;
+	keyRound?: number;
+};
 
 /**
  * Orders the accepted rows into jobs, each at the place of its first row. With grouping on, rows

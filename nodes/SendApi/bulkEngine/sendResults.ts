@@ -9,7 +9,8 @@ export function isRefusal(failure: SendFailure): boolean {
 	return (
 		failure.refused === true ||
 		failure.sessionUnavailable === true ||
-		failure.planQuotaExceeded === true
+		failure.planQuotaExceeded === true ||
+		failure.balanceLow === true
 	);
 }
 

@@ -73,8 +73,8 @@ export interface SendFailure {
 	/** True for 429, 5xx and connection failures; false for anything a retry cannot fix. */
 	retryable: boolean;
 	/**
-	 * SendApi refused the request before sending anything (a 429; implied by sessionUnavailable
-	 * and planQuotaExceeded): its messages do not count against the message windows; the request
+	 * SendApi refused the request before sending anything (a 429; implied by sessionUnavailable,
+	 * planQuotaExceeded and balanceLow): its messages do not count against the message windows; the request
 	 * itself still does.
 	 */
 	refused?: boolean;
@@ -93,26 +93,41 @@ export interface SendFailure {
 	 */
 	planQuotaExceeded?: boolean;
 	/**
+	 * SendApi says the account's balance is too low (4021) and nothing was sent. It is handled
+	 * as planQuotaExceeded is (a balance is not topped up within a run), with a reason that says
+	 * to top up the balance.
+	 */
+	balanceLow?: boolean;
+	/**
 	 * The 429 is about this session alone (its anti-ban limit, which other senders on the same
 	 * WhatsApp number may have used up): only this session pauses for `retryAfterMs`, and the rows
 	 * go to whichever session can take them first.
 	 */
 	sessionLimited?: boolean;
 	rateLimit?: RateLimitInfo;
+	/**
+	 * SendApi answered from its idempotency store (`Idempotent-Replayed: true`): the refusal is what
+	 * it keeps under the request's key, so nothing was sent under that key, whatever was lost before.
+	 */
+	replayed?: boolean;
 }
 
 export type SendResult = SendSuccess | SendFailure;
 
 /**
  * A retry repeats the same row(s) on the same session with `attempt` + 1, so the request body is
- * identical: the caller must reuse the Idempotency-Key of the first attempt (SendApi answers 409
- * to a reused key with a different body, and never sends twice for the same key).
+ * identical. The caller derives the Idempotency-Key from the rows, the session and `keyRound`: the
+ * same round must give the same key (SendApi answers 409 to a reused key with a different body,
+ * and never sends twice for the same key); the engine moves to the next round only when nothing
+ * can have been sent (see keyAfterFailure in units.ts).
  */
 export interface SendOneRequest<P = unknown> {
 	row: ValidBulkRow<P>;
 	sessionId: string;
 	/** 1 for the first try. */
 	attempt: number;
+	/** 0 for the first key; the next one after each refusal with every answer received. */
+	keyRound: number;
 }
 
 export interface SendBulkRequest<P = unknown> {
@@ -120,6 +135,7 @@ export interface SendBulkRequest<P = unknown> {
 	rows: ValidBulkRow<P>[];
 	sessionId: string;
 	attempt: number;
+	keyRound: number;
 }
 
 export interface BulkOutcome {

@@ -3,6 +3,7 @@
  * count against maxAttempts, whether it may be tried again, and how long to wait before that.
  */
 import { ENGINE_DEFAULTS } from './engineOptions';
+import { isRefusal } from './sendResults';
 import type { SendFailure } from './types';
 
 /**
@@ -29,6 +30,27 @@ export interface Unit {
 	 * have gone out, and only a retry with the same Idempotency-Key can tell.
 	 */
 	unsettled: boolean;
+	/**
+	 * Which Idempotency-Key its requests carry (the sender derives the key from it): the same
+	 * while the unit is unsettled, the next one after each refusal otherwise (keyAfterFailure).
+	 */
+	keyRound: number;
+}
+
+/**
+ * Whether a unit is unsettled after `failure` (its rows may have gone out), and the key round of
+ * its retry. Any failure that is not a refusal leaves it unsettled; a refusal SendApi answered from
+ * its idempotency store (`replayed`) settles it, since what SendApi keeps under the key is then a
+ * refusal: nothing was sent under it. A settled unit cannot have been sent, so its retry gets a
+ * new key: SendApi may keep a refusal under its key (undocumented) and answer every retry with the
+ * stored 429. An unsettled unit keeps its key: only that key's answer tells whether it went out.
+ */
+export function keyAfterFailure(
+	unit: Unit,
+	failure: SendFailure,
+): Pick<Unit, 'unsettled' | 'keyRound'> {
+	const unsettled = !isRefusal(failure) || (unit.unsettled && failure.replayed !== true);
+	return { unsettled, keyRound: unsettled ? unit.keyRound : unit.keyRound + 1 };
 }
 
 /**

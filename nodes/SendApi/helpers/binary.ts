@@ -1,5 +1,7 @@
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
+import { usualExtension } from '../transport/mime';
+
 /** `data:image/png;base64,…` (or bare base64) → bytes and MIME type. */
 export function decodeDataUrl(value: string): { mimeType: string; buffer: Buffer } | undefined {
 	const match = /^data:([\w.+-]+\/[\w.+-]+)?(;[^,]*)?,(.*)$/s.exec(value.trim());
@@ -21,7 +23,10 @@ export async function qrCodeToBinary(
 ): Promise<IBinaryData | undefined> {
 	const decoded = decodeDataUrl(qrCode);
 	if (!decoded) return undefined;
-	const extension = decoded.mimeType.split('/')[1]?.replace(/\+.*/, '') ?? 'png';
+	const extension =
+		usualExtension(decoded.mimeType) ??
+		decoded.mimeType.split('/')[1]?.replace(/\+.*/, '') ??
+		'png';
 	return await context.helpers.prepareBinaryData(
 		decoded.buffer,
 		`${fileBaseName}.${extension}`,

@@ -9,7 +9,12 @@ import type { SendApiContext } from '../transport';
 import type { IncomingMedia } from '../transport/wire/incomingMedia';
 import { readIncomingMedia } from '../transport/wire/incomingMedia';
 import { fetchMedia, tooLarge } from '../transport/mediaDownload';
-import { usualExtension } from '../transport/mime';
+import {
+	mimeEssence,
+	mimeTypeOfBytes,
+	mimeTypeOfExtension,
+	usualExtension,
+} from '../transport/mime';
 import type { SendApiEvent } from './event';
 
 /** A webhook call or an execution alike: it downloads through the transport and keeps binary data. */
@@ -63,8 +68,13 @@ async function downloadInto(
 	const download = await fetchMedia.call(this, media.source, { maxBytes: settings.maxBytes });
 	if (!download.ok) return withError(json, download);
 
-	const mimeType = media.mimeType ?? download.mimeType ?? 'application/octet-stream';
-	const fileName = mediaFileName(media, download.fileName, String(json.message_id ?? ''), mimeType);
+	const { mimeType, extension } = fileType(media, download.data, download.mimeType);
+	const fileName = mediaFileName(
+		media,
+		download.fileName,
+		String(json.message_id ?? ''),
+		extension,
+	);
 	const binary = await this.helpers.prepareBinaryData(download.data, fileName, mimeType);
 	json.media = {
 		...(json.media as IDataObject),
@@ -92,25 +102,67 @@ function describeMedia(media: IncomingMedia): IDataObject {
 
 /**
  * The sender's file name for a document (from the event, else the download's
- * Content-Disposition); for every other type `<message id>.<extension of its MIME type>`, since
- * WhatsApp photos and voice notes have no name worth keeping.
+ * Content-Disposition); for every other type `<message id>.<extension>`, since WhatsApp photos and
+ * voice notes have no name worth keeping.
  */
 export function mediaFileName(
 	media: Pick<IncomingMedia, 'type' | 'fileName'>,
 	downloadedName: string | undefined,
 	messageId: string,
-	mimeType: string,
+	extension: string,
 ): string {
 	const senderName = media.fileName ?? downloadedName;
 	if (media.type === 'document' && senderName) return senderName;
 	const base = messageId.replace(/[^\w.-]+/g, '_') || media.type;
-	return `${base}.${extensionFor(mimeType)}`;
+	return `${base}.${extension}`;
 }
 
-/** A known MIME type's usual extension, else its plain subtype (`image/heic` → heic), else `bin`. */
-function extensionFor(mimeType: string): string {
-	const known = usualExtension(mimeType);
-	if (known) return known;
-	const subtype = /^[\w.+-]+\/([\w-]+)$/.exec(mimeType)?.[1];
-	return subtype && subtype !== 'octet-stream' ? subtype.toLowerCase() : 'bin';
+/**
+ * The file's MIME type (as declared, parameters kept) and extension. Transcription services pick
+ * the format by the extension, so it comes from the first that knows: the declared MIME type
+ * without its parameters (`audio/ogg; codecs=opus` → ogg), the link's own extension, the file's
+ * first bytes, the declared subtype (`image/heic` → heic); else `bin`.
+ */
+export function fileType(
+	media: Pick<IncomingMedia, 'mimeType' | 'source'>,
+	bytes: Uint8Array,
+	downloadedMimeType?: string,
+): { mimeType: string; extension: string } {
+	const declared = [media.mimeType, downloadedMimeType].find(isKnownType);
+	const linked = linkExtension(media.source);
+	const sniffed = mimeTypeOfBytes(bytes);
+	const extension =
+		(declared && usualExtension(declared)) ??
+		linked ??
+		(sniffed && usualExtension(sniffed)) ??
+		(declared && plainSubtype(declared)) ??
+		'bin';
+	const mimeType =
+		declared ?? (linked && mimeTypeOfExtension(linked)) ?? sniffed ?? 'application/octet-stream';
+	return { mimeType, extension };
+}
+
+/** A MIME type that says something: present, and not the "any bytes" application/octet-stream. */
+function isKnownType(mimeType: string | undefined): mimeType is string {
+	return (
+		mimeType !== undefined && !['', 'application/octet-stream'].includes(mimeEssence(mimeType))
+	);
+}
+
+/** The link's extension when the MIME table knows it (`…/file.pdf?sig=…` → pdf). */
+function linkExtension(source: IncomingMedia['source']): string | undefined {
+	if (!('url' in source)) return undefined;
+	let path: string;
+	try {
+		path = new URL(source.url).pathname;
+	} catch {
+		return undefined;
+	}
+	const extension = /\.([a-z0-9]{1,5})$/i.exec(path)?.[1].toLowerCase();
+	return extension && mimeTypeOfExtension(extension) ? extension : undefined;
+}
+
+/** `image/heic` → heic. */
+function plainSubtype(mimeType: string): string | undefined {
+	return /^[\w.+-]+\/([\w-]+)$/.exec(mimeEssence(mimeType))?.[1];
 }

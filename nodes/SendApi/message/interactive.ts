@@ -5,6 +5,20 @@ import { FIELD_LABELS, MessageInputError } from './inputError';
 import { optionalText, requireBody, requireString } from './values';
 
 export const MAX_REPLY_BUTTONS = 3;
+/** WhatsApp's limit on a reply button's title. */
+export const MAX_BUTTON_TITLE = 20;
+
+/**
+ * How long a title is as its reader sees it: one emoji, even a flag or a family joined from
+ * several code points, is one character. WhatsApp does not say how it counts; a user counting
+ * what they typed counts this way.
+ */
+export function visibleLength(text: string): number {
+	const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+	let count = 0;
+	for (const _ of segmenter.segment(text)) count++;
+	return count;
+}
 
 export function validateInteractive(
 	input: Extract<MessageInput, { type: 'interactive' }>,

@@ -2,6 +2,7 @@ import type { INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import type { SendApiErrorInfo } from './wire/errorBody';
+import { isBalanceLow } from './wire/errorBody';
 import { PHONE_FIX } from './phoneAdvice';
 
 /** What the user should do about an error, by SendApi error type/code or HTTP status. */
@@ -14,7 +15,8 @@ const ADVICE: Record<string, string> = {
 		'This API key is not allowed to do this. Give it the needed scope in SendApi.',
 	quota_exceeded:
 		'Your SendApi plan quota is used up for now. Wait for it to reset or upgrade the plan.',
-	balance_low: 'Your SendApi balance is too low. Top it up in the SendApi dashboard.',
+	balance_low:
+		'Your SendApi balance is too low: nothing was sent. Top up the SendApi balance in the SendApi dashboard, then run it again.',
 	rate_limit_exceeded:
 		'SendApi is rate limiting this API key. Slow down, or use Send Bulk which paces itself.',
 	sending_limited:
@@ -31,7 +33,6 @@ const ADVICE_BY_CODE: Record<string, string> = {
 	'4012': 'revoked_api_key',
 	'4013': 'expired_api_key',
 	'4020': 'quota_exceeded',
-	'4021': 'balance_low',
 	'4029': 'rate_limit_exceeded',
 	'4030': 'insufficient_scope',
 };
@@ -108,6 +109,8 @@ function sentences(parts: Array<string | undefined>): string {
 }
 
 function adviceFor(info: SendApiErrorInfo, status?: number): string | undefined {
+	// Its forms are wire/errorBody.ts's choice; a 402 is otherwise read as quota_exceeded.
+	if (isBalanceLow(status, info)) return ADVICE.balance_low;
 	const byType = info.type ? ADVICE[info.type] : undefined;
 	const codeKey = info.code === undefined ? undefined : String(info.code);
 	const byCode = codeKey ? (ADVICE[codeKey] ?? ADVICE[ADVICE_BY_CODE[codeKey] ?? '']) : undefined;

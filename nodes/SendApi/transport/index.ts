@@ -152,8 +152,10 @@ function classify(
 
 /**
  * One logical request with retries: 429 waits `Retry-After` (capped), 5xx and connection errors
- * back off exponentially with jitter. Every attempt carries the same Idempotency-Key, so SendApi
- * performs a POST at most once however often it is retried.
+ * back off exponentially with jitter. A retry carries the same Idempotency-Key as long as an
+ * attempt's answer may have been lost, so SendApi performs a POST at most once however often it is
+ * retried; a request refused with every answer received was not performed, and its retry after a
+ * 429 gets a new key (`KeyedAttempts`), which SendApi cannot answer with a kept refusal.
  */
 export async function apiRequestFull(
 	this: SendApiContext,
@@ -161,29 +163,84 @@ export async function apiRequestFull(
 	endpoint: string,
 	options: ApiRequestOptions = {},
 ): Promise<ApiResponse> {
-	const idempotencyKey =
+	const keyed =
 		method === 'POST'
-			? (options.idempotencyKey ?? idempotencyKeyFor(this, method, endpoint, options))
+			? new KeyedAttempts(
+					options.idempotencyKey ?? idempotencyKeyFor(this, method, endpoint, options),
+				)
 			: undefined;
+	// A key the caller gave is the caller's to keep; only derived keys are renewed.
+	const renew = options.idempotencyKey
+		? undefined
+		: () => idempotencyKeyFor(this, method, endpoint, options);
 	for (let attempt = 1; ; attempt++) {
 		const outcome = await attemptRequest.call(this, method, endpoint, {
 			...options,
-			idempotencyKey,
+			idempotencyKey: keyed?.key,
 		});
 		if (outcome.kind === 'ok') return outcome.response;
-		if (outcome.kind === 'failed') {
-			if (idempotencyKey && !options.idempotencyKey) noteRefusal(idempotencyKey, outcome.response);
+		keyed?.note(outcome);
+		if (outcome.kind === 'failed' || attempt >= retrySettings.maxAttempts) {
+			if (renew) keyed?.forgetIfRefused(outcome);
 			throw outcome.error;
 		}
-		if (attempt >= retrySettings.maxAttempts) throw outcome.error;
 
 		const wait =
 			outcome.kind === 'rateLimited' && outcome.retryAfterMs !== undefined
 				? Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS)
 				: retrySettings.backoff(attempt);
+		if (renew && outcome.kind === 'rateLimited') keyed?.renewIfRefused(outcome, renew);
 		await waitUnlessCancelled(this, wait);
 		if (isCancelled(this)) throw outcome.error;
 	}
+}
+
+/**
+ * The Idempotency-Key of one logical request, and whether it must be kept: an attempt whose answer
+ * was lost (connection error, 5xx, unreadable answer) may have been performed, and only its key can
+ * tell, until SendApi answers the key with a kept refusal (`isReplayedRefusal`). Otherwise the
+ * request was refused with nothing done, and a new key is safe: SendApi may keep refusals under
+ * their key (undocumented), answering every retry with the stored 429.
+ */
+class KeyedAttempts {
+	private unanswered = false;
+
+	constructor(public key: string) {}
+
+	note(outcome: AttemptOutcome): void {
+		if (leftUnanswered(outcome)) this.unanswered = true;
+		else if (isReplayedRefusal(outcome)) this.unanswered = false;
+	}
+
+	/** After a 429: a new key for the retry, unless an answer was lost. */
+	renewIfRefused(outcome: AttemptOutcome, renew: () => string): void {
+		if (this.unanswered) return;
+		noteRefusal(this.key, outcome.response);
+		this.key = renew();
+	}
+
+	/** Given up: n8n's Retry On Fail gets a new key, unless an answer was lost. */
+	forgetIfRefused(outcome: AttemptOutcome): void {
+		if (!this.unanswered) noteRefusal(this.key, outcome.response);
+	}
+}
+
+/**
+ * The attempt's answer was lost or is not SendApi's final word (connection error, time-out, 5xx,
+ * unreadable answer): SendApi may have performed it. Shared by every retry path that decides
+ * whether a key may change (this transport, Send Bulk's engine through its sender).
+ */
+export function leftUnanswered(outcome: AttemptOutcome): boolean {
+	return outcome.kind === 'retryable';
+}
+
+/**
+ * SendApi answered a refusal from its idempotency store (`Idempotent-Replayed: true`): what it
+ * keeps under the key is a refusal, so nothing was performed under it, whatever was lost before.
+ */
+export function isReplayedRefusal(outcome: AttemptOutcome): boolean {
+	if (outcome.kind !== 'rateLimited' && outcome.kind !== 'failed') return false;
+	return String(outcome.response?.headers['idempotent-replayed']).toLowerCase() === 'true';
 }
 
 /**
@@ -217,10 +274,10 @@ export function idempotencyKeyFor(
 }
 
 /**
- * Derived keys whose request SendApi refused with a 4xx answer, so nothing was done. When n8n's
- * Retry On Fail runs the item again (the session may have reconnected meanwhile), it must be a new
- * request: whether SendApi keeps a refusal under its key for 24 h, and would only replay it, is
- * undocumented. Memory of this process only, oldest forgotten first.
+ * Derived keys whose request SendApi refused with a 4xx answer (429 included), so nothing was done.
+ * A retry (the transport's own after a 429, or n8n's Retry On Fail, the session may have
+ * reconnected meanwhile) must be a new request: whether SendApi keeps a refusal under its key for
+ * 24 h, and would only replay it, is undocumented. Memory of this process only, oldest forgotten first.
  */
 const refusedKeys = new Set<string>();
 const MAX_REFUSED_KEYS = 10_000;

@@ -7,8 +7,9 @@
  * in a function that reads the credential (its rule `no-http-request-with-manual-auth`).
  *
  * The download is bounded: a declared `Content-Length` above the limit is refused before any byte
- * is read, and the body is read as a stream that is cut off once it passes the limit, so a server
- * that declares nothing (or lies) cannot make n8n hold more than the limit.
+ * is read (and its connection closed at once), and the body is read as a stream that is cut off
+ * once it passes the limit, so a server that declares nothing (or lies) cannot make n8n hold more
+ * than the limit. A download that takes longer than the time-out says so.
  */
 import type { IHttpRequestOptions } from 'n8n-workflow';
 
@@ -19,7 +20,8 @@ import { baseUrl, CREDENTIAL_TYPE, lowerCaseKeys } from './index';
 /** How long one download may take (SendApi waits for the webhook's answer meanwhile). */
 export const MEDIA_TIMEOUT_MS = 20_000;
 
-export type MediaFailureReason = 'too_large' | 'not_found' | 'http_error' | 'network' | 'invalid';
+export type MediaFailureReason =
+	'too_large' | 'not_found' | 'http_error' | 'network' | 'timeout' | 'invalid';
 
 export interface MediaFailure {
 	ok: false;
@@ -34,6 +36,7 @@ export type MediaDownload =
 /** What n8n hands back for `encoding: 'stream'` (a Node readable; node code may not import `stream`). */
 interface ByteStream extends AsyncIterable<unknown> {
 	destroy(): void;
+	on?(event: 'error', listener: () => void): unknown;
 }
 
 export interface MediaDownloadOptions {
@@ -57,17 +60,47 @@ export async function fetchMedia(
 	const url = parseHttpUrl(source.url);
 	if (!url) return failure('invalid', `The media link is not an http(s) URL: ${source.url}`);
 	const withKey = await isCredentialOrigin.call(this, url);
-	const request = mediaRequest(url, options.timeoutMs ?? MEDIA_TIMEOUT_MS);
-	let response: RawResponse;
+	const timeoutMs = options.timeoutMs ?? MEDIA_TIMEOUT_MS;
+	// Aborting the request is what closes its connection: n8n may hand the body back wrapped in a
+	// stream whose destroy() never reaches the socket before the first read.
+	const connection = new AbortController();
+	const request = mediaRequest(url, timeoutMs, connection.signal);
+	const started = Date.now();
 	try {
-		response = withKey
+		const response = withKey
 			? await requestWithCredential.call(this, request)
 			: await requestWithoutCredential.call(this, request);
+		return await readMediaResponse(response, url, options.maxBytes, () => connection.abort());
 	} catch (error) {
-		const cause = (error as { code?: string }).code ?? (error as Error).message;
-		return failure('network', `Could not download the media from ${url.host} (${cause})`);
+		return downloadFailure(error as Error, url, Date.now() - started, timeoutMs);
 	}
-	return await readMediaResponse(response, url, options.maxBytes);
+}
+
+/**
+ * A request that failed or broke off. n8n's time-out surfaces as `ECONNABORTED`/`ETIMEDOUT` before
+ * the answer, and as a plain `aborted` while its body is read: both are reported as the time-out
+ * once it has passed.
+ */
+function downloadFailure(
+	error: Error,
+	url: URL,
+	elapsedMs: number,
+	timeoutMs: number,
+): MediaFailure {
+	const code = (error as { code?: string }).code;
+	const timedOut =
+		code === 'ECONNABORTED' ||
+		code === 'ETIMEDOUT' ||
+		/\btime(?:d)?[- ]?out\b/i.test(error.message) ||
+		elapsedMs >= timeoutMs;
+	const where = `Could not download the media from ${url.host}`;
+	if (timedOut)
+		return failure('timeout', `${where}: it timed out after ${formatSeconds(timeoutMs)}`);
+	return failure('network', `${where} (${code ?? error.message})`);
+}
+
+function formatSeconds(ms: number): string {
+	return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 /** Whether the link is on the credential's Base URL origin, the only one given the API key. */
@@ -76,7 +109,7 @@ async function isCredentialOrigin(this: SendApiContext, url: URL): Promise<boole
 	return base !== undefined && base.origin === url.origin;
 }
 
-function mediaRequest(url: URL, timeoutMs: number): IHttpRequestOptions {
+function mediaRequest(url: URL, timeoutMs: number, signal: AbortSignal): IHttpRequestOptions {
 	return {
 		method: 'GET',
 		url: url.toString(),
@@ -85,6 +118,7 @@ function mediaRequest(url: URL, timeoutMs: number): IHttpRequestOptions {
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 		timeout: timeoutMs,
+		abortSignal: signal,
 		// A link on SendApi's host may redirect to storage elsewhere: the key stays behind.
 		sendCredentialsOnCrossOriginRedirect: false,
 	};
@@ -113,11 +147,13 @@ async function readMediaResponse(
 	response: RawResponse,
 	url: URL,
 	maxBytes: number,
+	closeConnection: () => void,
 ): Promise<MediaDownload> {
 	const headers = lowerCaseKeys(response.headers ?? {});
 	const status = response.statusCode;
+	const discard = () => discardBody(response.body, closeConnection);
 	if (status < 200 || status >= 300) {
-		discard(response.body);
+		discard();
 		const reason = status === 404 || status === 410 ? 'not_found' : 'http_error';
 		return failure(
 			reason,
@@ -127,7 +163,7 @@ async function readMediaResponse(
 	}
 	const declared = Number(headers['content-length']);
 	if (Number.isFinite(declared) && declared > maxBytes) {
-		discard(response.body);
+		discard();
 		return tooLarge(declared, maxBytes);
 	}
 	const read = await readBounded(response.body, maxBytes);
@@ -233,6 +269,9 @@ function isReadable(value: unknown): value is ByteStream {
 	);
 }
 
-function discard(body: unknown): void {
+/** Drops an unread body: the connection is closed first, then the stream (whose abort error is expected). */
+function discardBody(body: unknown, closeConnection: () => void): void {
+	if (isReadable(body)) body.on?.('error', () => undefined);
+	closeConnection();
 	if (isReadable(body)) body.destroy();
 }

@@ -228,3 +228,35 @@ export function connectSubNode(
 	(workflow.connections[from][type] ??= [[]])[0].push({ node: to, type, index: 0 });
 	return workflow;
 }
+
+/**
+ * SendApi Trigger (Message Received, one session) → Wait for Follow-up Messages (Session and Sender
+ * left at their defaults) → Send, whose text quotes the burst: the e2e and queue-mode tests' workflow.
+ */
+export function burstReplyWorkflow(
+	id: string,
+	cred: CredentialRef,
+	options: { session: string; webhookId: string; quietPeriod: number },
+): Workflow {
+	const credentials = { sendApiApi: { id: cred.id, name: cred.name } };
+	return chain(id, 'e2e SendApi Trigger → Wait for Follow-up Messages → Send', [
+		node(
+			'SendApi Trigger',
+			SENDAPI_TRIGGER,
+			{ events: ['message.received'], session: byId(options.session) },
+			{ webhookId: options.webhookId, credentials },
+		),
+		sendApi('Wait for Follow-up Messages', cred, {
+			resource: 'message',
+			operation: 'waitForFollowUps',
+			quietPeriod: options.quietPeriod,
+			maxWait: 30,
+		}),
+		sendApi('Reply', cred, {
+			resource: 'message',
+			operation: 'send',
+			messageType: 'text',
+			text: '=You wrote {{ $json.count }}:\n{{ $json.text }}',
+		}),
+	]);
+}

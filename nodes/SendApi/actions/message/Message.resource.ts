@@ -6,8 +6,9 @@ import * as getAll from './getAll.operation';
 import * as send from './send.operation';
 import * as sendAndWait from './sendAndWait.operation';
 import * as sendBulk from './sendBulk.operation';
+import * as waitForFollowUps from './waitForFollowUps.operation';
 
-export { get, getAll, send, sendAndWait, sendBulk };
+export { get, getAll, send, sendAndWait, sendBulk, waitForFollowUps };
 
 export const description: INodeProperties[] = [
 	{
@@ -49,6 +50,13 @@ export const description: INodeProperties[] = [
 					'Send one message per input row (e.g. spreadsheet rows), as fast as the plan limits allow',
 				action: ACTIONS.message.sendBulk,
 			},
+			{
+				name: 'Wait for Follow-up Messages',
+				value: 'waitForFollowUps',
+				description:
+					'Put right after SendApi Trigger: collect a sender’s quick follow-up messages, so the workflow runs once per burst',
+				action: ACTIONS.message.waitForFollowUps,
+			},
 		],
 		default: 'send',
 	},
@@ -57,4 +65,5 @@ export const description: INodeProperties[] = [
 	...sendBulk.description,
 	...get.description,
 	...getAll.description,
+	...waitForFollowUps.description,
 ];

@@ -13,6 +13,7 @@ import { requireLocatorId } from '../../helpers/params';
 import { inputError, requirePhone, requireText } from '../../helpers/validation';
 import { buildMessagePayload } from '../../message/buildMessage';
 import { asInputError } from '../../message/inputError';
+import { MAX_BUTTON_TITLE, visibleLength } from '../../message/interactive';
 import { apiRequest } from '../../transport';
 import { WHATSAPP_PREFIX } from '../../transport/wire/envelope';
 import { readMessageId } from '../../transport/wire/ids';
@@ -113,14 +114,16 @@ const properties: INodeProperties[] = [
 						name: 'approveLabel',
 						type: 'string',
 						default: 'Approve',
-						description: 'The reply button’s title (WhatsApp shows up to 20 characters)',
+						description:
+							'The reply button’s title: at most 20 characters when answered via WhatsApp Reply',
 					},
 					{
 						displayName: 'Decline Button Label',
 						name: 'disapproveLabel',
 						type: 'string',
 						default: 'Decline',
-						description: 'The reply button’s title (WhatsApp shows up to 20 characters)',
+						description:
+							'The reply button’s title: at most 20 characters when answered via WhatsApp Reply',
 						displayOptions: { show: { approvalType: ['double'] } },
 					},
 				],
@@ -221,6 +224,7 @@ export async function execute(
 	const now = Date.now();
 	const question = readQuestion(this, now);
 	const via = this.getNodeParameter('answerVia', 0, 'whatsapp') as string;
+	if (via !== 'link') requireButtonLabelsFit(this, question);
 	if (via === 'link') await askWithLinks(this, question);
 	else await askOverWhatsApp(this, question, now);
 	await this.putExecutionToWait(
@@ -254,6 +258,26 @@ function readQuestion(context: IExecuteFunctions, now: number): Question {
 		...labels,
 		deadline: readDeadline(context, now),
 	};
+}
+
+/** Reply-button titles WhatsApp would refuse are refused here, before anything is registered or sent. */
+function requireButtonLabelsFit(context: IExecuteFunctions, question: Question): void {
+	if (question.responseType !== 'approval') return;
+	const labels: Array<[string, string | undefined]> = [
+		['Approve Button Label', question.approveLabel],
+		['Decline Button Label', question.declineLabel],
+	];
+	for (const [field, label] of labels) {
+		const length = label === undefined ? 0 : visibleLength(label);
+		if (length <= MAX_BUTTON_TITLE) continue;
+		throw inputError(
+			context,
+			0,
+			field,
+			`is ${length} characters long; WhatsApp allows reply-button titles of at most ${MAX_BUTTON_TITLE}`,
+			`Shorten "${label}" to ${MAX_BUTTON_TITLE} characters or fewer, or answer via Link.`,
+		);
+	}
 }
 
 function readDeadline(context: IExecuteFunctions, now: number): number {

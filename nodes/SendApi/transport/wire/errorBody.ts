@@ -1,7 +1,7 @@
 /**
  * SendApi's two error shapes read into one, and what a refusal means for a send: the session
- * cannot send, a daily quota is spent (the plan's or one session's), or the session's own
- * anti-ban limit was hit. docs/wire-format.md ("Answers the node reads") explains each choice.
+ * cannot send, a daily quota is spent (the plan's or one session's), the balance is too low, or
+ * the session's own anti-ban limit was hit. docs/wire-format.md ("Answers the node reads") explains each choice.
  */
 import { isObject } from '../json';
 import { asString } from './fieldValues';
@@ -69,6 +69,7 @@ export function quotaExceededScope(
 }
 
 function isQuotaExceeded(status: number | undefined, info: SendApiErrorInfo): boolean {
+	if (isBalanceLow(status, info)) return false;
 	if (info.type === QUOTA_EXCEEDED || info.code === QUOTA_EXCEEDED) return true;
 	if (String(info.code) === QUOTA_EXCEEDED_CODE) return true;
 	return status === 402 && info.type === undefined && info.code === undefined;
@@ -87,6 +88,26 @@ const SESSION_QUOTA_WORDS = new RegExp(
 	].join('|'),
 	'i',
 );
+
+/**
+ * Whether SendApi refused because the account's balance is too low (4021 "balance low"). SendApi
+ * documents the code and its name, not the body or the status, so this is our choice: code 4021
+ * (a number in the coded shape, a string in the other), a type or code `balance_low` or
+ * `insufficient_balance`, or a 402 without another known type or code whose message speaks of
+ * the balance or credit ("Insufficient balance", "Top up your credit"). Nothing was sent, and
+ * the balance does not come back by itself within a run.
+ */
+export function isBalanceLow(status: number | undefined, info: SendApiErrorInfo): boolean {
+	const named = [info.type, info.code === undefined ? undefined : String(info.code)];
+	if (named.some((name) => name !== undefined && BALANCE_LOW_NAMES.includes(name))) return true;
+	const generic = info.type === undefined || info.type === 'invalid_request_error';
+	return (
+		status === 402 && generic && info.code === undefined && BALANCE_WORDS.test(info.message ?? '')
+	);
+}
+
+const BALANCE_LOW_NAMES = ['4021', 'balance_low', 'insufficient_balance'];
+const BALANCE_WORDS = /\b(?:balance|credits?|top[- ]?up)\b/i;
 
 /**
  * Whether a 429 is about the session alone (its anti-ban limit) rather than the plan or the key:

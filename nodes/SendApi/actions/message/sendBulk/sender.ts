@@ -18,14 +18,22 @@ import type {
 import { MAY_HAVE_BEEN_SENT } from '../../../bulkEngine';
 import type { ToolRunError } from '../../../helpers/aiTool';
 import { inModelTerms } from '../../../helpers/aiTool';
+import { asSentence } from '../../../helpers/validation';
 import type { AttemptOutcome } from '../../../transport';
-import { attemptRequest, isCancelled, uuidShaped } from '../../../transport';
+import {
+	attemptRequest,
+	isCancelled,
+	isReplayedRefusal,
+	leftUnanswered,
+	uuidShaped,
+} from '../../../transport';
 import { isObject } from '../../../transport/json';
 import type { RateLimitState } from '../../../transport/retryPolicy';
 import { MAX_RETRY_AFTER_MS } from '../../../transport/retryPolicy';
 import { unwrapEnvelope, WHATSAPP_PREFIX } from '../../../transport/wire/envelope';
 import type { SendApiErrorInfo } from '../../../transport/wire/errorBody';
 import {
+	isBalanceLow,
 	isSessionLimit,
 	isSessionUnavailable,
 	quotaExceededScope,
@@ -63,8 +71,8 @@ export function createBulkSender(context: IExecuteFunctions, opts: SenderOpts): 
 		return outcome;
 	};
 	return {
-		sendOne: async ({ row, sessionId }) => {
-			const key = keys.forRow(row.index, sessionId);
+		sendOne: async ({ row, sessionId, keyRound }) => {
+			const key = keys.forRow(row.index, sessionId, keyRound);
 			const outcome = await attempt(
 				'/send',
 				sendBody(sessionId, row.to, row.payload),
@@ -73,8 +81,8 @@ export function createBulkSender(context: IExecuteFunctions, opts: SenderOpts): 
 			);
 			return unsure.qualify(key, toSendResult(context, outcome, 'one', opts.now, opts.forModel));
 		},
-		sendBulk: async ({ rows, sessionId }) => {
-			const key = keys.forChunk(rows[0].index, rows.length, sessionId);
+		sendBulk: async ({ rows, sessionId, keyRound }) => {
+			const key = keys.forChunk(rows[0].index, rows.length, sessionId, keyRound);
 			const body = bulkBody(sessionId, rows, opts.delayMs);
 			const outcome = await attempt('/send-bulk', body, rows[0].index, key);
 			return unsure.qualify(key, toSendResult(context, outcome, 'bulk', opts.now, opts.forModel));
@@ -85,16 +93,16 @@ export function createBulkSender(context: IExecuteFunctions, opts: SenderOpts): 
 /**
  * Requests whose answer was lost (connection dropped, 5xx, unreadable answer): SendApi may have
  * acted on them. A later attempt with the same key settles it when it is answered (SendApi replays
- * what it did), but a 429 or another lost answer does not, since those can come before SendApi
- * looks at the key. If the row is given up while still unsettled, its reason says it may have
- * been sent, so nobody re-sends it blindly.
+ * what it did) or answered with a kept refusal (`Idempotent-Replayed`), but a fresh 429 or another
+ * lost answer does not, since those can come before SendApi looks at the key. If the row is given
+ * up while still unsettled, its reason says it may have been sent, so nobody re-sends it blindly.
  */
 class UnansweredAttempts {
 	private readonly keys = new Set<string>();
 
 	note(key: string, outcome: AttemptOutcome): void {
-		if (outcome.kind === 'ok') this.keys.delete(key);
-		else if (outcome.kind === 'retryable') this.keys.add(key);
+		if (outcome.kind === 'ok' || isReplayedRefusal(outcome)) this.keys.delete(key);
+		else if (leftUnanswered(outcome)) this.keys.add(key);
 	}
 
 	qualify(key: string, result: SendResult): SendResult {
@@ -116,26 +124,29 @@ function bulkBody(sessionId: string, rows: Row[], delayMs?: number): IDataObject
 
 /**
  * Idempotency-Keys derived from a random secret per run, the row (or the first row and size of a
- * bulk chunk) and the session: the engine retries the very same request, so the same derivation
- * gives the same key on every attempt, with nothing to remember per row. Rows taken off a session
- * (it cannot send, or its anti-ban limit refused them) may go out with another session_id, or in a
+ * bulk chunk), the session and the engine's key round: the engine retries the very same request,
+ * so the same derivation gives the same key on every attempt of a round, with nothing to remember
+ * per row. The engine starts a new round only when nothing can have been sent (a refusal with
+ * every answer received): SendApi may keep a refusal under its key. Rows taken off a session (it
+ * cannot send, or its anti-ban limit refused them) may go out with another session_id, or in a
  * chunk of another size: a different body, so they need (and get) a different key; the same first
- * row, size and session always make the same chunk.
+ * row, size, session and round always make the same chunk.
  * The keys are shaped as UUID v4, the format SendApi documents.
  */
 export class IdempotencyKeys {
 	private readonly secret = randomUUID();
 
-	forRow(index: number, sessionId: string): string {
-		return this.derive(`row:${index}:${sessionId}`);
+	forRow(index: number, sessionId: string, keyRound = 0): string {
+		return this.derive(`row:${index}:${sessionId}`, keyRound);
 	}
 
-	forChunk(firstIndex: number, size: number, sessionId: string): string {
-		return this.derive(`chunk:${firstIndex}:${size}:${sessionId}`);
+	forChunk(firstIndex: number, size: number, sessionId: string, keyRound = 0): string {
+		return this.derive(`chunk:${firstIndex}:${size}:${sessionId}`, keyRound);
 	}
 
-	private derive(name: string): string {
-		return uuidShaped(createHash('sha256').update(`${this.secret}:${name}`).digest());
+	private derive(name: string, keyRound: number): string {
+		const round = keyRound > 0 ? `#${keyRound}` : '';
+		return uuidShaped(createHash('sha256').update(`${this.secret}:${name}${round}`).digest());
 	}
 }
 
@@ -154,6 +165,17 @@ export function toSendResult(
 			? { ok: true, status: 'sent', id: readMessageId(body), rateLimit }
 			: { ok: true, status: 'queued', id: readBatchId(body), rateLimit };
 	}
+	const failure = toSendFailure(context, outcome, rateLimit, forModel);
+	// The engine decides from it whether the row's key may change (units.ts, keyAfterFailure).
+	return isReplayedRefusal(outcome) ? { ...failure, replayed: true } : failure;
+}
+
+function toSendFailure(
+	context: IExecuteFunctions,
+	outcome: Exclude<AttemptOutcome, { kind: 'ok' }>,
+	rateLimit: RateLimitInfo | undefined,
+	forModel: boolean,
+): SendFailure {
 	const reason = forModel
 		? inModelTerms(outcome.error as ToolRunError).message
 		: outcome.error.message;
@@ -192,6 +214,11 @@ export function toSendResult(
 		};
 	}
 	const refusal = sendApiError(outcome.error);
+	if (outcome.kind === 'failed' && isBalanceLow(refusal.status, refusal.info)) {
+		// Handled as the plan's quota is: nothing was sent, and no session sends until topped up.
+		const refused = { ok: false, retryable: false, refused: true, rateLimit } as const;
+		return { ...refused, balanceLow: true, reason: withFix(reason, outcome.error) };
+	}
 	const quota =
 		outcome.kind === 'failed' ? quotaExceededScope(refusal.status, refusal.info) : undefined;
 	if (quota !== undefined) return quotaRefusal(quota, reason, rateLimit);
@@ -220,6 +247,13 @@ function quotaRefusal(
 	return scope === 'session'
 		? { ...refused, sessionUnavailable: true }
 		: { ...refused, planQuotaExceeded: true };
+}
+
+/** The reason followed by SendApi's fix (transport/errors.ts), unless it holds it already. */
+function withFix(reason: string, error: Error): string {
+	const fix = error instanceof NodeApiError ? error.context.fix : undefined;
+	if (typeof fix !== 'string' || reason.includes(fix)) return reason;
+	return `${asSentence(reason)} ${fix}`;
 }
 
 /** SendApi's error fields, which the transport keeps on the error's context (transport/errors.ts). */

@@ -1,7 +1,10 @@
-/** The trigger's options for the file of an incoming media message, and reading them. */
-import type { INodeProperties, IWebhookFunctions } from 'n8n-workflow';
+/**
+ * The options for the file of an incoming media message, and reading them: the trigger's, and
+ * Wait for Follow-up Messages' (which fetches a burst's files the same way).
+ */
+import type { INodeProperties } from 'n8n-workflow';
 
-import type { MediaSettings } from '../SendApi/inbound/incomingMedia';
+import type { MediaSettings } from './incomingMedia';
 
 export const DEFAULT_MAX_MEDIA_MB = 25;
 const BYTES_PER_MB = 1024 * 1024;
@@ -36,11 +39,14 @@ export const mediaProperties: INodeProperties[] = [
 	},
 ];
 
-export function mediaSettings(context: IWebhookFunctions): MediaSettings {
-	const maxMb = Number(context.getNodeParameter('maxMediaSize', DEFAULT_MAX_MEDIA_MB));
-	const property = String(context.getNodeParameter('binaryPropertyName', 'data') ?? '').trim();
+/** Reads one of the options above by name (a webhook's or an item's getNodeParameter). */
+export type MediaOptionReader = (name: string, fallback: unknown) => unknown;
+
+export function mediaSettings(read: MediaOptionReader): MediaSettings {
+	const maxMb = Number(read('maxMediaSize', DEFAULT_MAX_MEDIA_MB));
+	const property = String(read('binaryPropertyName', 'data') ?? '').trim();
 	return {
-		download: context.getNodeParameter('downloadMedia', true) !== false,
+		download: read('downloadMedia', true) !== false,
 		binaryPropertyName: property || 'data',
 		maxBytes: Math.floor(
 			(Number.isFinite(maxMb) && maxMb > 0 ? maxMb : DEFAULT_MAX_MEDIA_MB) * BYTES_PER_MB,
