@@ -115,13 +115,16 @@ let faultsFired = 0;
 let other: NodeJS.Timeout | undefined;
 
 /**
- * Someone else using what the node uses: `n` times at once, then once every window / n, so any
- * window holds n of them. Refused uses are simply not counted.
+ * Someone else using what the node uses: `n` times at once, then from one window later once every
+ * window / n, so any window holds n of them. Refused uses are simply not counted.
  */
 function startOther(perWindow: number, windowMs: number, use: () => unknown): void {
 	stopOther();
 	for (let i = 0; i < perWindow; i++) use();
-	other = setInterval(use, windowMs / perWindow);
+	other = setTimeout(() => {
+		use();
+		other = setInterval(use, windowMs / perWindow);
+	}, windowMs);
 }
 
 /** Another client of the key, making requests. */
@@ -130,7 +133,8 @@ function startOtherClient(server: FakeSendApi, requestsPerWindow: number, window
 }
 
 function stopOther(): void {
-	if (other) clearInterval(other);
+	// Node's clearTimeout clears an interval too.
+	if (other) clearTimeout(other);
 	other = undefined;
 }
 
@@ -177,7 +181,8 @@ function snapshot(server: FakeSendApi): ServerSnapshot {
 			return {
 				path: request.path.endsWith('bulk') ? 'send-bulk' : 'send',
 				status: request.status,
-				at: request.at,
+				// When the fake's limits counted it (its window instant), not when it arrived.
+				at: request.countedAt ?? request.at,
 				sessionId: String(body.session_id),
 				recipients: Array.isArray(body.recipients) ? body.recipients.length : 1,
 				idempotencyKey: typeof key === 'string' ? key : undefined,

@@ -15,8 +15,12 @@
  *
  * CPU is given twice: "cpu ms/row" is the whole path in the worker (the node, n8n-core's
  * expression engine and HTTP helper), "own cpu ms/row" is this package's own work (ownCost.ts).
- * The exit code is 1 when a correctness target is missed (an error, a refused request, a row lost,
- * duplicated or misreported); performance targets are reported, not enforced.
+ * The baseline is measured per scenario: n8n's HTTP Request node at the fastest Batch Interval
+ * that loses no row (baseline.ts, scenarioBaseline.ts).
+ *
+ * The exit code is 1 when a target is missed: an error, a refused request, a row lost, duplicated
+ * or misreported, a ratio to the optimum above 1.05 (1.2 for concurrent runs), a speed-up below
+ * the scenario's stated figure. CPU and memory targets are reported (MISS), not enforced.
  */
 import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -25,18 +29,19 @@ import * as path from 'node:path';
 import { concurrencyForSessions } from '../nodes/SendApi/bulkEngine';
 
 import { type Scenario, SCENARIOS } from './scenarios';
+import { BENCH_ROOT_ENV } from './baseline';
 import { TS_NODE_ARGS, TS_NODE_ENV } from './serverClient';
 import { transpileForBench } from './transpile';
+import type { BaselineFigures } from './scenarioBaseline';
 import type { ScenarioResult } from './worker';
 
 /** A scenario that has not answered by then is reported as failed. */
-const SCENARIO_TIMEOUT_MS = 120_000;
+const SCENARIO_TIMEOUT_MS = 360_000;
 
 export const TARGETS = {
 	maxRatio: 1.05,
 	/** Several executions at once on one key, none told of the others (queue mode). */
 	maxConcurrentRatio: 1.2,
-	minSpeedupWithSessions: 2,
 	maxCpuMsPerSendRow: 0.2,
 	maxRssMbAt50k: 200,
 };
@@ -46,7 +51,7 @@ interface Check {
 	target: string;
 	value: number | null;
 	ok: boolean;
-	/** Correctness (fails the run) rather than performance (reported). */
+	/** Fails the run (correctness, pace and speed-up) rather than being reported (CPU, memory). */
 	hard: boolean;
 }
 
@@ -79,7 +84,7 @@ function runWorker(
 	return new Promise((resolve) => {
 		const child = fork(script, [scenario.name], {
 			execArgv,
-			env: { ...process.env, ...TS_NODE_ENV },
+			env: { ...process.env, ...TS_NODE_ENV, [BENCH_ROOT_ENV]: path.resolve(__dirname, '..') },
 			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 		});
 		let result: ScenarioResult | undefined;
@@ -123,13 +128,12 @@ export function checkTargets(
 			scenario.otherSenderMessagesPerWindow !== undefined;
 		// Executions started together on one key are not told of each other either: each learns of
 		// the others only from X-RateLimit-Remaining and 429s, so it is reported, not a failure.
-		// What must hold is that no limit was ever exceeded at the server.
 		if (!racing && !scenario.concurrentRuns) {
 			add(result.scenario, 'refused_429 = 0', result.refused_429, result.refused_429 === 0, true);
 		}
-		if (scenario.concurrentRuns) {
-			add(result.scenario, 'over_limit = 0', result.over_limit, result.over_limit === 0, true);
-		}
+		// The fake's accepted timeline, read independently (overLimit.ts): checks the fake.
+		const over = Object.values(result.over_limit).reduce((sum, count) => sum + count, 0);
+		add(result.scenario, 'accepted timeline within limits', over, over === 0, true);
 		add(result.scenario, 'lost = 0', result.lost, result.lost === 0, true);
 		add(result.scenario, 'duplicated = 0', result.duplicated, result.duplicated === 0, true);
 		add(result.scenario, 'misreported = 0', result.misreported, result.misreported === 0, true);
@@ -141,17 +145,9 @@ export function checkTargets(
 		add(result.scenario, 'not_sent = 0', result.not_sent, result.not_sent === 0, true);
 		if (result.ratio !== null && !scenario.scale && !racing) {
 			const maxRatio = scenario.concurrentRuns ? TARGETS.maxConcurrentRatio : TARGETS.maxRatio;
-			add(result.scenario, `ratio ≤ ${maxRatio}`, result.ratio, result.ratio <= maxRatio);
+			add(result.scenario, `ratio ≤ ${maxRatio}`, result.ratio, result.ratio <= maxRatio, true);
 		}
-		if (scenario.sessions >= 2 && result.speedup_vs_baseline !== null && !racing) {
-			const ok = result.speedup_vs_baseline >= TARGETS.minSpeedupWithSessions;
-			add(
-				result.scenario,
-				`≥ ${TARGETS.minSpeedupWithSessions}× baseline`,
-				result.speedup_vs_baseline,
-				ok,
-			);
-		}
+		checkSpeedups(scenario, result, add);
 		if (scenario.content === 'personalised') {
 			const own = result.own_cpu_ms_per_row;
 			add(
@@ -188,21 +184,31 @@ export function checkTargets(
 	return checks;
 }
 
+type Add = (
+	scenario: string,
+	target: string,
+	value: number | null,
+	ok: boolean,
+	hard?: boolean,
+) => void;
+
+/** The speed-ups the docs state (scenarios.ts), against each measured baseline. */
+function checkSpeedups(scenario: Scenario, result: ScenarioResult, add: Add): void {
+	const stated: Array<[string, number | undefined, number | null]> = [
+		['HTTP Request per row', scenario.minSpeedup, result.speedup_vs_baseline],
+		['HTTP Request send-bulk', scenario.minBulkSpeedup, result.speedup_vs_bulk_baseline],
+	];
+	for (const [against, min, value] of stated) {
+		if (min === undefined) continue;
+		add(result.scenario, `≥ ${min}× ${against}`, value, value !== null && value >= min, true);
+	}
+}
+
 /**
  * The account's day runs out mid-run: what it had left goes out, and after SendApi's first
  * refusal only the requests already in flight then may still reach it (no request per row left).
  */
-function checkQuotaSpent(
-	scenario: Scenario,
-	result: ScenarioResult,
-	add: (
-		scenario: string,
-		target: string,
-		value: number | null,
-		ok: boolean,
-		hard?: boolean,
-	) => void,
-): void {
+function checkQuotaSpent(scenario: Scenario, result: ScenarioResult, add: Add): void {
 	const left = scenario.accountMessagesLeftToday as number;
 	add(
 		result.scenario,
@@ -233,7 +239,7 @@ const COLUMNS: Array<[string, (r: ScenarioResult) => unknown]> = [
 	['optimal_ms', (r) => r.optimal_ms],
 	['ratio', (r) => r.ratio],
 	['429', (r) => r.refused_429],
-	['over', (r) => r.over_limit],
+	['over', (r) => (r.over_limit ? Object.values(r.over_limit).reduce((a, b) => a + b, 0) : '-')],
 	['402', (r) => r.refused_402],
 	['faults', (r) => r.faults_fired],
 	['lost', (r) => r.lost],
@@ -244,12 +250,22 @@ const COLUMNS: Array<[string, (r: ScenarioResult) => unknown]> = [
 	['own cpu ms/row', (r) => r.own_cpu_ms_per_row],
 	['rss MB', (r) => r.peak_rss_mb],
 	['rss+ MB', (r) => r.rss_growth_mb],
-	[
-		'baseline_ms',
-		(r) => `${r.baseline_elapsed_ms} (${r.baseline_method === 'measured' ? 'm' : 'a'})`,
-	],
+	['base ms @interval', (r) => baselineCell(r.baseline)],
+	['lost faster', (r) => fasterCell(r.baseline)],
 	['speedup', (r) => r.speedup_vs_baseline],
+	['bulk base ms @interval', (r) => baselineCell(r.bulk_baseline)],
+	['bulk speedup', (r) => r.speedup_vs_bulk_baseline],
 ];
+
+function baselineCell(baseline: BaselineFigures | undefined): string {
+	if (!baseline) return '-';
+	return `${String(baseline.elapsed_ms)} @${String(baseline.interval_ms)}ms/${baseline.rows_run}`;
+}
+
+function fasterCell(baseline: BaselineFigures | undefined): string {
+	if (!baseline || baseline.faster_interval_ms === null) return '-';
+	return `${String(baseline.lost_at_faster)} @${baseline.faster_interval_ms}ms`;
+}
 
 /** What an n8n reference run (not the node) measures. */
 const REFERENCE_COLUMNS = new Set(['scenario', 'rows', 'cpu ms/row', 'rss MB', 'rss+ MB']);
@@ -316,7 +332,9 @@ async function main(): Promise<void> {
 			);
 		}
 		console.log(
-			`\nbaseline: (m) measured with a fixed-interval sender, (a) computed as (rows - 1) × interval`,
+			'\nbase: n8n HTTP Request node, 1 item per batch at the fastest Batch Interval losing no row\n' +
+				'(ms for all rows @interval / rows run, scaled to all rows by the measured pace);\n' +
+				'lost faster: rows lost at the next faster interval; bulk: one /send-bulk per chunk, one session',
 		);
 		console.log(`total ${(totalMs / 1000).toFixed(1)} s`);
 	}

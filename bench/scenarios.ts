@@ -62,6 +62,12 @@ export interface Scenario {
 	 */
 	concurrentRuns?: number;
 	sessionsPerRun?: number;
+	/**
+	 * The speed-up the docs state against the measured HTTP Request baseline (one row per request)
+	 * and, for identical messages, against one /send-bulk per chunk: below it, `npm run bench` fails.
+	 */
+	minSpeedup?: number;
+	minBulkSpeedup?: number;
 }
 
 const SEND_PATHS = '/whatsapp/send(-bulk)?$';
@@ -123,15 +129,18 @@ const GROWTH_PERSONALISED = {
 export const SCENARIOS: Scenario[] = [
 	{
 		name: 'starter-1s-personalised',
+		minSpeedup: 1.1,
 		rows: 60,
 		sessions: 1,
 		content: 'personalised',
 		plan: 'starter',
 		windowMs: 1000,
 	},
-	{ name: 'growth-3s-personalised', ...GROWTH_PERSONALISED },
+	{ name: 'growth-3s-personalised', ...GROWTH_PERSONALISED, minSpeedup: 1.1 },
 	{
 		name: 'growth-3s-identical',
+		minSpeedup: 1.2,
+		minBulkSpeedup: 2,
 		rows: 300,
 		sessions: 3,
 		content: 'identical',
@@ -140,6 +149,10 @@ export const SCENARIOS: Scenario[] = [
 	},
 	{
 		name: 'business-10s-10k-identical',
+		// HTTP Request per row is bound by n8n's CPU here (1–3 ms an item, near the plan's 2.5 ms
+		// interval), so its speed-up moves with the machine: only "not slower" is a target.
+		minSpeedup: 1,
+		minBulkSpeedup: 6,
 		rows: 10_000,
 		sessions: 10,
 		content: 'identical',
@@ -199,6 +212,7 @@ export const SCENARIOS: Scenario[] = [
 	{
 		// One of three sessions is disconnected; two still carry Growth's 60 a window.
 		name: 'growth-3s-dropped-session',
+		minSpeedup: 1.15,
 		...GROWTH_PERSONALISED,
 		disconnectedSessions: 1,
 	},
@@ -226,6 +240,7 @@ export const SCENARIOS: Scenario[] = [
 		// Two executions at once on one key (queue mode, two workers), 300 rows each, overlapping
 		// on the middle of three sessions: Growth's 60 a window is for both together.
 		name: 'concurrent-2-runs-growth',
+		minSpeedup: 1.05,
 		...GROWTH_PERSONALISED,
 		rows: 600,
 		concurrentRuns: 2,
@@ -233,7 +248,9 @@ export const SCENARIOS: Scenario[] = [
 	},
 	{
 		// Four executions at once, 300 rows each, every session shared by two runs: the sessions'
-		// 30 a window (120 over four) bind below Business's 200.
+		// 30 a window (120 over four) bind below Business's 200. No speed-up is stated: four runs
+		// that do not know of each other come out about as fast as one HTTP Request sender at its
+		// best interval (0.98–1.11× measured), not faster.
 		name: 'concurrent-4-runs-business',
 		rows: 1200,
 		sessions: 4,
@@ -247,6 +264,8 @@ export const SCENARIOS: Scenario[] = [
 		// Memory at scale: 100 bulk calls of 500. The fake server needs 10–30 ms for each (500
 		// messages stored), so its own pace, not the limits, sets the time: no ratio target.
 		name: 'scale-50k-identical',
+		minSpeedup: 5,
+		minBulkSpeedup: 8,
 		rows: 50_000,
 		sessions: 10,
 		content: 'identical',

@@ -5,9 +5,12 @@
  */
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { PHONE_FIX } from '../../nodes/SendApi/helpers/phone';
 import { useFakeSendApi } from '../helpers/fakeServer';
 import { runNode } from '../helpers/runWorkflow';
+
+/** The advice every bad-number error ends with, written out rather than imported from the node. */
+const PHONE_FIX =
+	'Use the full international number in E.164 format, with the country code, e.g. +447700900000.';
 
 const fake = useFakeSendApi();
 const byId = (value: string | number) => ({ __rl: true, mode: 'id', value: String(value) });

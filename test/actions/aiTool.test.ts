@@ -10,8 +10,11 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { runNode, SENDAPI_TOOL_TYPE, SENDAPI_TYPE } from '../helpers/runWorkflow';
 import { useFakeSendApi } from '../helpers/fakeServer';
 import { inModelTerms, runsAsAiTool } from '../../nodes/SendApi/helpers/aiTool';
-import { PHONE_FIX } from '../../nodes/SendApi/helpers/phone';
 import { toNodeApiError } from '../../nodes/SendApi/transport/errors';
+
+/** The advice every bad-number error ends with, written out rather than imported from the node. */
+const PHONE_FIX =
+	'Use the full international number in E.164 format, with the country code, e.g. +447700900000.';
 
 const fake = useFakeSendApi();
 const byId = (value: string | number) => ({ __rl: true, mode: 'id', value: String(value) });

@@ -11,7 +11,6 @@ import {
 	IdempotencyKeys,
 	toEngineRateLimit,
 } from '../../nodes/SendApi/actions/message/sendBulk/sender';
-import { startOfTodayUtc } from '../../nodes/SendApi/actions/message/sendBulk/dailyUsage';
 import { engineLimits } from '../../nodes/SendApi/actions/message/sendBulk.operation';
 import { PLAN_LIMITS } from '../../nodes/SendApi/bulkEngine';
 import { SendApi } from '../../nodes/SendApi/SendApi.node';
@@ -318,14 +317,13 @@ describe('Send Bulk: grouping', () => {
 });
 
 describe('Send Bulk: limits', () => {
-	test('rows spread over three sessions; no window of the server is ever over; nothing refused', async () => {
+	test('rows spread over three sessions; no window of what the node sent is ever over; nothing refused', async () => {
 		const sessions = [fake.api.seedSession(), fake.api.seedSession(), fake.api.seedSession()];
 		const limits = {
 			planMessagesPerWindow: 12,
 			requestsPerWindow: 40,
 			sessionMessagesPerWindow: 5,
 		};
-		const started = Date.now();
 		const { outputs } = await sendBulk({
 			items: rows(30),
 			// The comma-separated form in one entry, plus a repeat that must not count twice.
@@ -337,19 +335,20 @@ describe('Send Bulk: limits', () => {
 
 		expect(outputs[0].every((item) => item.json.status === 'sent')).toBe(true);
 		expect(fake.api.refused429).toBe(0);
-		const entries = accepted().map((r) => ({
+		// Every send the node made, as the fake logged its arrival (the fake refuses over its limits,
+		// so what it accepted would prove nothing): its own window scan, not the fake's limiter.
+		const entries = sends().map((r) => ({
 			at: r.at,
 			weight: weightOf(r),
 			session: body(r).session_id,
 		}));
+		expect(entries).toHaveLength(30);
 		expect(busiestWindow(entries, WINDOW_MS)).toBeLessThanOrEqual(12);
 		for (const session of sessions) {
 			const own = entries.filter((entry) => entry.session === session.id);
 			expect(own.length).toBeGreaterThanOrEqual(8);
 			expect(busiestWindow(own, WINDOW_MS)).toBeLessThanOrEqual(5);
 		}
-		// 30 rows at 12 a window need two more windows after the first: it does not take forever.
-		expect(Date.now() - started).toBeLessThan(5_000);
 	});
 
 	test('grouped rows: bulk chunks are sized to what each session may still send', async () => {
@@ -368,7 +367,7 @@ describe('Send Bulk: limits', () => {
 		});
 		expect(outputs[0].every((item) => item.json.status === 'queued')).toBe(true);
 		expect(fake.api.refused429).toBe(0);
-		const entries = accepted().map((r) => ({
+		const entries = sends().map((r) => ({
 			at: r.at,
 			weight: weightOf(r),
 			session: body(r).session_id,
@@ -390,10 +389,10 @@ describe('Send Bulk: limits', () => {
 			},
 		});
 		expect(fake.api.refused429).toBe(0);
-		expect(accepted()).toHaveLength(25);
+		expect(sends()).toHaveLength(25);
 		expect(
 			busiestWindow(
-				accepted().map((r) => ({ at: r.at, weight: 1 })),
+				sends().map((r) => ({ at: r.at, weight: 1 })),
 				WINDOW_MS,
 			),
 		).toBe(10);
@@ -763,8 +762,11 @@ describe('Send Bulk: faults', () => {
 });
 
 describe('Send Bulk: daily quota', () => {
+	/** Today's 00:00 UTC, written out here rather than taken from the node's own helper. */
+	const todayUtc = () => `${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`;
+
 	function seedToday(sessionId: string | number, count: number) {
-		const startAt = Math.max(Date.parse(startOfTodayUtc()), Date.now() - 60_000);
+		const startAt = Math.max(Date.parse(todayUtc()), Date.now() - 60_000);
 		fake.api.seedMessages(sessionId, count, { startAt, stepMs: 1 });
 	}
 
@@ -780,10 +782,10 @@ describe('Send Bulk: daily quota', () => {
 
 		const gets = fake.api.requests.filter((r) => r.method === 'GET');
 		expect(gets.map((r) => r.query)).toEqual([
-			{ direction: 'out', from_date: startOfTodayUtc(), page: '1', per_page: '1' },
+			{ direction: 'out', from_date: todayUtc(), page: '1', per_page: '1' },
 			{
 				direction: 'out',
-				from_date: startOfTodayUtc(),
+				from_date: todayUtc(),
 				page: '1',
 				per_page: '1',
 				session_id: String(session.id),
@@ -1164,7 +1166,7 @@ describe('Send Bulk: outputs', () => {
 });
 
 describe('Send Bulk: cancellation', () => {
-	test('a cancelled execution stops promptly; rows not started come out not_sent "cancelled"', async () => {
+	test('a cancelled execution starts nothing more; rows not started come out not_sent "cancelled"', async () => {
 		const controller = new AbortController();
 		let abortedAt = Infinity;
 		// Cancel while the run waits for its next window, once the first window's sends are in.
@@ -1183,8 +1185,6 @@ describe('Send Bulk: cancellation', () => {
 			abortSignal: controller.signal,
 		});
 		clearInterval(watcher);
-		// 40 rows at 3 a window would take 13 windows more; it stops within about one poll.
-		expect(Date.now() - abortedAt).toBeLessThan(WINDOW_MS * 2);
 
 		const out = outputs[0];
 		expect(out).toHaveLength(40);
@@ -1203,6 +1203,9 @@ describe('Send Bulk: cancellation', () => {
 		const phones = (list: INodeExecutionData[]) => list.map((item) => String(item.json.phone));
 		expect(delivered).toEqual(expect.arrayContaining(phones(sent)));
 		expect(phones([...sent, ...unknown])).toEqual(expect.arrayContaining(delivered));
+		// Nothing left after the cancel: what arrived later had left before it (in flight).
+		const late = sends().filter((r) => r.at > abortedAt);
+		expect(phones(unknown)).toEqual(expect.arrayContaining(late.map((r) => String(body(r).to))));
 	});
 });
 

@@ -10,7 +10,6 @@ import {
 	FakeApi,
 	keyOf,
 	makeRows,
-	maxWindowSum,
 	MINUTE as WINDOW,
 	SESSION_BOUND,
 	sessionLimited,
@@ -71,7 +70,7 @@ function sharedSessions(limit: number) {
 }
 
 describe('two runs at once on overlapping sessions', () => {
-	it('every row of both is sent once, and no session ever carries more than its limit', async () => {
+	it('every row of both is sent once; they learn of each other from few refusals', async () => {
 		const server = sharedSessions(30);
 		const clock = new VirtualClock();
 		const apis = [
@@ -94,14 +93,12 @@ describe('two runs at once on overlapping sessions', () => {
 			expect([...api.acceptedCounts().values()].every((count) => count === 1)).toBe(true);
 			expect(api.acceptedCounts().size).toBe(150);
 		}
-		for (const session of ['s1', 's2', 's3']) {
-			const sends = server.accepted
-				.filter((a) => a.sessionId === session)
-				.map((a) => ({ t: a.t, w: 1 }));
-			expect(maxWindowSum(sends, WINDOW).sum).toBeLessThanOrEqual(30);
-		}
-		// They met on s2: the second run learnt of the first only from SendApi's refusals.
+		// This fake refuses over 30 a window by construction, so what it accepted says nothing about
+		// the runs; what does is how often they were refused. They met on s2: the second run learnt
+		// of the first only from SendApi's refusals, and waited each out instead of hammering.
 		expect(server.refused()).toBeGreaterThan(0);
+		// 24 with this schedule; a run that retried before the Retry-After would be refused hundreds of times.
+		expect(server.refused()).toBeLessThanOrEqual(30);
 	});
 });
 
@@ -152,7 +149,7 @@ describe.each([
 	['keeps only successes', false],
 	['keeps refusals too', true],
 ])('four runs at once on shared sessions, SendApi %s', (_, keepsRefusals) => {
-	it('every row is sent once, none ends not_sent, no session carries more than its limit', async () => {
+	it('every row is sent once, none ends not_sent, and the runs are refused only so often', async () => {
 		const server = sendApi(30, keepsRefusals);
 		const clock = new VirtualClock();
 		const sessionsOf = [
@@ -175,14 +172,12 @@ describe.each([
 		const rows = server.accepted.map((a) => a.row);
 		expect(rows).toHaveLength(600);
 		expect(new Set(rows).size).toBe(600);
-		for (const session of ['s1', 's2', 's3', 's4']) {
-			const sends = server.accepted
-				.filter((a) => a.sessionId === session)
-				.map((a) => ({ t: a.t, w: 1 }));
-			expect(maxWindowSum(sends, WINDOW).sum).toBeLessThanOrEqual(30);
-		}
-		// The runs met on every session; a retry after a refusal never met the refusal again.
+		// This fake refuses over 30 a session a window by construction, so what it accepted says
+		// nothing about the runs; their refusals do. The runs met on every session; a retry after a
+		// refusal never met the refusal again.
 		expect(server.counts.refused).toBeGreaterThan(0);
+		// 160 for 600 rows with this schedule; runs retrying before the Retry-After would hammer.
+		expect(server.counts.refused).toBeLessThanOrEqual(200);
 		expect(server.counts.replayedRefusals).toBe(0);
 	});
 });

@@ -210,8 +210,9 @@ export interface WindowViolation {
 
 /**
  * Scans every window [a, a + windowMs) that starts at a call (those are the only windows that
- * can hold a maximum) and reports the first one over each limit. Every attempt counts, refused
- * ones included, because the server may count them too; only a send SendApi refused (429, or
+ * can hold a maximum) and reports the first one over each limit. Every attempt counts against the
+ * request limit, refused ones included: SendApi does not say whether it counts them, and the fake
+ * counts them by default (its `refusedRequestsCount`, docs/wire-format.md); only a send SendApi refused (429, or
  * its session cannot send) carries no messages (the engine's documented choice), though its
  * request counts.
  */

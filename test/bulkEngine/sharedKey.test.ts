@@ -10,6 +10,7 @@ import {
 } from '../../nodes/SendApi/bulkEngine';
 import {
 	findWindowViolations,
+	lastStartMs,
 	makeRows,
 	maxWindowSum,
 	sessionIds,
@@ -35,30 +36,34 @@ const REQUEST_BOUND: BulkLimits = {
 /**
  * SendApi's side of a key that other clients also use: requests are counted when they arrive
  * (here: when the engine calls), `foreign` of them at the given instants; over the limit → 429.
- * Every answer carries X-RateLimit-Remaining and -Reset as of its own count.
+ * Every answer carries X-RateLimit-Remaining and -Reset as of its own count, unless `headers` is
+ * off. Every attempt counts, refused ones included (the stricter reading, as the fake's default).
  */
-function sharedKeyServer(limit: number, foreign: number[]) {
+function sharedKeyServer(limit: number, foreign: number[], headers = true) {
 	const counted: number[] = [...foreign];
 	let refused = 0;
 	const inWindow = (t: number) => counted.filter((at) => at > t - WINDOW && at <= t);
 	const respond: Responder = (call: SendCall) => {
 		const live = inWindow(call.t);
 		const resetAtMs = (live.length ? Math.min(...live) : call.t) + WINDOW;
+		counted.push(call.t);
 		if (live.length >= limit) {
 			refused++;
+			// The window frees a slot when enough of what it holds (refused ones too) has left.
+			const freeAt = live.sort((a, b) => a - b)[live.length - limit] + WINDOW;
 			return {
 				ok: false,
 				retryable: true,
-				retryAfterMs: resetAtMs - call.t,
+				refused: true,
+				retryAfterMs: freeAt - call.t,
 				reason: 'HTTP 429',
-				rateLimit: { limit, remaining: 0, resetAtMs },
+				...(headers ? { rateLimit: { limit, remaining: 0, resetAtMs } } : {}),
 			};
 		}
-		counted.push(call.t);
 		return {
 			ok: true,
 			id: 'm',
-			rateLimit: { limit, remaining: limit - live.length - 1, resetAtMs },
+			...(headers ? { rateLimit: { limit, remaining: limit - live.length - 1, resetAtMs } } : {}),
 		};
 	};
 	return { respond, refused: () => refused, counted };
@@ -76,9 +81,11 @@ describe('a request budget shared with other clients (X-RateLimit-*)', () => {
 
 		expect(server.refused()).toBe(0);
 		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+		// Every request the run made (not what the server let through), with the other client's.
+		const attempts = [...Array(55).fill(0), ...api.calls.map((c) => c.t)];
 		expect(
 			maxWindowSum(
-				server.counted.map((t) => ({ t, w: 1 })),
+				attempts.map((t) => ({ t, w: 1 })),
 				WINDOW,
 			).sum,
 		).toBeLessThanOrEqual(60);
@@ -136,6 +143,23 @@ describe('a request budget shared with other clients (X-RateLimit-*)', () => {
 		const outcomes = await run({ concurrency: 4 });
 		expect(server.refused()).toBe(0);
 		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+	});
+
+	it('a client the run cannot see (no headers), with every refused attempt counting: each row once, few refusals', async () => {
+		// The stricter reading (refused requests count in the key's window) punishes a run that
+		// retries before the Retry-After: each early retry would push the window's end further out.
+		const server = sharedKeyServer(10, Array(8).fill(0), false);
+		const limits = { ...REQUEST_BOUND, requestsPerWindow: 10 };
+		const { api, run } = setup(makeRows(20), limits, ['s1'], server.respond, () => 100);
+		const outcomes = await run({ concurrency: 4 });
+
+		expect(outcomes.every((o) => o.status === 'sent')).toBe(true);
+		expect([...api.acceptedCounts().values()].every((count) => count === 1)).toBe(true);
+		expect(server.refused()).toBeGreaterThan(0);
+		// Refused: the first requests, sent before any answer could tell (4 in flight at once).
+		expect(server.refused()).toBeLessThanOrEqual(4);
+		// 2 fit beside the other client's 8, then 10 a window: the last starts in the third window.
+		expect(lastStartMs(api.calls)).toBeLessThan(3 * WINDOW);
 	});
 
 	it('answers without the headers leave pacing to the run’s own windows', async () => {

@@ -1,7 +1,9 @@
 /**
  * Sliding-window limit enforcement: requests per window per API key, plan messages per window and
  * per day per API key, anti-ban messages per window and per day per session, and a per-session
- * daily quota. Refused attempts are never recorded.
+ * daily quota. Refusing what is over a limit is a property of this fake (SendApi documents the
+ * limits, not how it enforces them). Refused messages are never counted; refused requests count
+ * against the key's request window unless `refusedRequestsCount` is off (docs/wire-format.md).
  */
 
 export interface FakeLimits {
@@ -32,6 +34,12 @@ export interface FakeLimits {
 	 */
 	quotaErrorShape: QuotaErrorShape;
 	/**
+	 * Whether a request SendApi refuses (429 for the request limit, or refused later by a message
+	 * limit) still counts in the key's requests window. SendApi does not say; the default is the
+	 * stricter reading, every attempt counts (as test/bulkEngine/harness.ts checks it).
+	 */
+	refusedRequestsCount: boolean;
+	/**
 	 * Per API key, the prepaid balance in messages (never renewed): past it a send is refused with
 	 * 4021 "balance low", HTTP 402, in the shape quotaErrorShape picks: 'coded' `{error:{type:
 	 * "balance_low", code:4021, message}}`, 'param' `{error:{type:"invalid_request_error", code:
@@ -52,6 +60,7 @@ export const DEFAULT_LIMITS: FakeLimits = {
 	dayMs: 86_400_000,
 	sessionQuotaPerDay: Infinity,
 	quotaErrorShape: 'coded',
+	refusedRequestsCount: true,
 	balanceMessages: Infinity,
 };
 
@@ -172,20 +181,21 @@ export class Limiter {
 			m.clear();
 	}
 
-	/** Counts one request, unless it is over the limit. */
+	/** Counts one request; one over the limit is refused, and counted if refused ones count. */
 	hitRequest(
 		apiKey: string,
 		now: number,
 	): { ok: true; entry: WindowEntry } | { ok: false; retryAfterMs: number } {
 		const w = windowOf(this.requests, apiKey);
 		const wait = w.retryAfter(now, this.limits.windowMs, this.limits.requestsPerWindow, 1);
-		if (wait !== null) return { ok: false, retryAfterMs: wait };
-		return { ok: true, entry: w.add(now, 1) };
+		if (wait === null) return { ok: true, entry: w.add(now, 1) };
+		if (this.limits.refusedRequestsCount) w.add(now, 1);
+		return { ok: false, retryAfterMs: wait };
 	}
 
-	/** Forget a counted request (it was refused later by a message limit). */
+	/** A counted request was refused later by a message limit: forget it if refused ones do not count. */
 	undoRequest(apiKey: string, entry: WindowEntry): void {
-		this.requests.get(apiKey)?.remove(entry);
+		if (!this.limits.refusedRequestsCount) this.requests.get(apiKey)?.remove(entry);
 	}
 
 	/** X-RateLimit-* headers for this key, as of `now`. */

@@ -78,6 +78,11 @@ export interface LoggedRequest {
 	status: number;
 	/** now() when the request arrived. */
 	at: number;
+	/**
+	 * now() when the limits were applied to it (after its body was read): the instant it counts at
+	 * in the fake's windows, and so the one an accepted-timeline check must read.
+	 */
+	countedAt?: number;
 	requestId: string;
 	/** Fault that fired for it, if any. */
 	fault?: FaultKind;
@@ -1010,6 +1015,7 @@ export class FakeSendApiServer implements FakeSendApi {
 		entry: LoggedRequest,
 	): Reply {
 		const now = this.now();
+		entry.countedAt = now;
 		// Auth
 		const auth = req.headers.authorization;
 		const m = typeof auth === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;

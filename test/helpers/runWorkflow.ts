@@ -201,6 +201,8 @@ export interface RunNodeOptions {
 	credentials: { apiKey: string; baseUrl: string };
 	continueOnFail?: boolean;
 	nodeType?: INodeType;
+	/** The node's type version (default 1), for a `nodeType` from another package. */
+	typeVersion?: number;
 	/** Abort the execution (cancel) with this signal. */
 	abortSignal?: AbortSignal;
 	/** Node settings such as n8n's Retry On Fail (`retryOnFail`, `maxTries`, `waitBetweenTries`). */
@@ -246,7 +248,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 			id: 'sendapi',
 			name: 'SendApi',
 			type,
-			typeVersion: 1,
+			typeVersion: options.typeVersion ?? 1,
 			position: [200, 0],
 			parameters: options.parameters,
 			credentials: { sendApiApi: { id: '1', name: 'SendApi account' } },
